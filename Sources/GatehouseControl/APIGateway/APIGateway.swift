@@ -1,0 +1,112 @@
+import Foundation
+import GatehouseModel
+import GatehouseStore
+
+/// The `apigateway` service (REST APIs, v1): its operations and what they share.
+///
+/// Resources are stored as documents shaped like the AWS output shapes. A REST API lives under
+/// its region; everything that belongs to an API (resources with their methods and
+/// integrations, deployments, stages, models, validators, authorizers, gateway responses) lives
+/// under the API's id, so deleting the API deletes all of it in one statement.
+public enum APIGateway {
+    public static func definition() throws -> ServiceDefinition {
+        let handlers = [
+            restAPIHandlers, resourceHandlers, methodHandlers, integrationHandlers, deploymentHandlers,
+            stageHandlers, modelHandlers, requestValidatorHandlers, authorizerHandlers, gatewayResponseHandlers,
+            tagHandlers, accountHandlers,
+        ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
+        return ServiceDefinition(
+            model: try ServiceModel.bundled("apigateway"), validationError: "ValidationException", namesInputInMessages: true,
+            handlers: handlers)
+    }
+
+    /// Document kinds.
+    enum Kind {
+        static let restAPI = "restapi"
+        static let resource = "resource"
+        static let deployment = "deployment"
+        static let snapshot = "snapshot"
+        static let stage = "stage"
+        static let model = "model"
+        static let requestValidator = "requestvalidator"
+        static let authorizer = "authorizer"
+        static let gatewayResponse = "gatewayresponse"
+        static let account = "account"
+    }
+
+    /// A new id as API Gateway makes them: lowercase letters and digits.
+    static func newID(length: Int = 6) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<length).map { _ in alphabet.randomElement()! })
+    }
+
+    /// Now, in whole seconds since the epoch, as API Gateway's timestamps are.
+    static func now() -> JSON { .number(Date().timeIntervalSince1970.rounded(.down)) }
+
+    /// The REST API named by the input's `restApiId`, or AWS's NotFoundException.
+    static func restAPI(_ context: OperationContext, in reader: any DocumentReader) async throws -> JSON {
+        let id = context.string("restApiId")
+        guard let api = try await reader.document(restAPIKey(context, id)) else {
+            throw AWSError.notFound("Invalid API identifier specified \(context.caller.accountId):\(id)")
+        }
+        return api
+    }
+
+    static func restAPIKey(_ context: OperationContext, _ id: String) -> DocumentKey {
+        DocumentKey(kind: Kind.restAPI, parent: context.caller.region, id: id)
+    }
+
+    /// A document owned by the input's REST API, or NotFoundException with `message`.
+    static func child(
+        _ kind: String, id: String, _ context: OperationContext, in reader: any DocumentReader, notFound message: String
+    ) async throws -> JSON {
+        _ = try await restAPI(context, in: reader)
+        guard let document = try await reader.document(DocumentKey(kind: kind, parent: context.string("restApiId"), id: id)) else {
+            throw AWSError.notFound(message)
+        }
+        return document
+    }
+
+    static func childKey(_ kind: String, _ context: OperationContext, _ id: String) -> DocumentKey {
+        DocumentKey(kind: kind, parent: context.string("restApiId"), id: id)
+    }
+
+    /// One page of `items`, as the `position`/`limit` members of list operations ask.
+    static func page(_ items: [JSON], _ context: OperationContext, itemsMember: String = "items") throws(AWSError) -> JSON {
+        let limit = context.input["limit"]?.intValue ?? 25
+        guard (1...500).contains(limit) else {
+            throw .badRequest("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 500")
+        }
+        var start = 0
+        if let position = context.input["position"]?.stringValue {
+            guard let decoded = Data(base64Encoded: position).flatMap({ Int(String(decoding: $0, as: UTF8.self)) }), decoded >= 0 else {
+                throw .badRequest("Invalid position parameter")
+            }
+            start = min(decoded, items.count)
+        }
+        let end = min(start + limit, items.count)
+        var result: JSON = [itemsMember: .array(Array(items[start..<end]))]
+        if end < items.count { result["position"] = .string(Data(String(end).utf8).base64EncodedString()) }
+        return result
+    }
+
+    /// Applies the input's patch operations to `document` against the model shape `shapeName`.
+    static func patch(
+        _ document: JSON, _ context: OperationContext, shape shapeName: String, patchable: Set<String>? = nil
+    ) throws(AWSError) -> JSON {
+        let operations = try PatchOperation.list(from: context.input)
+        return try Patcher(model: context.model, shapeName: shapeName, patchable: patchable).apply(operations, to: document)
+    }
+
+    /// Copies the listed members from the input into `document` when present.
+    static func copyMembers(_ names: [String], from input: JSON, into document: inout JSON) {
+        for name in names {
+            if let value = input[name], value != .null { document[name] = value }
+        }
+    }
+}
+
+extension OperationContext {
+    /// A string member of the input, or "" when absent (URI members are always present).
+    func string(_ member: String) -> String { input[member]?.stringValue ?? "" }
+}

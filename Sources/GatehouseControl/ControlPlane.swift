@@ -1,0 +1,134 @@
+import Foundation
+import GatehouseModel
+import GatehouseStore
+import Logging
+
+/// What an operation's implementation receives: its validated input, who called, and the store.
+public struct OperationContext: Sendable {
+    public var operation: String
+    public var input: JSON
+    public var caller: Caller
+    public var requestId: String
+    public var store: any Store
+    public var model: ServiceModel
+}
+
+/// An operation's behaviour: input in, output out (both shaped by the service model).
+public typealias OperationHandler = @Sendable (OperationContext) async throws -> JSON
+
+/// One management API: its botocore model and the operations Gatehouse implements for it.
+public struct ServiceDefinition: Sendable {
+    public var model: ServiceModel
+    /// The exception this service answers malformed input with.
+    public var validationError: String
+    /// Whether validation messages name members as `createRestApiInput.name` (Coral services
+    /// such as API Gateway) rather than just `name`.
+    public var namesInputInMessages: Bool
+    public var handlers: [String: OperationHandler]
+    let router: OperationRouter
+
+    public init(
+        model: ServiceModel, validationError: String, namesInputInMessages: Bool = false,
+        handlers: [String: OperationHandler]
+    ) {
+        self.model = model
+        self.validationError = validationError
+        self.namesInputInMessages = namesInputInMessages
+        self.handlers = handlers
+        self.router = OperationRouter(model: model)
+    }
+
+    func inputDecoder(for operation: String) -> InputDecoder {
+        var decoder = InputDecoder(model: model, validationError: validationError)
+        if namesInputInMessages { decoder.pathPrefix = operation.prefix(1).lowercased() + operation.dropFirst() + "Input" }
+        return decoder
+    }
+}
+
+/// The management APIs behind one listener. Verifies the signature, picks the service from the
+/// credential scope and the operation from the model, decodes and validates the input, runs the
+/// operation and encodes its output — or answers the AWS-shaped error.
+public struct ControlPlane: Sendable {
+    public var services: [ServiceDefinition]
+    public var verifier: SignatureVerifier
+    public var store: any Store
+    public var logger: Logger
+
+    public init(services: [ServiceDefinition], verifier: SignatureVerifier, store: any Store, logger: Logger) {
+        self.services = services
+        self.verifier = verifier
+        self.store = store
+        self.logger = logger
+    }
+
+    public func handle(_ request: IncomingRequest) async -> OutgoingResponse {
+        let requestId = UUID().uuidString.lowercased()
+        var protocolName = "rest-json"
+        var response: OutgoingResponse
+        do {
+            let caller = try verifier.verify(request)
+            let candidates = services.filter { $0.model.signingName == caller.service }
+            guard !candidates.isEmpty else {
+                throw AWSError("UnrecognizedClientException", status: 403,
+                    "The service '\(caller.service)' named in the credential scope is not served by Gatehouse.")
+            }
+            protocolName = candidates[0].model.metadata.protocol
+            let (service, operationName, input) = try resolve(request, among: candidates)
+            guard let handler = service.handlers[operationName] else { throw AWSError.notImplemented(operationName) }
+            let operation = service.model.operations[operationName]!
+            let context = OperationContext(
+                operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
+                model: service.model)
+            let output = try await handler(context)
+            response = OutputEncoder(model: service.model).encode(output, shapeName: operation.output, status: operation.status)
+            if protocolName == "json" { response.headers = response.headers.filter { $0.name != "Content-Type" } + [("Content-Type", "application/x-amz-json-1.1")] }
+        } catch let error as AWSError {
+            response = Self.errorResponse(error, protocolName: protocolName)
+        } catch {
+            logger.error("operation failed", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
+            response = Self.errorResponse(.internalFailure(), protocolName: protocolName)
+        }
+        response.headers.append(("x-amzn-RequestId", requestId))
+        return response
+    }
+
+    private func resolve(
+        _ request: IncomingRequest, among candidates: [ServiceDefinition]
+    ) throws(AWSError) -> (ServiceDefinition, String, JSON) {
+        if let target = request.header("X-Amz-Target") {
+            for service in candidates where service.model.metadata.protocol == "json" {
+                let prefix = (service.model.metadata.targetPrefix ?? "") + "."
+                guard target.hasPrefix(prefix) else { continue }
+                let name = String(target.dropFirst(prefix.count))
+                guard let operation = service.model.operations[name] else { break }
+                return (service, name, try service.inputDecoder(for: name).decodeJSONBody(shapeName: operation.input, body: request.body))
+            }
+            throw AWSError("UnknownOperationException", status: 400, "The operation \(target) is not known.")
+        }
+        let query = request.queryItems
+        for service in candidates where service.model.metadata.protocol == "rest-json" {
+            guard let match = service.router.match(method: request.method, rawPath: request.rawPath, query: query) else {
+                continue
+            }
+            let operation = service.model.operations[match.operation]!
+            let input = try service.inputDecoder(for: match.operation).decode(shapeName: operation.input, request: request, labels: match.labels)
+            return (service, match.operation, input)
+        }
+        throw AWSError("UnknownOperationException", status: 404,
+            "No operation matches \(request.method) \(request.rawPath).")
+    }
+
+    /// The AWS wire form of an error for the given protocol.
+    public static func errorResponse(_ error: AWSError, protocolName: String = "rest-json") -> OutgoingResponse {
+        if protocolName == "json" {
+            return OutgoingResponse(
+                status: error.status,
+                headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", error.code)],
+                body: JSON.object(["__type": .string(error.code), "message": .string(error.message)]).serialized())
+        }
+        return OutgoingResponse(
+            status: error.status,
+            headers: [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.code)],
+            body: JSON.object(["message": .string(error.message)]).serialized())
+    }
+}

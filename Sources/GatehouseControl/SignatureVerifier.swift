@@ -1,0 +1,100 @@
+import Crypto
+import Foundation
+import GatehouseModel
+
+/// Who signed a verified request, and for which service and region.
+public struct Caller: Sendable, Equatable {
+    public var accessKeyId: String
+    public var accountId: String
+    public var region: String
+    public var service: String
+}
+
+/// Checks SigV4 signatures against the configured credentials, answering as AWS does:
+/// no signature → `MissingAuthenticationTokenException`, unknown key → `UnrecognizedClientException`,
+/// a wrong or stale signature → `InvalidSignatureException`.
+public struct SignatureVerifier: Sendable {
+    /// Secret access key by access key id.
+    public var secrets: [String: String]
+    public var accountId: String
+    /// How far the request's date may be from the server's clock.
+    public var allowedSkew: TimeInterval = 15 * 60
+
+    public init(secrets: [String: String], accountId: String) {
+        self.secrets = secrets
+        self.accountId = accountId
+    }
+
+    public func verify(_ request: IncomingRequest, now: Date = Date()) throws(AWSError) -> Caller {
+        guard let header = request.header("Authorization") else { throw AWSError.missingAuthenticationToken }
+        let authorization = try SigV4.parseAuthorization(header)
+        guard let secret = secrets[authorization.accessKeyId] else {
+            throw AWSError("UnrecognizedClientException", status: 403, "The security token included in the request is invalid.")
+        }
+        guard let amzDate = request.header("X-Amz-Date") ?? request.header("Date") else {
+            throw AWSError("IncompleteSignatureException", status: 400,
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=\(header)")
+        }
+        guard let signedAt = Self.parseAmzDate(amzDate) else {
+            throw AWSError("IncompleteSignatureException", status: 400, "Date must be in ISO-8601 'basic format'. Got '\(amzDate)'.")
+        }
+        try checkSkew(amzDate: amzDate, signedAt: signedAt, now: now)
+
+        let canonical = SigV4.canonicalRequest(
+            method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, headers: request.headers,
+            signedHeaders: authorization.signedHeaders, payloadHash: SigV4.hexSHA256(request.body))
+        let stringToSign = SigV4.stringToSign(amzDate: amzDate, scope: authorization.scope, canonicalRequest: canonical)
+        let expected = SigV4.signature(
+            secret: secret, date: authorization.date, region: authorization.region, service: authorization.service,
+            stringToSign: stringToSign)
+        guard constantTimeEqual(expected, authorization.signature) else {
+            throw AWSError("InvalidSignatureException", status: 403, """
+                The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.
+
+                The Canonical String for this request should have been
+                '\(canonical)'
+
+                The String-to-Sign should have been
+                '\(stringToSign)'
+
+                """)
+        }
+        return Caller(
+            accessKeyId: authorization.accessKeyId, accountId: accountId, region: authorization.region,
+            service: authorization.service)
+    }
+
+    private func checkSkew(amzDate: String, signedAt: Date, now: Date) throws(AWSError) {
+        let minutes = Int(allowedSkew / 60)
+        if signedAt < now.addingTimeInterval(-allowedSkew) {
+            throw AWSError("InvalidSignatureException", status: 403,
+                "Signature expired: \(amzDate) is now earlier than \(Self.format(now.addingTimeInterval(-allowedSkew))) (\(Self.format(now)) - \(minutes) min.)")
+        }
+        if signedAt > now.addingTimeInterval(allowedSkew) {
+            throw AWSError("InvalidSignatureException", status: 403,
+                "Signature not yet current: \(amzDate) is still later than \(Self.format(now.addingTimeInterval(allowedSkew))) (\(Self.format(now)) + \(minutes) min.)")
+        }
+    }
+
+    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    static func parseAmzDate(_ text: String) -> Date? {
+        amzDateFormatter().date(from: text)
+    }
+
+    static func format(_ date: Date) -> String { amzDateFormatter().string(from: date) }
+
+    private static func amzDateFormatter() -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// An HTTP request as the planes see it, independent of the server framework.
+public struct IncomingRequest: Sendable {
+    public var method: String
+    /// The path exactly as sent, still percent-encoded.
+    public var rawPath: String
+    /// The query string exactly as sent, without the `?`.
+    public var rawQuery: String
+    /// Header fields in arrival order; names as sent. `host` is included.
+    public var headers: [(name: String, value: String)]
+    public var body: Data
+    public var remoteAddress: String?
+
+    public init(
+        method: String, rawPath: String, rawQuery: String = "", headers: [(name: String, value: String)] = [],
+        body: Data = Data(), remoteAddress: String? = nil
+    ) {
+        self.method = method
+        self.rawPath = rawPath
+        self.rawQuery = rawQuery
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The first value of the header `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// The query as decoded name/value pairs, in order.
+    public var queryItems: [(name: String, value: String)] {
+        rawQuery.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            return (String(parts[0]).formDecoded, value.formDecoded)
+        }
+    }
+}
+
+/// An HTTP response as the planes produce it.
+public struct OutgoingResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: Data
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ value: JSON, status: Int = 200) -> OutgoingResponse {
+        OutgoingResponse(status: status, headers: [("Content-Type", "application/json")], body: value.serialized())
+    }
+}
+
+extension String {
+    /// Percent-decoded, with `+` read as a space as in HTML forms and AWS query strings.
+    var formDecoded: String {
+        replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? self
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// How a Gatehouse node runs: where it listens, where it keeps its data, whom it trusts.
+///
+/// Values come from, in increasing precedence: defaults, a JSON config file, `GATEHOUSE_*`
+/// environment variables, command-line flags (applied by the executable).
+public struct Configuration: Sendable, Codable, Equatable {
+    public struct Credential: Sendable, Codable, Equatable {
+        public var accessKeyId: String
+        public var secretAccessKey: String
+    }
+
+    public var host: String = "127.0.0.1"
+    public var port: Int = 4566
+    public var dataDir: String = "./.gatehouse"
+    public var accountId: String = "000000000000"
+    public var credentials: [Credential] = [Credential(accessKeyId: "test", secretAccessKey: "test")]
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = Configuration()
+        host = try container.decodeIfPresent(String.self, forKey: .host) ?? defaults.host
+        port = try container.decodeIfPresent(Int.self, forKey: .port) ?? defaults.port
+        dataDir = try container.decodeIfPresent(String.self, forKey: .dataDir) ?? defaults.dataDir
+        accountId = try container.decodeIfPresent(String.self, forKey: .accountId) ?? defaults.accountId
+        credentials = try container.decodeIfPresent([Credential].self, forKey: .credentials) ?? defaults.credentials
+        logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? defaults.logLevel
+    }
+
+    /// Defaults overlaid with the config file (if any) and the environment.
+    public static func load(file: String?, environment: [String: String]) throws -> Configuration {
+        var configuration = Configuration()
+        if let path = file ?? environment["GATEHOUSE_CONFIG"] {
+            configuration = try JSONDecoder().decode(Configuration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        if let host = environment["GATEHOUSE_HOST"] { configuration.host = host }
+        if let port = environment["GATEHOUSE_PORT"].flatMap(Int.init) { configuration.port = port }
+        if let dataDir = environment["GATEHOUSE_DATA_DIR"] { configuration.dataDir = dataDir }
+        if let accountId = environment["GATEHOUSE_ACCOUNT_ID"] { configuration.accountId = accountId }
+        if let level = environment["GATEHOUSE_LOG_LEVEL"] { configuration.logLevel = level }
+        if let key = environment["GATEHOUSE_ACCESS_KEY_ID"], let secret = environment["GATEHOUSE_SECRET_ACCESS_KEY"] {
+            configuration.credentials = [Credential(accessKeyId: key, secretAccessKey: secret)]
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import GatehouseControl
+import GatehouseStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A Gatehouse node: opens the store, builds the planes and serves them until SIGINT or SIGTERM.
+public struct GatehouseServer: Sendable {
+    public static let version = "0.1.0"
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    public func run() async throws {
+        let logger = Self.logger(level: configuration.logLevel)
+        let store = try await SQLStore.sqlite(directory: configuration.dataDir, logger: logger)
+        let verifier = SignatureVerifier(
+            secrets: Dictionary(configuration.credentials.map { ($0.accessKeyId, $0.secretAccessKey) }, uniquingKeysWith: { a, _ in a }),
+            accountId: configuration.accountId)
+        let controlPlane = ControlPlane(
+            services: try Services.all(), verifier: verifier, store: store, logger: logger)
+        let frameworkLogger = Self.logger(level: "warning")
+        let app = Application(
+            responder: GatehouseResponder(controlPlane: controlPlane, version: Self.version),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                logger.notice("Gatehouse \(Self.version) listening on http://\(address?.ipAddress ?? configuration.host):\(address?.port ?? configuration.port) (data in \(configuration.dataDir))")
+            },
+            logger: frameworkLogger)
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        logger.notice("Gatehouse stopped")
+    }
+
+    private static func logger(level: String) -> Logger {
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }
+}
