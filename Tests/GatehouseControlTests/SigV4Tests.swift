@@ -1,0 +1,136 @@
+import Foundation
+import GatehouseModel
+import XCTest
+
+@testable import GatehouseControl
+
+/// AWS's published Signature Version 4 test suite, and the verifier's answers to bad signatures.
+final class SigV4Tests: XCTestCase {
+    struct Vector: Decodable {
+        var name: String
+        var request: String
+        var canonicalRequest: String
+        var stringToSign: String
+        var authorization: String
+    }
+
+    static let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    static let vectorDate = Date(timeIntervalSince1970: 1_440_938_160)  // 20150830T123600Z
+
+    func vectors() throws -> [Vector] {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "sigv4-testsuite", withExtension: "json"))
+        return try JSONDecoder().decode([Vector].self, from: Data(contentsOf: url))
+    }
+
+    /// Parses a raw test-suite request; folded header lines become further values of the header.
+    func parse(_ text: String) -> IncomingRequest {
+        let sections = text.components(separatedBy: "\n\n")
+        var lines = sections[0].components(separatedBy: "\n")
+        let requestLine = lines.removeFirst()
+        let method = String(requestLine.prefix { $0 != " " })
+        let target = String(requestLine.dropFirst(method.count + 1).dropLast(" HTTP/1.1".count))
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var headers: [(name: String, value: String)] = []
+        for line in lines {
+            if line.first == " " || line.first == "\t", let last = headers.last {
+                headers.append((last.name, line))
+            } else if let colon = line.firstIndex(of: ":") {
+                headers.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
+            }
+        }
+        let body = sections.count > 1 ? sections.dropFirst().joined(separator: "\n\n") : ""
+        return IncomingRequest(
+            method: method, rawPath: String(parts[0]), rawQuery: parts.count > 1 ? String(parts[1]) : "",
+            headers: headers, body: Data(body.utf8))
+    }
+
+    func testEveryVectorProducesAWSCanonicalRequestStringToSignAndSignature() throws {
+        let vectors = try vectors()
+        XCTAssertGreaterThanOrEqual(vectors.count, 25)
+        for vector in vectors {
+            let request = parse(vector.request)
+            let authorization = try SigV4.parseAuthorization(vector.authorization)
+            let canonical = SigV4.canonicalRequest(
+                method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, headers: request.headers,
+                signedHeaders: authorization.signedHeaders, payloadHash: SigV4.hexSHA256(request.body))
+            XCTAssertEqual(canonical, vector.canonicalRequest, vector.name)
+            let stringToSign = SigV4.stringToSign(amzDate: "20150830T123600Z", scope: authorization.scope, canonicalRequest: canonical)
+            XCTAssertEqual(stringToSign, vector.stringToSign, vector.name)
+            let signature = SigV4.signature(
+                secret: Self.secret, date: authorization.date, region: authorization.region, service: authorization.service,
+                stringToSign: stringToSign)
+            XCTAssertEqual(signature, authorization.signature, vector.name)
+        }
+    }
+
+    func testVerifierAcceptsEveryVectorAtItsOwnTime() throws {
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
+        for vector in try vectors() {
+            var request = parse(vector.request)
+            request.headers.append(("Authorization", vector.authorization))
+            let caller = try verifier.verify(request, now: Self.vectorDate)
+            XCTAssertEqual(caller, Caller(accessKeyId: "AKIDEXAMPLE", accountId: "000000000000", region: "us-east-1", service: "service"), vector.name)
+        }
+    }
+
+    func signedVanilla() throws -> IncomingRequest {
+        let vector = try XCTUnwrap(try vectors().first { $0.name == "get-vanilla" })
+        var request = parse(vector.request)
+        request.headers.append(("Authorization", vector.authorization))
+        return request
+    }
+
+    func assertRejected(_ request: IncomingRequest, by verifier: SignatureVerifier, now: Date = vectorDate, code: String, messagePrefix: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try verifier.verify(request, now: now), file: file, line: line) { error in
+            let error = error as? AWSError
+            XCTAssertEqual(error?.code, code, file: file, line: line)
+            XCTAssertEqual(error?.status, 403, file: file, line: line)
+            XCTAssertTrue(error?.message.hasPrefix(messagePrefix) ?? false, error?.message ?? "", file: file, line: line)
+        }
+    }
+
+    func testMissingAuthorizationIsMissingAuthenticationToken() throws {
+        var request = try signedVanilla()
+        request.headers.removeAll { $0.name == "Authorization" }
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
+        assertRejected(request, by: verifier, code: "MissingAuthenticationTokenException", messagePrefix: "Missing Authentication Token")
+    }
+
+    func testUnknownAccessKeyIsUnrecognizedClient() throws {
+        let verifier = SignatureVerifier(secrets: ["test": "test"], accountId: "000000000000")
+        assertRejected(try signedVanilla(), by: verifier, code: "UnrecognizedClientException",
+            messagePrefix: "The security token included in the request is invalid.")
+    }
+
+    func testWrongSecretIsInvalidSignature() throws {
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": "not-the-secret"], accountId: "000000000000")
+        assertRejected(try signedVanilla(), by: verifier, code: "InvalidSignatureException",
+            messagePrefix: "The request signature we calculated does not match the signature you provided.")
+    }
+
+    func testTamperedPathIsInvalidSignature() throws {
+        var request = try signedVanilla()
+        request.rawPath = "/other"
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
+        assertRejected(request, by: verifier, code: "InvalidSignatureException", messagePrefix: "The request signature we calculated")
+    }
+
+    func testSignatureOlderThanFifteenMinutesHasExpired() throws {
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
+        assertRejected(try signedVanilla(), by: verifier, now: Self.vectorDate.addingTimeInterval(16 * 60),
+            code: "InvalidSignatureException", messagePrefix: "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z (20150830T125200Z - 15 min.)")
+        XCTAssertNoThrow(try verifier.verify(try signedVanilla(), now: Self.vectorDate.addingTimeInterval(14 * 60)))
+    }
+
+    func testSignatureFromTheFutureIsNotYetCurrent() throws {
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
+        assertRejected(try signedVanilla(), by: verifier, now: Self.vectorDate.addingTimeInterval(-16 * 60),
+            code: "InvalidSignatureException", messagePrefix: "Signature not yet current")
+    }
+
+    func testCanonicalURIEncodesTheWirePathAgainAsBotocoreDoes() {
+        XCTAssertEqual(SigV4.canonicalURI("/restapis/a%2Fb"), "/restapis/a%252Fb")
+        XCTAssertEqual(SigV4.canonicalURI("/2015-03-31/functions/"), "/2015-03-31/functions/")
+        XCTAssertEqual(SigV4.canonicalURI("/a/./b/../c//d"), "/a/c/d")
+    }
+}

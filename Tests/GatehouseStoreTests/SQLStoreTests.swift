@@ -1,0 +1,98 @@
+import Foundation
+import GatehouseModel
+import Logging
+import Testing
+
+@testable import GatehouseStore
+
+/// The SQLite store: durable documents, a revision per committed write, nothing from a failed one.
+@Suite struct SQLStoreTests {
+    let directory = NSTemporaryDirectory() + "gatehouse-store-\(UUID().uuidString)"
+
+    func open() async throws -> SQLStore {
+        try await SQLStore.sqlite(directory: directory, logger: Logger(label: "test"))
+    }
+
+    struct Boom: Error {}
+
+    @Test func testWritesAreReadableAndBumpTheRevision() async throws {
+        let store = try await open()
+        #expect(try await store.revision() == 0)
+        let key = DocumentKey(kind: "restapi", parent: "us-east-1", id: "a")
+        try await store.write { tx in try await tx.put(key, ["id": "a", "name": "demo"]) }
+        #expect(try await store.document(key) == ["id": "a", "name": "demo"])
+        #expect(try await store.revision() == 1)
+        try await store.close()
+    }
+
+    @Test func testAFailedTransactionWritesNothing() async throws {
+        let store = try await open()
+        let key = DocumentKey(kind: "restapi", parent: "us-east-1", id: "a")
+        do {
+            try await store.write { tx in
+                try await tx.put(key, ["id": "a"])
+                throw Boom()
+            }
+            Issue.record("expected the write to throw")
+        } catch is Boom {}
+        #expect(try await store.document(key) == nil)
+        #expect(try await store.revision() == 0)
+        try await store.close()
+    }
+
+    @Test func testListsKeepCreationOrderAcrossRewrites() async throws {
+        let store = try await open()
+        for id in ["c", "a", "b"] {
+            try await store.write { tx in try await tx.put(DocumentKey(kind: "model", parent: "api", id: id), ["id": .string(id)]) }
+        }
+        try await store.write { tx in try await tx.put(DocumentKey(kind: "model", parent: "api", id: "c"), ["id": "c", "v": 2]) }
+        let ids = try await store.documents(kind: "model", parent: "api").map { $0["id"]?.stringValue }
+        #expect(ids == ["c", "a", "b"])
+        try await store.close()
+    }
+
+    @Test func testDeleteOwnedRemovesEveryKindUnderAParent() async throws {
+        let store = try await open()
+        try await store.write { tx in
+            try await tx.put(DocumentKey(kind: "resource", parent: "api", id: "r"), ["id": "r"])
+            try await tx.put(DocumentKey(kind: "stage", parent: "api", id: "dev"), ["stageName": "dev"])
+            try await tx.put(DocumentKey(kind: "stage", parent: "other", id: "dev"), ["stageName": "dev"])
+            try await tx.deleteOwned(by: "api")
+        }
+        #expect(try await store.documents(kind: "stage", parent: "api") == [])
+        #expect(try await store.documents(kind: "resource", parent: "api") == [])
+        #expect(try await store.documents(kind: "stage", parent: "other").count == 1)
+        try await store.close()
+    }
+
+    @Test func testReopeningKeepsEverythingAndDoesNotRemigrate() async throws {
+        let key = DocumentKey(kind: "restapi", parent: "us-east-1", id: "a")
+        let first = try await open()
+        try await first.write { tx in try await tx.put(key, ["id": "a"]) }
+        try await first.close()
+        let second = try await open()
+        #expect(try await second.document(key) == ["id": "a"])
+        #expect(try await second.revision() == 1)
+        try await second.close()
+    }
+
+    @Test func testConcurrentWritesAreSerialized() async throws {
+        let store = try await open()
+        let key = DocumentKey(kind: "counter", parent: "", id: "n")
+        try await store.write { tx in try await tx.put(key, ["n": 0]) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await store.write { tx in
+                        let current = try await tx.document(key)?["n"]?.intValue ?? 0
+                        try await tx.put(key, ["n": .number(Double(current + 1))])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.document(key)?["n"] == 20)
+        #expect(try await store.revision() == 21)
+        try await store.close()
+    }
+}
