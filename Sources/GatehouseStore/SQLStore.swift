@@ -38,7 +38,7 @@ public final class SQLStore: Store {
                     "INSERT INTO migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().timeIntervalSince1970))"
                 ).run()
             }
-            logger.info("applied store migration \(migration.version): \(migration.name)")
+            logger.debug("applied store migration \(migration.version): \(migration.name)")
         }
     }
 

@@ -1,0 +1,121 @@
+"""Shared helpers for the integration tests: AWS error assertions and raw SigV4 requests."""
+import datetime
+import hashlib
+import hmac
+import json
+import re
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+ACCOUNT_ID = "000000000000"
+ACCESS_KEY = "test"
+SECRET_KEY = "test"
+
+ID10 = re.compile(r"^[a-z0-9]{10}$")
+ID6 = re.compile(r"^[a-z0-9]{6}$")
+
+
+def unique_name(prefix="it"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def status_of(response):
+    """HTTP status of a boto3 response dict or ClientError.response."""
+    return response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def assert_request_id(response):
+    """AWS answers every request with an `x-amzn-RequestId` header."""
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers.get("x-amzn-requestid"), f"no x-amzn-RequestId header in {headers}"
+
+
+def body_of(response):
+    """A boto3 response without its ResponseMetadata."""
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+def assert_aws_error(error, status, code, message=None, startswith=None):
+    """Checks a botocore ClientError (or pytest ExceptionInfo of one) against what AWS answers."""
+    if not isinstance(error, ClientError):
+        error = error.value
+    assert isinstance(error, ClientError), error
+    response = error.response
+    got = (status_of(response), response["Error"]["Code"], response["Error"].get("Message"))
+    assert got[0] == status and got[1] == code, f"expected {status} {code}, got {got}"
+    if message is not None:
+        assert got[2] == message, f"expected message {message!r}, got {got[2]!r}"
+    if startswith is not None:
+        assert (got[2] or "").startswith(startswith), f"expected message starting {startswith!r}, got {got[2]!r}"
+    assert_request_id(response)
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw SigV4
+
+
+def amz_date(moment=None):
+    moment = moment or datetime.datetime.now(datetime.timezone.utc)
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _hmac(key, text):
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def manual_sigv4_headers(method, url, body=b"", access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION,
+                         service="apigateway", timestamp=None, content_type="application/json"):
+    """Headers for a SigV4-signed request computed by hand, so the X-Amz-Date can be anything."""
+    timestamp = timestamp or amz_date()
+    parts = urlsplit(url)
+    host = parts.netloc
+    canonical_uri = quote(parts.path or "/", safe="/~")
+    query = sorted(
+        (quote(k, safe="-_.~"), quote(v, safe="-_.~"))
+        for k, _, v in (item.partition("=") for item in parts.query.split("&") if item))
+    canonical_query = "&".join(f"{k}={v}" for k, v in query)
+    headers = {"host": host, "x-amz-date": timestamp}
+    if content_type:
+        headers["content-type"] = content_type
+    signed = ";".join(sorted(headers))
+    canonical_headers = "".join(f"{name}:{headers[name]}\n" for name in sorted(headers))
+    payload_hash = hashlib.sha256(body).hexdigest()
+    canonical_request = "\n".join([method, canonical_uri, canonical_query, canonical_headers, signed, payload_hash])
+    date = timestamp[:8]
+    scope = f"{date}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", timestamp, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
+    key = _hmac(f"AWS4{secret_key}".encode(), date)
+    key = _hmac(key, region)
+    key = _hmac(key, service)
+    key = _hmac(key, "aws4_request")
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    result = {
+        "X-Amz-Date": timestamp,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed}, Signature={signature}",
+        "Accept": "application/json",
+    }
+    if content_type:
+        result["Content-Type"] = content_type
+    return result
+
+
+def botocore_signed_request(method, url, body=None, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION,
+                            service="apigateway"):
+    """Sends a request signed by botocore's own SigV4Auth and returns the requests.Response."""
+    data = json.dumps(body).encode() if body is not None else b""
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    aws_request = AWSRequest(method=method, url=url, data=data, headers=headers)
+    SigV4Auth(Credentials(access_key, secret_key), service, region).add_auth(aws_request)
+    return requests.request(method, url, data=data, headers=dict(aws_request.headers.items()), timeout=30)
