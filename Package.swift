@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseControlTests", dependencies: ["GatehouseControl", "GatehouseModel"],
             resources: [.copy("Resources/sigv4-testsuite.json")]),
+        .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),
     ],
     swiftLanguageModes: [.v6]

@@ -108,18 +108,13 @@ extension JSON: Codable {
 }
 
 extension JSON {
-    /// Parses UTF-8 JSON text.
+    /// Parses UTF-8 JSON text; throws on anything that is not exactly one JSON value.
     public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSON.self, from: data)
+        self = try JSONParser.parse(data)
     }
 
     /// Serializes to compact JSON text with sorted keys (stable output for storage and tests).
-    public func serialized() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSON value cannot fail: every case maps to a JSON primitive.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
-    }
+    public func serialized() -> Data { JSONWriter.write(self) }
 
     public var serializedString: String { String(decoding: serialized(), as: UTF8.self) }
 }

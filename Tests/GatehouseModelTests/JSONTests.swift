@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+@testable import GatehouseModel
+
+/// The JSON value, its parser and its writer.
+@Suite struct JSONTests {
+    func parse(_ text: String) throws -> JSON { try JSON(parsing: Data(text.utf8)) }
+
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try parse(#" {"a": [1, -2.5, 3e2, true, false, null], "b": {"c": "d"}, "e": ""} "#)
+        #expect(value == ["a": [1, -2.5, 300, true, false, nil], "b": ["c": "d"], "e": ""])
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        #expect(try parse(#""a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#) == .string("a\"b\\c/d\n\té😀"))
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"abc", "\"\\x\"", "[1] 2", "\"\\ud800\"", "{a:1}", "\"a\u{01}\""])
+    func rejectsMalformedText(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try parse(text) }
+    }
+
+    @Test func rejectsPathologicalNesting() {
+        #expect(throws: JSONParser.SyntaxError.self) { try parse(String(repeating: "[", count: 1000)) }
+    }
+
+    @Test func writesSortedCompactTextWithIntegralNumbersAsIntegers() {
+        let value: JSON = ["b": [1, 2.5], "a": "x\"y\n\u{01}", "c": true, "d": nil]
+        #expect(value.serializedString == #"{"a":"x\"y\n\u0001","b":[1,2.5],"c":true,"d":null}"#)
+    }
+
+    @Test func roundTripsThroughText() throws {
+        let value: JSON = ["unicode": "é😀", "nested": [["deep": [1, 2, 3]]], "n": -0.125]
+        #expect(try JSON(parsing: value.serialized()) == value)
+    }
+
+    @Test func codableAgreesWithTheParser() throws {
+        let text = #"{"a":[1,true,null,"s"],"b":{"c":2.5}}"#
+        let decoded = try JSONDecoder().decode(JSON.self, from: Data(text.utf8))
+        #expect(decoded == (try parse(text)))
+    }
+}
