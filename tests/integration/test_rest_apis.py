@@ -250,9 +250,11 @@ def test_list_responses_use_the_wire_key_item(gatehouse, rest_api, suffix):
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
     assert "items" not in body
-    assert isinstance(body["item"], list)
     if suffix in ("", "/resources", "/models", "/gatewayresponses"):
-        assert body["item"], f"{path} should list something"
+        assert isinstance(body["item"], list) and body["item"], f"{path} should list under 'item': {body}"
+    else:
+        # Empty collections: whether AWS sends "item": [] or omits it is not established; both are fine.
+        assert body.get("item", []) == []
 
 
 def test_timestamps_are_epoch_seconds_on_the_wire(gatehouse, rest_api):

@@ -7,7 +7,9 @@ extension APIGateway {
         "PutGatewayResponse": { context in
             try await context.store.write { tx in
                 _ = try await restAPI(context, in: tx)
-                var response: JSON = ["responseType": .string(context.string("responseType")), "defaultResponse": false]
+                // A put replaces the whole customization: what it omits falls back to AWS's default.
+                var response = defaultGatewayResponse(context.string("responseType"))
+                response["defaultResponse"] = false
                 copyMembers(["statusCode", "responseParameters", "responseTemplates"], from: context.input, into: &response)
                 if let code = response["statusCode"]?.stringValue { try validateStatusCode(code) }
                 try await tx.put(childKey(Kind.gatewayResponse, context, context.string("responseType")), response)

@@ -51,6 +51,9 @@ extension APIGateway {
 
     static let httpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"]
 
+    private static let invalidAuthorizer =
+        "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."
+
     static func validateStatusCode(_ code: String) throws(AWSError) {
         guard code.count == 3, let number = Int(code), (100...599).contains(number) else {
             throw AWSError("ValidationException", status: 400,
@@ -68,7 +71,7 @@ extension APIGateway {
             throw AWSError.badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
         }
         if ["CUSTOM", "COGNITO_USER_POOLS"].contains(authorization) && context.input["authorizerId"] == nil {
-            throw AWSError.badRequest("Invalid authorizer ID specified. Setting the authorization type to \(authorization) requires a valid authorizer.")
+            throw AWSError.badRequest(invalidAuthorizer)
         }
         var method: JSON = [
             "httpMethod": .string(httpMethod), "authorizationType": .string(authorization),
@@ -83,11 +86,16 @@ extension APIGateway {
             if resource["resourceMethods"]?[httpMethod] != nil {
                 throw AWSError.conflict("Method already exists for this resource")
             }
-            if let authorizerID = created["authorizerId"]?.stringValue {
-                _ = try await child(Kind.authorizer, id: authorizerID, context, in: tx, notFound: "Invalid authorizer ID specified")
+            // A method naming a missing authorizer or validator is a bad request, not a missing resource.
+            if let authorizerID = created["authorizerId"]?.stringValue,
+                try await tx.document(childKey(Kind.authorizer, context, authorizerID)) == nil
+            {
+                throw AWSError.badRequest(invalidAuthorizer)
             }
-            if let validatorID = created["requestValidatorId"]?.stringValue {
-                _ = try await child(Kind.requestValidator, id: validatorID, context, in: tx, notFound: "Invalid Request Validator identifier specified")
+            if let validatorID = created["requestValidatorId"]?.stringValue,
+                try await tx.document(childKey(Kind.requestValidator, context, validatorID)) == nil
+            {
+                throw AWSError.badRequest("Invalid Request Validator identifier specified")
             }
             var methods = resource["resourceMethods"]?.objectValue ?? [:]
             methods[httpMethod] = created
