@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
@@ -39,11 +41,21 @@ let package = Package(
             resources: [.copy("Resources/models")]
         ),
         .target(
+            name: "GatehouseGateway",
+            dependencies: [
+                "GatehouseModel",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "GatehouseServer",
             dependencies: [
                 "GatehouseModel",
                 "GatehouseStore",
                 "GatehouseControl",
+                "GatehouseGateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,6 +73,7 @@ let package = Package(
             name: "GatehouseControlTests", dependencies: ["GatehouseControl", "GatehouseModel"],
             resources: [.copy("Resources/sigv4-testsuite.json")]),
         .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
+        .testTarget(name: "GatehouseGatewayTests", dependencies: ["GatehouseGateway", "GatehouseModel"]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),
     ],
     swiftLanguageModes: [.v6]

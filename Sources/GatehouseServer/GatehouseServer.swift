@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import GatehouseControl
+import GatehouseGateway
 import GatehouseStore
 import Hummingbird
 import Logging
@@ -23,21 +25,32 @@ public struct GatehouseServer: Sendable {
             accountId: configuration.accountId)
         let controlPlane = ControlPlane(
             services: try Services.all(), verifier: verifier, store: store, logger: logger)
+        let directory = StageDirectory()
+        let deployer = Deployer(store: store, directory: directory, logger: logger)
+        try await deployer.refresh()
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
+        let gateway = Gateway(directory: directory, httpClient: httpClient)
         let frameworkLogger = Self.logger(level: "warning")
         let app = Application(
-            responder: GatehouseResponder(controlPlane: controlPlane, version: Self.version),
+            responder: GatehouseResponder(controlPlane: controlPlane, gateway: gateway, deployer: deployer, version: Self.version),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
                 logger.notice("Gatehouse \(Self.version) listening on http://\(address?.ipAddress ?? configuration.host):\(address?.port ?? configuration.port) (data in \(configuration.dataDir))")
             },
             logger: frameworkLogger)
+        let polling = Task { await deployer.run() }
+        defer { polling.cancel() }
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
+            try? await httpClient.shutdown()
             try? await store.close()
             throw error
         }
+        try await httpClient.shutdown()
         try await store.close()
         logger.notice("Gatehouse stopped")
     }

@@ -50,6 +50,10 @@ public final class SQLStore: Store {
         try await SQLDocuments(db: reader).documents(kind: kind, parent: parent)
     }
 
+    public func parents(ofKind kind: String) async throws -> [String] {
+        try await SQLDocuments(db: reader).parents(ofKind: kind)
+    }
+
     public func revision() async throws -> Int64 {
         try await SQLDocuments(db: reader).revision()
     }
@@ -101,6 +105,11 @@ struct SQLDocuments: StoreTransaction {
             .orderBy("seq").orderBy("id")
             .all()
             .map { try JSON(parsing: Data(try $0.decode(column: "body", as: String.self).utf8)) }
+    }
+
+    func parents(ofKind kind: String) async throws -> [String] {
+        try await db.select().distinct().column("parent").from("documents").where("kind", .equal, kind).orderBy("parent")
+            .all().map { try $0.decode(column: "parent", as: String.self) }
     }
 
     func revision() async throws -> Int64 {

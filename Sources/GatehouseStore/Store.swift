@@ -22,6 +22,8 @@ public protocol DocumentReader: Sendable {
     func document(_ key: DocumentKey) async throws -> JSON?
     /// Every document of `kind` owned by `parent`, oldest first.
     func documents(kind: String, parent: String) async throws -> [JSON]
+    /// The distinct owners of documents of `kind` (the regions that have REST APIs, say).
+    func parents(ofKind kind: String) async throws -> [String]
 }
 
 /// The configuration store: JSON documents plus a revision that every committed write bumps.

@@ -20,7 +20,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from helpers import ACCESS_KEY, REGION, REPO_ROOT, SECRET_KEY, unique_name
+from helpers import ACCESS_KEY, AwsCliError, REGION, REPO_ROOT, SECRET_KEY, unique_name
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 15.0
@@ -151,14 +151,6 @@ def apigw(gatehouse):
 def client_factory(gatehouse):
     """`client_factory(service="apigateway", region=..., access_key=..., secret_key=...)`."""
     return lambda **kwargs: make_client(gatehouse, **kwargs)
-
-
-class AwsCliError(Exception):
-    def __init__(self, args, returncode, stdout, stderr):
-        super().__init__(f"aws {' '.join(args)} exited {returncode}:\n{stderr}")
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,16 @@ ID10 = re.compile(r"^[a-z0-9]{10}$")
 ID6 = re.compile(r"^[a-z0-9]{6}$")
 
 
+class AwsCliError(Exception):
+    """A failed `aws` CLI run: exit code, stdout and stderr."""
+
+    def __init__(self, args, returncode, stdout, stderr):
+        super().__init__(f"aws {' '.join(args)} exited {returncode}:\n{stderr}")
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
 def unique_name(prefix="it"):
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 

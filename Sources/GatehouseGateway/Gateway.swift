@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import Foundation
+import GatehouseModel
+
+/// The data plane: answers requests to deployed stages.
+///
+/// Each request loads the current `DeployedStages` once (an atomic load, no lock) and runs
+/// the steps in AWS's order: route → Method Request → Integration Request → Integration →
+/// Integration Response → Method Response. The store is never touched here.
+public struct Gateway: Sendable {
+    /// API Gateway's payload limit.
+    public static let maxPayloadBytes = 10 * 1024 * 1024
+
+    public let directory: StageDirectory
+    let http: HTTPIntegration
+
+    public init(directory: StageDirectory, httpClient: HTTPClient) {
+        self.directory = directory
+        self.http = HTTPIntegration(client: httpClient)
+    }
+
+    public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
+        let requestID = UUID().uuidString.lowercased()
+        let extendedRequestID = Self.extendedRequestID()
+        let stage = directory.stages.stage(api: target.apiID, name: target.stage)
+        var response: OutgoingResponse
+        do throws(GatewayError) {
+            guard let stage else { throw .missingAuthenticationToken }
+            guard let match = stage.routes.match(method: request.method, path: target.path) else {
+                throw .missingAuthenticationToken
+            }
+            guard request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
+            let invocation = Invocation(
+                request: request, target: target, stage: stage, match: match, requestID: requestID,
+                extendedRequestID: extendedRequestID, requestTime: Date())
+            response = try await integrate(invocation)
+        } catch {
+            response = GatewayResponses.render(error, customized: stage?.api.gatewayResponses ?? [:])
+        }
+        response.headers.append(("x-amzn-RequestId", requestID))
+        response.headers.append(("x-amz-apigw-id", extendedRequestID))
+        return response
+    }
+
+    private func integrate(_ invocation: Invocation) async throws(GatewayError) -> OutgoingResponse {
+        guard let integration = invocation.match.method.integration else { throw .configurationError }
+        switch integration.type {
+        case "MOCK": return try MockIntegration.invoke(invocation, integration)
+        case "HTTP_PROXY": return try await http.proxy(invocation, integration)
+        case "HTTP": return try await http.http(invocation, integration)
+        default: throw .configurationError
+        }
+    }
+
+    /// An id shaped like AWS's `x-amz-apigw-id` (`cDEFghIJoAMEbXg=`).
+    static func extendedRequestID() -> String {
+        var bytes = [UInt8](repeating: 0, count: 11)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        return String(Data(bytes).base64EncodedString().prefix(15)) + "="
+    }
+}

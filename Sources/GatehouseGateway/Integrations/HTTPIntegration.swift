@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import Foundation
+import GatehouseModel
+import NIOCore
+import NIOHTTP1
+
+/// `HTTP_PROXY` and `HTTP`: the request goes to an HTTP endpoint through one pooled client.
+/// The proxy form passes the request and the answer through; the plain form maps parameters
+/// into the endpoint request and sends the answer through Integration Response.
+public struct HTTPIntegration: Sendable {
+    let client: HTTPClient
+
+    /// Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1).
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "host", "content-length",
+    ]
+
+    /// The upper bound of the backend answer we read (API Gateway's payload limit).
+    static let maxResponseBytes = 10 * 1024 * 1024
+
+    public init(client: HTTPClient) {
+        self.client = client
+    }
+
+    func proxy(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
+        var headers = HTTPHeaders()
+        for header in invocation.request.headers where !Self.hopByHop.contains(header.name.lowercased()) {
+            headers.add(name: header.name, value: header.value)
+        }
+        headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor(invocation))
+        for (target, source) in integration.requestParameters {
+            guard let name = target.dropPrefix("integration.request.header."), let value = invocation.value(of: source) else { continue }
+            headers.replaceOrAdd(name: name, value: value)
+        }
+        let url = try endpoint(invocation, integration, query: invocation.request.rawQuery)
+        let method = integration.httpMethod == "ANY" || integration.httpMethod == nil ? invocation.request.method : integration.httpMethod!
+        let backend = try await send(method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis)
+        return OutgoingResponse(status: backend.status, headers: backend.headers, body: backend.body)
+    }
+
+    func http(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
+        var headers = HTTPHeaders()
+        var query: [(String, String)] = []
+        for (target, source) in integration.requestParameters.sorted(by: { $0.key < $1.key }) {
+            guard let value = invocation.value(of: source) else { continue }
+            if let name = target.dropPrefix("integration.request.header.") {
+                headers.replaceOrAdd(name: name, value: value)
+            } else if let name = target.dropPrefix("integration.request.querystring.") {
+                query.append((name, value))
+            }
+        }
+        if let contentType = invocation.request.header("Content-Type"), !headers.contains(name: "Content-Type") {
+            headers.add(name: "Content-Type", value: contentType)
+        }
+        let body = try IntegrationRequest.body(for: invocation, integration: integration)
+        let rawQuery = query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        let url = try endpoint(invocation, integration, query: rawQuery)
+        let backend = try await send(method: integration.httpMethod ?? "GET", url: url, headers: headers, body: body, timeoutMillis: integration.timeoutInMillis)
+        return try IntegrationResponse.map(backend, selector: String(backend.status), invocation: invocation, integration: integration)
+    }
+
+    /// The integration uri with stage variables and `{name}` path parameters filled in.
+    private func endpoint(_ invocation: Invocation, _ integration: DeployedIntegration, query: String) throws(GatewayError) -> String {
+        var uri = invocation.substitutingStageVariables(integration.uri ?? "")
+        var pathValues: [String: String] = [:]
+        for (target, source) in integration.requestParameters {
+            if let name = target.dropPrefix("integration.request.path."), let value = invocation.value(of: source) { pathValues[name] = value }
+        }
+        // Without an explicit mapping, a `{name}` in the uri takes the method's path parameter of that name.
+        for (name, value) in invocation.match.pathParameters where pathValues[name] == nil { pathValues[name] = value }
+        for (name, value) in pathValues {
+            let encoded = value.split(separator: "/", omittingEmptySubsequences: false).map { Self.encode(String($0)) }.joined(separator: "/")
+            uri = uri.replacingOccurrences(of: "{\(name)+}", with: encoded).replacingOccurrences(of: "{\(name)}", with: encoded)
+        }
+        guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else { throw GatewayError.configurationError }
+        return query.isEmpty ? uri : uri + (uri.contains("?") ? "&" : "?") + query
+    }
+
+    private func send(method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int) async throws(GatewayError) -> BackendResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers = headers
+        if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMillis))
+        do {
+            let response = try await client.execute(request, deadline: deadline)
+            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+            var forwarded: [(name: String, value: String)] = []
+            for header in response.headers where !Self.hopByHop.contains(header.name.lowercased()) {
+                forwarded.append((header.name, header.value))
+            }
+            return BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(bytes.readableBytesView))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || NIODeadline.now() >= deadline {
+            throw .integrationTimeout
+        } catch {
+            if NIODeadline.now() >= deadline { throw .integrationTimeout }
+            throw .integrationFailure
+        }
+    }
+
+    private func forwardedFor(_ invocation: Invocation) -> String {
+        let peer = invocation.request.remoteAddress ?? "127.0.0.1"
+        if let existing = invocation.request.header("X-Forwarded-For"), !existing.isEmpty { return "\(existing), \(peer)" }
+        return peer
+    }
+
+    private static let unreservedPath = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))
+
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreservedPath) ?? text
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import GatehouseModel
+
+/// One request on its way through a deployed stage: what came in, where it routed, and the
+/// identifiers AWS puts on every answer.
+public struct Invocation: Sendable {
+    public var request: IncomingRequest
+    public var target: InvokeTarget
+    public var stage: DeployedStage
+    public var match: RoutingTable.Match
+    public var requestID: String
+    /// `x-amz-apigw-id`.
+    public var extendedRequestID: String
+    public var requestTime: Date
+
+    /// `method.request.{path,querystring,header}.NAME`, `stageVariables.NAME`, `context.NAME`
+    /// or a `'literal'`, as request parameter mappings name their sources.
+    public func value(of source: String) -> String? {
+        if let literal = GatewayResponses.literal(source) { return literal }
+        if let name = source.dropPrefix("method.request.path.") { return match.pathParameters[name] }
+        if let name = source.dropPrefix("method.request.querystring.") {
+            return request.queryItems.first { $0.name == name }?.value
+        }
+        if let name = source.dropPrefix("method.request.header.") { return request.header(name) }
+        if let name = source.dropPrefix("stageVariables.") { return stage.variables[name] }
+        switch source {
+        case "context.requestId": return requestID
+        case "context.extendedRequestId": return extendedRequestID
+        case "context.stage": return stage.name
+        case "context.apiId": return stage.apiID
+        case "context.resourceId": return match.resource.id
+        case "context.resourcePath": return match.resource.path
+        case "context.httpMethod": return request.method
+        case "context.identity.sourceIp": return request.remoteAddress
+        default: return nil
+        }
+    }
+
+    /// `text` with `${stageVariables.x}` replaced by the stage's variables.
+    public func substitutingStageVariables(_ text: String) -> String {
+        guard text.contains("${stageVariables.") else { return text }
+        var result = text
+        for (name, value) in stage.variables {
+            result = result.replacingOccurrences(of: "${stageVariables.\(name)}", with: value)
+        }
+        return result
+    }
+}
+
+extension String {
+    func dropPrefix(_ prefix: String) -> String? {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
+    }
+}

@@ -1,0 +1,37 @@
+/// Which deployed stage a request is for, read from the invoke URL in either form:
+/// host `{api-id}.execute-api.{anything}` with path `/{stage}/{path}`, or path
+/// `/restapis/{api-id}/{stage}/_user_request_/{path}` on any host.
+public struct InvokeTarget: Sendable, Equatable {
+    public var apiID: String
+    public var stage: String
+    /// The resource path below the stage, still percent-encoded, always starting with `/`.
+    public var path: String
+
+    public init(apiID: String, stage: String, path: String) {
+        self.apiID = apiID
+        self.stage = stage
+        self.path = path
+    }
+
+    public init?(host: String?, rawPath: String) {
+        if let host, let marker = host.range(of: ".execute-api.") {
+            let apiID = String(host[..<marker.lowerBound])
+            guard !apiID.isEmpty, !apiID.contains(".") else { return nil }
+            let (stage, rest) = Self.splitFirst(rawPath)
+            self.init(apiID: apiID, stage: stage, path: rest)
+            return
+        }
+        let parts = rawPath.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)
+        // ["", "restapis", id, stage, "_user_request_/rest"] or without the rest.
+        guard parts.count >= 5, parts[1] == "restapis", !parts[2].isEmpty else { return nil }
+        let tail = parts[4]
+        guard tail == "_user_request_" || tail.hasPrefix("_user_request_/") else { return nil }
+        self.init(apiID: String(parts[2]), stage: String(parts[3]), path: "/" + tail.dropFirst("_user_request_/".count))
+    }
+
+    private static func splitFirst(_ path: String) -> (String, String) {
+        let trimmed = path.drop { $0 == "/" }
+        guard let slash = trimmed.firstIndex(of: "/") else { return (String(trimmed), "/") }
+        return (String(trimmed[..<slash]), String(trimmed[slash...]))
+    }
+}

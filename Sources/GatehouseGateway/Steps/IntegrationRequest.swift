@@ -1,0 +1,39 @@
+import Foundation
+import GatehouseModel
+
+/// Integration Request: the body a non-proxy integration receives, chosen by the request's
+/// Content-Type among the request templates, under the integration's passthrough behaviour.
+enum IntegrationRequest {
+    static func body(for invocation: Invocation, integration: DeployedIntegration) throws(GatewayError) -> Data {
+        let contentType = mediaType(invocation.request.header("Content-Type")) ?? "application/json"
+        if let template = integration.requestTemplates[contentType] {
+            return Data(MappingTemplate.render(template).utf8)
+        }
+        switch integration.passthroughBehavior {
+        case "NEVER":
+            throw GatewayError.unsupportedMediaType
+        case "WHEN_NO_TEMPLATES" where !integration.requestTemplates.isEmpty:
+            throw GatewayError.unsupportedMediaType
+        default:
+            return invocation.request.body
+        }
+    }
+
+    /// `text/plain; charset=utf-8` → `text/plain`.
+    static func mediaType(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let type = header.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return type.isEmpty ? nil : type
+    }
+}
+
+/// Mapping templates. Without a template engine a template is its own output; the Velocity
+/// engine plugs in here.
+enum MappingTemplate {
+    static func render(_ template: String) -> String { template }
+}
+
+extension GatewayError {
+    public static let unsupportedMediaType = GatewayError(
+        responseType: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported Media Type", errorType: nil)
+}

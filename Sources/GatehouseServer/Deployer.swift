@@ -1,0 +1,63 @@
+import GatehouseGateway
+import GatehouseModel
+import GatehouseStore
+import Logging
+
+/// Keeps the data plane's `StageDirectory` in step with the store: when the store's revision
+/// moves, it rebuilds the set of deployed stages and publishes it with one atomic swap. A stage
+/// whose deployment and variables did not change keeps its compiled routes.
+///
+/// The control plane calls `refresh()` after each write, so a deployment is live before
+/// CreateDeployment answers; `run()` also polls, so nodes sharing a store see each other's writes.
+actor Deployer {
+    private let store: any Store
+    private let directory: StageDirectory
+    private let logger: Logger
+
+    init(store: any Store, directory: StageDirectory, logger: Logger) {
+        self.store = store
+        self.directory = directory
+        self.logger = logger
+    }
+
+    func refresh() async throws {
+        let revision = try await store.revision()
+        let previous = directory.stages
+        guard revision != previous.revision else { return }
+        var stages: [String: [String: DeployedStage]] = [:]
+        for region in try await store.parents(ofKind: "restapi") {
+            for api in try await store.documents(kind: "restapi", parent: region) {
+                guard let apiID = api["id"]?.stringValue else { continue }
+                for stage in try await store.documents(kind: "stage", parent: apiID) {
+                    guard let deployed = try await compile(stage, apiID: apiID, previous: previous) else { continue }
+                    stages[apiID, default: [:]][deployed.name] = deployed
+                }
+            }
+        }
+        directory.publish(DeployedStages(stages: stages, revision: revision))
+    }
+
+    private func compile(_ stage: JSON, apiID: String, previous: DeployedStages) async throws -> DeployedStage? {
+        guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue else { return nil }
+        let variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        if let known = previous.stage(api: apiID, name: name), known.deploymentID == deploymentID, known.variables == variables {
+            return known
+        }
+        guard let snapshot = try await store.document(DocumentKey(kind: "snapshot", parent: apiID, id: deploymentID)) else {
+            return nil
+        }
+        return DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot)
+    }
+
+    /// Polls the store until the task is cancelled.
+    func run(every interval: Duration = .seconds(1)) async {
+        while !Task.isCancelled {
+            do {
+                try await refresh()
+            } catch {
+                logger.error("could not load deployed stages: \(error)")
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
