@@ -123,13 +123,16 @@ struct InputDecoder {
         switch shape.type {
         case "structure":
             guard case .object(let object) = value else { throw invalid(label, "Member must be a structure", nil) }
+            let members = shape.members ?? [:]
+            // AWS names URI members plainly (`responseType`), body members under the input (`putMethodInput.type`).
+            func memberPath(_ name: String) -> String { members[name]?.location == "uri" ? name : join(path, name) }
             for required in shape.required ?? [] where object[required] == nil || object[required] == .null {
                 throw AWSError(validationError, status: 400,
-                    "1 validation error detected: Value null at '\(join(path, required))' failed to satisfy constraint: Member must not be null")
+                    "1 validation error detected: Value null at '\(memberPath(required))' failed to satisfy constraint: Member must not be null")
             }
-            for (name, member) in shape.members ?? [:] {
+            for (name, member) in members {
                 if let memberValue = object[name], memberValue != .null {
-                    try validate(memberValue, shapeName: member.shape, path: join(path, name))
+                    try validate(memberValue, shapeName: member.shape, path: memberPath(name))
                 }
             }
         case "list":

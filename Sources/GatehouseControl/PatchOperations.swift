@@ -50,11 +50,31 @@ public struct Patcher: Sendable {
     public var shapeName: String
     /// Top-level members a patch may touch; nil allows every member of the shape.
     public var patchable: Set<String>?
+    /// Members that take only `replace`.
+    public var replaceOnly: Set<String> = []
+    /// AWS's answer to a path the resource does not support; its wording differs by resource.
+    public var invalidPath: @Sendable (PatchOperation) -> AWSError = { .badRequest("Invalid patch path \($0.path)") }
+    /// AWS's answer to `add` or `remove` on a member that takes only `replace`.
+    public var replaceOnlyError: @Sendable (PatchOperation) -> AWSError = { _ in
+        .badRequest("Invalid patch operation specified. Must be one of: [replace]")
+    }
 
     public init(model: ServiceModel, shapeName: String, patchable: Set<String>? = nil) {
         self.model = model
         self.shapeName = shapeName
         self.patchable = patchable
+    }
+
+    /// The wording Resource, Model and RequestValidator use: the supported paths are listed.
+    public static func listingPaths(_ paths: [String]) -> @Sendable (PatchOperation) -> AWSError {
+        { operation in
+            .badRequest("Invalid patch path  '\(operation.path)' specified for op '\(operation.op.rawValue)'. Must be one of: [\(paths.joined(separator: ", "))]")
+        }
+    }
+
+    /// The same resources' answer to an operation a supported path does not take.
+    public static let unsupportedOperation: @Sendable (PatchOperation) -> AWSError = { operation in
+        .badRequest("Invalid patch path  '\(operation.path)' specified for op '\(operation.op.rawValue)'. Please choose supported operations")
     }
 
     public func apply(_ operations: [PatchOperation], to document: JSON) throws(AWSError) -> JSON {
@@ -72,6 +92,7 @@ public struct Patcher: Sendable {
         else {
             throw invalidPath(operation)
         }
+        if replaceOnly.contains(first), operation.op != .replace { throw replaceOnlyError(operation) }
         switch operation.op {
         case .test:
             return document
@@ -87,7 +108,18 @@ public struct Patcher: Sendable {
             if operation.op == .move { result = Self.removing(fromSegments[...], in: result) }
             return result
         case .remove:
-            return try remove(segments, in: document, operation: operation)
+            // A map emptied by its last `remove` disappears, as on AWS.
+            var result = try remove(segments, in: document, operation: operation)
+            if segments.count > 1, result[first]?.objectValue?.isEmpty == true { result[first] = nil }
+            return result
+        case .replace where segments.count == 2 && Int(segments[1]) == nil:
+            // `replace /binaryMediaTypes/image~1png` with a value swaps that element for the value, at the end.
+            if case .array(let items)? = document[first], let value = operation.value {
+                var result = document
+                result[first] = .array(items.filter { $0 != .string(segments[1]) } + [.string(value)])
+                return result
+            }
+            return try set(try typedValue(operation, segments: segments), at: segments, in: document, operation: operation)
         case .add, .replace:
             let target = try typedValue(operation, segments: segments)
             return try set(target, at: segments, in: document, operation: operation)
@@ -219,10 +251,6 @@ public struct Patcher: Sendable {
         default:
             return document
         }
-    }
-
-    private func invalidPath(_ operation: PatchOperation) -> AWSError {
-        .badRequest("Invalid patch path \(operation.path)")
     }
 
     private func invalidValue(_ operation: PatchOperation, _ type: String) -> AWSError {

@@ -69,6 +69,18 @@ def assert_aws_error(error, status, code, message=None, startswith=None):
     assert_request_id(response)
 
 
+def assert_enum_error(error, location, value, allowed):
+    """A ValidationException for a value outside an enum. AWS lists the allowed values in its
+    service's internal order, which botocore's model does not preserve, so the list is compared
+    as a set and the rest of the message exactly."""
+    assert_aws_error(error, 400, "ValidationException")
+    message = error.value.response["Error"]["Message"]
+    prefix = (f"1 validation error detected: Value '{value}' at '{location}' failed to satisfy constraint: "
+              "Member must satisfy enum value set: [")
+    assert message.startswith(prefix) and message.endswith("]"), message
+    assert set(message[len(prefix):-1].split(", ")) == set(allowed), message
+
+
 # ---------------------------------------------------------------------------------------------
 # Raw SigV4
 

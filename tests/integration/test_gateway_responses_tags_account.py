@@ -2,7 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import ACCOUNT_ID, assert_aws_error, assert_request_id, body_of, status_of, unique_name
+from helpers import ACCOUNT_ID, assert_aws_error, assert_enum_error, assert_request_id, body_of, status_of, unique_name
 
 DEFAULT_TEMPLATES = {"application/json": '{"message":$context.error.messageString}'}
 DEFAULT_STATUS = {
@@ -57,13 +57,12 @@ def test_get_gateway_response_of_an_uncustomised_type_is_the_default(apigw, rest
 def test_get_gateway_response_with_bad_type_answers_validation_exception(apigw, rest_api):
     with pytest.raises(ClientError) as error:
         apigw.get_gateway_response(restApiId=rest_api["id"], responseType="FAKE_RESPONSE_TYPE")
-    assert_aws_error(
-        error, 400, "ValidationException",
-        "1 validation error detected: Value 'FAKE_RESPONSE_TYPE' at 'responseType' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [REQUEST_TOO_LARGE, RESOURCE_NOT_FOUND, AUTHORIZER_CONFIGURATION_ERROR, "
-        "MISSING_AUTHENTICATION_TOKEN, BAD_REQUEST_BODY, INVALID_SIGNATURE, INVALID_API_KEY, BAD_REQUEST_PARAMETERS, "
-        "AUTHORIZER_FAILURE, UNAUTHORIZED, INTEGRATION_TIMEOUT, ACCESS_DENIED, DEFAULT_4XX, DEFAULT_5XX, WAF_FILTERED, "
-        "QUOTA_EXCEEDED, THROTTLED, API_CONFIGURATION_ERROR, UNSUPPORTED_MEDIA_TYPE, INTEGRATION_FAILURE, EXPIRED_TOKEN]")
+    assert_enum_error(error, "responseType", "FAKE_RESPONSE_TYPE", [
+        "REQUEST_TOO_LARGE", "RESOURCE_NOT_FOUND", "AUTHORIZER_CONFIGURATION_ERROR", "MISSING_AUTHENTICATION_TOKEN",
+        "BAD_REQUEST_BODY", "INVALID_SIGNATURE", "INVALID_API_KEY", "BAD_REQUEST_PARAMETERS", "AUTHORIZER_FAILURE",
+        "UNAUTHORIZED", "INTEGRATION_TIMEOUT", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX", "WAF_FILTERED",
+        "QUOTA_EXCEEDED", "THROTTLED", "API_CONFIGURATION_ERROR", "UNSUPPORTED_MEDIA_TYPE", "INTEGRATION_FAILURE",
+        "EXPIRED_TOKEN"])
 
 
 def test_get_gateway_responses_of_unknown_api_answers_404(apigw):

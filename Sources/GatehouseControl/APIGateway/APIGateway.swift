@@ -91,11 +91,30 @@ public enum APIGateway {
     }
 
     /// Applies the input's patch operations to `document` against the model shape `shapeName`.
+    /// `listingPaths` switches to the wording that lists the supported paths (Resource, Model,
+    /// RequestValidator); `replaceOnly` members refuse `add` and `remove`.
     static func patch(
-        _ document: JSON, _ context: OperationContext, shape shapeName: String, patchable: Set<String>? = nil
+        _ document: JSON, _ context: OperationContext, shape shapeName: String, patchable: Set<String>? = nil,
+        replaceOnly: Set<String> = [], listingPaths: Bool = false
     ) throws(AWSError) -> JSON {
         let operations = try PatchOperation.list(from: context.input)
-        return try Patcher(model: context.model, shapeName: shapeName, patchable: patchable).apply(operations, to: document)
+        var patcher = Patcher(model: context.model, shapeName: shapeName, patchable: patchable)
+        patcher.replaceOnly = replaceOnly
+        if listingPaths, let patchable {
+            patcher.invalidPath = Patcher.listingPaths(patchable.sorted().map { "/" + $0 })
+            patcher.replaceOnlyError = Patcher.unsupportedOperation
+        }
+        return try patcher.apply(operations, to: document)
+    }
+
+    /// Copies the listed members from the input, leaving out empty strings and empty lists as AWS does.
+    static func copyNonEmptyMembers(_ names: [String], from input: JSON, into document: inout JSON) {
+        for name in names {
+            switch input[name] {
+            case nil, .null?, .string("")?, .array([])?: continue
+            case let value?: document[name] = value
+            }
+        }
     }
 
     /// Copies the listed members from the input into `document` when present.

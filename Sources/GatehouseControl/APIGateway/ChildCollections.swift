@@ -12,7 +12,13 @@ extension APIGateway {
         /// The input member that names one item in Get/Update/Delete.
         var keyMember: String
         var notFound: @Sendable (String) -> String
+        /// What AWS answers a Create on an API that does not exist (it differs by collection).
+        var unknownAPIOnCreate: (@Sendable (OperationContext) -> AWSError)? = nil
         var patchable: Set<String>
+        /// Whether bad patch paths are answered with the list of supported paths.
+        var listsPatchPaths = false
+        /// Checked before an item is deleted (a model still in use cannot be).
+        var beforeDelete: (@Sendable (OperationContext, any DocumentReader) async throws -> Void)? = nil
         /// Builds a new item from the Create input; returns the item and its storage key.
         var make: @Sendable (OperationContext, any DocumentReader) async throws -> (item: JSON, key: String)
 
@@ -20,6 +26,9 @@ extension APIGateway {
             [
                 create: { context in
                     try await context.store.write { tx in
+                        if let unknownAPIOnCreate, try await tx.document(restAPIKey(context, context.string("restApiId"))) == nil {
+                            throw unknownAPIOnCreate(context)
+                        }
                         _ = try await restAPI(context, in: tx)
                         let (item, key) = try await make(context, tx)
                         try await tx.put(childKey(kind, context, key), item)
@@ -33,7 +42,9 @@ extension APIGateway {
                 },
                 update: { context in
                     try await context.store.write { tx in
-                        let patched = try patch(try await item(context, in: tx), context, shape: shape, patchable: patchable)
+                        let patched = try patch(
+                            try await item(context, in: tx), context, shape: shape, patchable: patchable,
+                            replaceOnly: listsPatchPaths ? patchable : [], listingPaths: listsPatchPaths)
                         try await tx.put(childKey(kind, context, context.string(keyMember)), patched)
                         return patched
                     }
@@ -41,6 +52,7 @@ extension APIGateway {
                 delete: { context in
                     try await context.store.write { tx in
                         _ = try await item(context, in: tx)
+                        try await beforeDelete?(context, tx)
                         try await tx.delete(childKey(kind, context, context.string(keyMember)))
                         return .emptyObject
                     }
@@ -48,9 +60,11 @@ extension APIGateway {
             ]
         }
 
+        /// The item the input names. AWS answers the item's own "not found" even when the API is missing.
         private func item(_ context: OperationContext, in reader: any DocumentReader) async throws -> JSON {
             let id = context.string(keyMember)
-            return try await child(kind, id: id, context, in: reader, notFound: notFound(id))
+            guard let item = try await reader.document(childKey(kind, context, id)) else { throw AWSError.notFound(notFound(id)) }
+            return item
         }
     }
 
@@ -58,6 +72,17 @@ extension APIGateway {
         kind: Kind.model, shape: "Model", keyMember: "modelName",
         notFound: { "Invalid model name specified: \($0)" },
         patchable: ["schema", "description"],
+        listsPatchPaths: true,
+        beforeDelete: { context, reader in
+            let name = context.string("modelName")
+            for resource in try await reader.documents(kind: Kind.resource, parent: context.string("restApiId")) {
+                for (method, definition) in (resource["resourceMethods"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key })
+                where definition["requestModels"]?.objectValue?.values.contains(.string(name)) == true {
+                    throw AWSError.conflict(
+                        "Cannot delete model '\(name)', is referenced in method request: \(resource["path"]?.stringValue ?? "/")/\(method)")
+                }
+            }
+        },
         make: { context, reader in
             let name = context.string("name")
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
@@ -70,14 +95,16 @@ extension APIGateway {
                 throw AWSError.badRequest("Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified]")
             }
             var model: JSON = ["id": .string(newID()), "name": .string(name)]
-            copyMembers(["description", "schema", "contentType"], from: context.input, into: &model)
+            copyNonEmptyMembers(["description", "schema", "contentType"], from: context.input, into: &model)
             return (model, name)
         })
 
     static let requestValidators = Collection(
         kind: Kind.requestValidator, shape: "RequestValidator", keyMember: "requestValidatorId",
         notFound: { _ in "Invalid Request Validator identifier specified" },
+        unknownAPIOnCreate: { _ in .badRequest("Invalid REST API identifier specified") },
         patchable: ["name", "validateRequestBody", "validateRequestParameters"],
+        listsPatchPaths: true,
         make: { context, _ in
             let id = newID()
             var validator: JSON = [
@@ -91,6 +118,8 @@ extension APIGateway {
     static let authorizers = Collection(
         kind: Kind.authorizer, shape: "Authorizer", keyMember: "authorizerId",
         notFound: { _ in "Invalid Authorizer identifier specified" },
+        // AWS really answers this, for a Create on an API that does not exist.
+        unknownAPIOnCreate: { _ in .conflict("Unable to complete operation due to concurrent modification. Please try again later.") },
         patchable: [
             "name", "type", "providerARNs", "authType", "authorizerUri", "authorizerCredentials", "identitySource",
             "identityValidationExpression", "authorizerResultTtlInSeconds",

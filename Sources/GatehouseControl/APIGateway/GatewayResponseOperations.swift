@@ -26,8 +26,8 @@ extension APIGateway {
         },
         "UpdateGatewayResponse": { context in
             try await context.store.write { tx in
-                var patched = try patch(try await gatewayResponse(context, in: tx), context, shape: "GatewayResponse",
-                    patchable: ["statusCode", "responseParameters", "responseTemplates"])
+                var patched = try gatewayResponsePatcher(context).apply(
+                    try PatchOperation.list(from: context.input), to: try await gatewayResponse(context, in: tx))
                 patched["defaultResponse"] = false
                 try await tx.put(childKey(Kind.gatewayResponse, context, context.string("responseType")), patched)
                 return patched
@@ -66,6 +66,14 @@ extension APIGateway {
         ]
         if let status = defaultGatewayResponses.first(where: { $0.type == type })?.status { response["statusCode"] = .string(status) }
         return response
+    }
+
+    /// `statusCode` takes only `replace`; AWS calls anything else on it an invalid path.
+    private static func gatewayResponsePatcher(_ context: OperationContext) -> Patcher {
+        var patcher = Patcher(model: context.model, shapeName: "GatewayResponse", patchable: ["statusCode", "responseParameters", "responseTemplates"])
+        patcher.replaceOnly = ["statusCode"]
+        patcher.replaceOnlyError = { .badRequest("Invalid patch path \($0.path)") }
+        return patcher
     }
 
     private static func gatewayResponse(_ context: OperationContext, in reader: any DocumentReader) async throws -> JSON {

@@ -33,7 +33,7 @@ extension APIGateway {
             try await update(.method, context, patchable: [
                 "authorizationType", "authorizerId", "apiKeyRequired", "operationName", "requestParameters",
                 "requestModels", "requestValidatorId", "authorizationScopes",
-            ])
+            ], replaceOnly: ["authorizationType", "authorizerId", "apiKeyRequired", "operationName", "requestValidatorId"])
         },
         "DeleteMethod": { context in try await delete(.method, context) },
         "PutMethodResponse": { context in
@@ -97,6 +97,10 @@ extension APIGateway {
             {
                 throw AWSError.badRequest("Invalid Request Validator identifier specified")
             }
+            for model in (created["requestModels"]?.objectValue ?? [:]).values.compactMap(\.stringValue)
+            where try await tx.document(childKey(Kind.model, context, model)) == nil {
+                throw AWSError.badRequest("Invalid model identifier specified: \(model)")
+            }
             var methods = resource["resourceMethods"]?.objectValue ?? [:]
             methods[httpMethod] = created
             resource["resourceMethods"] = .object(methods)
@@ -132,12 +136,14 @@ extension APIGateway {
         }
     }
 
-    static func update(_ part: MethodPart, _ context: OperationContext, patchable: Set<String>? = nil) async throws -> JSON {
+    static func update(
+        _ part: MethodPart, _ context: OperationContext, patchable: Set<String>? = nil, replaceOnly: Set<String> = []
+    ) async throws -> JSON {
         try await modifyMethod(context) { method in
             try requireParents(of: part, in: method, context)
             let path = part.path(context)
             guard let current = Patcher.value(at: path[...], in: method) else { throw AWSError.notFound(part.notFound) }
-            let patched = try patch(current, context, shape: part.shape, patchable: patchable)
+            let patched = try patch(current, context, shape: part.shape, patchable: patchable, replaceOnly: replaceOnly)
             method = try setValue(patched, at: path, in: method)
             return patched
         }
@@ -147,7 +153,10 @@ extension APIGateway {
         let httpMethod = context.string("httpMethod")
         return try await context.store.write { tx in
             var resource = try await resource(context.string("resourceId"), context, in: tx)
-            let method = try method(in: resource, context)
+            guard let method = resource["resourceMethods"]?[httpMethod] else {
+                // Deleting an integration response of a missing method, AWS reports the integration missing.
+                throw AWSError.notFound(part.path(context).first == "methodIntegration" ? MethodPart.integration.notFound : MethodPart.method.notFound)
+            }
             try requireParents(of: part, in: method, context)
             let path = part.path(context)
             if path.isEmpty {

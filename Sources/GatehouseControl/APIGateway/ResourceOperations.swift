@@ -98,8 +98,11 @@ extension APIGateway {
         try await context.store.write { tx in
             let id = context.string("resourceId")
             let current = try await resource(id, context, in: tx)
-            guard current["parentId"] != nil else { throw AWSError.badRequest("Root resource cannot update its pathPart.") }
-            var updated = try patch(current, context, shape: "Resource", patchable: ["pathPart", "parentId"])
+            var updated = try patch(current, context, shape: "Resource", patchable: ["pathPart", "parentId"],
+                replaceOnly: ["pathPart", "parentId"], listingPaths: true)
+            if current["parentId"] == nil, let member = try PatchOperation.list(from: context.input).first?.segments.first {
+                throw AWSError.badRequest("Root resource cannot update its \(member).")
+            }
             let parent = try await resource(updated["parentId"]?.stringValue ?? "", context, in: tx)
             let part = updated["pathPart"]?.stringValue ?? ""
             try await checkPlacement(part, parent: parent, excluding: id, in: tx, context)

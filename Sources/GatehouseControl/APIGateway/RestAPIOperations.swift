@@ -35,13 +35,9 @@ extension APIGateway {
             "endpointConfiguration": input["endpointConfiguration"] ?? ["types": ["EDGE"], "ipAddressType": "ipv4"],
             "disableExecuteApiEndpoint": input["disableExecuteApiEndpoint"] ?? false,
         ]
-        copyMembers(["description", "version", "binaryMediaTypes", "minimumCompressionSize", "policy", "tags"], from: input, into: &api)
-        if let types = api["endpointConfiguration"]?["types"]?.arrayValue,
-            types.contains(where: { !["EDGE", "REGIONAL", "PRIVATE"].contains($0.stringValue ?? "") }) || types.count != 1
-        {
-            throw AWSError.badRequest("Invalid endpoint configuration: exactly one endpoint type of EDGE, REGIONAL or PRIVATE is required.")
-        }
-        if api["endpointConfiguration"]?["ipAddressType"] == nil { api["endpointConfiguration"]?["ipAddressType"] = "ipv4" }
+        if input["description"] == "" { throw AWSError.badRequest("Description cannot be an empty string") }
+        copyNonEmptyMembers(["description", "version", "binaryMediaTypes", "minimumCompressionSize", "policy", "tags"], from: input, into: &api)
+        api["endpointConfiguration"] = try endpointConfiguration(input["endpointConfiguration"])
         let created = api
         try await context.store.write { tx in
             try await tx.put(restAPIKey(context, id), created)
@@ -55,13 +51,34 @@ extension APIGateway {
         return created
     }
 
+    /// The endpoint configuration with AWS's defaults and checks: one type, EDGE unless given;
+    /// `ipv4` addresses, but `dualstack` for PRIVATE.
+    private static func endpointConfiguration(_ requested: JSON?) throws(AWSError) -> JSON {
+        var configuration = requested ?? .emptyObject
+        let types = configuration["types"]?.arrayValue ?? ["EDGE"]
+        if types.isEmpty { throw .badRequest("REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.") }
+        if types.count > 1 { throw .badRequest("Cannot create an api with multiple Endpoint Types.") }
+        configuration["types"] = .array(types)
+        let isPrivate = types[0] == "PRIVATE"
+        if configuration["ipAddressType"] == nil { configuration["ipAddressType"] = isPrivate ? "dualstack" : "ipv4" }
+        if isPrivate && configuration["ipAddressType"] == "ipv4" {
+            throw .badRequest("Only dualstack ipAddressType is supported for Private APIs.")
+        }
+        return configuration
+    }
+
     private static func updateRestAPI(_ context: OperationContext) async throws -> JSON {
-        try await context.store.write { tx in
+        // The list itself is not a path; its elements are (`/binaryMediaTypes/image~1png`).
+        if let bare = try PatchOperation.list(from: context.input).first(where: { $0.path == "/binaryMediaTypes" }) {
+            throw AWSError.badRequest("Invalid patch path \(bare.path)")
+        }
+        return try await context.store.write { tx in
             let api = try await restAPI(context, in: tx)
-            let patched = try patch(api, context, shape: "RestApi", patchable: [
+            var patched = try patch(api, context, shape: "RestApi", patchable: [
                 "name", "description", "version", "binaryMediaTypes", "minimumCompressionSize", "apiKeySource",
                 "endpointConfiguration", "policy", "disableExecuteApiEndpoint",
             ])
+            if patched["tags"] == nil { patched["tags"] = .emptyObject }
             try await tx.put(restAPIKey(context, context.string("restApiId")), patched)
             return patched
         }

@@ -43,6 +43,10 @@ extension APIGateway {
         "requireAuthorizationForCacheControl": true, "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER",
     ]
 
+    /// AWS's list of stage patch paths, verbatim (its missing commas included).
+    static let validStagePatchPaths =
+        "[/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, /clientCertificateId, /accessLogSettings, /accessLogSettings/destinationArn, /accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, /{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, /{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/rateLimit/{resourcePath}/{httpMethod}/caching/ttlInSeconds, /{resourcePath}/{httpMethod}/caching/enabled, /{resourcePath}/{httpMethod}/caching/dataEncrypted, /{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, /{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, /*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, /*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, /*/*/caching/enabled, /*/*/caching/dataEncrypted, /*/*/caching/requireAuthorizationForCacheControl, /*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, /tracingEnabled]"
+
     /// `/{resourcePath}/{METHOD}/{category}/{setting}` in a stage patch → the `methodSettings` member.
     static let methodSettingPaths: [String: String] = [
         "metrics/enabled": "metricsEnabled", "logging/loglevel": "loggingLevel", "logging/dataTrace": "dataTraceEnabled",
@@ -77,10 +81,12 @@ extension APIGateway {
             for operation in try PatchOperation.list(from: context.input) {
                 if try !applyMethodSetting(operation, to: &stage) { remaining.append(operation) }
             }
-            stage = try Patcher(model: context.model, shapeName: "Stage", patchable: [
+            var patcher = Patcher(model: context.model, shapeName: "Stage", patchable: [
                 "description", "deploymentId", "variables", "cacheClusterEnabled", "cacheClusterSize", "tracingEnabled",
                 "canarySettings", "accessLogSettings", "clientCertificateId", "webAclArn", "documentationVersion",
-            ]).apply(remaining, to: stage)
+            ])
+            patcher.invalidPath = { .badRequest("Invalid method setting path: \($0.path). Must be one of: \(validStagePatchPaths)") }
+            stage = try patcher.apply(remaining, to: stage)
             if let deploymentID = stage["deploymentId"]?.stringValue {
                 _ = try await deployment(deploymentID, context, in: tx)
             }
