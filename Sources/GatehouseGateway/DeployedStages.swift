@@ -10,13 +10,20 @@ public struct DeployedStage: Sendable {
     public var api: DeployedAPI
     public var routes: RoutingTable
 
-    public init(apiID: String, stage: JSON, snapshot: JSON) {
+    public init(apiID: String, name: String, deploymentID: String, variables: [String: String], api: DeployedAPI) {
         self.apiID = apiID
-        name = stage["stageName"]?.stringValue ?? ""
-        deploymentID = stage["deploymentId"]?.stringValue ?? ""
-        variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        api = DeployedAPI(snapshot: snapshot)
+        self.name = name
+        self.deploymentID = deploymentID
+        self.variables = variables
+        self.api = api
         routes = RoutingTable(resources: api.resources)
+    }
+
+    public init(apiID: String, stage: JSON, snapshot: JSON) {
+        self.init(
+            apiID: apiID, name: stage["stageName"]?.stringValue ?? "", deploymentID: stage["deploymentId"]?.stringValue ?? "",
+            variables: (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            api: DeployedAPI(snapshot: snapshot))
     }
 }
 

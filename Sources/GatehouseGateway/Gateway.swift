@@ -42,6 +42,31 @@ public struct Gateway: Sendable {
         return response
     }
 
+    /// Runs one method of a live, undeployed API, as the console's Test button does: the named
+    /// resource and method, whatever path was given. Returns the response and an execution log.
+    public func testInvoke(
+        stage: DeployedStage, resource: DeployedResource, method: DeployedMethod, request: IncomingRequest
+    ) async -> (response: OutgoingResponse, log: String) {
+        let requestID = UUID().uuidString.lowercased()
+        let match = RoutingTable(resources: [resource]).match(method: method.httpMethod == "ANY" ? "ANY" : request.method, path: request.rawPath)
+            ?? RoutingTable.Match(resource: resource, method: method, pathParameters: [:])
+        let invocation = Invocation(
+            request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
+            match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
+            requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+        var log = ExecutionLog(requestID: requestID)
+        log.methodRequest(invocation)
+        let response: OutgoingResponse
+        do throws(GatewayError) {
+            response = try await integrate(invocation)
+            log.methodResponse(response)
+        } catch {
+            log.failure(error)
+            response = GatewayResponses.render(error, customized: stage.api.gatewayResponses)
+        }
+        return (response, log.text)
+    }
+
     private func integrate(_ invocation: Invocation) async throws(GatewayError) -> OutgoingResponse {
         guard let integration = invocation.match.method.integration else { throw .configurationError }
         switch integration.type {

@@ -23,8 +23,6 @@ public struct GatehouseServer: Sendable {
         let verifier = SignatureVerifier(
             secrets: Dictionary(configuration.credentials.map { ($0.accessKeyId, $0.secretAccessKey) }, uniquingKeysWith: { a, _ in a }),
             accountId: configuration.accountId)
-        let controlPlane = ControlPlane(
-            services: try Services.all(), verifier: verifier, store: store, logger: logger)
         let directory = StageDirectory()
         let deployer = Deployer(store: store, directory: directory, logger: logger)
         try await deployer.refresh()
@@ -32,6 +30,11 @@ public struct GatehouseServer: Sendable {
             eventLoopGroupProvider: .singleton,
             configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
         let gateway = Gateway(directory: directory, httpClient: httpClient)
+        var services = try Services.all()
+        for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
+            services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
+        }
+        let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")
         let app = Application(
             responder: GatehouseResponder(controlPlane: controlPlane, gateway: gateway, deployer: deployer, version: Self.version),

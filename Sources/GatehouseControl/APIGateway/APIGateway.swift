@@ -127,5 +127,5 @@ public enum APIGateway {
 
 extension OperationContext {
     /// A string member of the input, or "" when absent (URI members are always present).
-    func string(_ member: String) -> String { input[member]?.stringValue ?? "" }
+    public func string(_ member: String) -> String { input[member]?.stringValue ?? "" }
 }

@@ -35,7 +35,7 @@ extension APIGateway {
 
     /// Freezes what the data plane needs of an API into one immutable document: editing the API
     /// afterwards changes nothing callers see until the next deployment.
-    static func snapshot(of api: JSON, _ context: OperationContext, in reader: any DocumentReader) async throws -> JSON {
+    public static func snapshot(of api: JSON, in reader: any DocumentReader) async throws -> JSON {
         let apiID = api["id"]!.stringValue!
         var snapshot: JSON = ["restApi": api]
         for (member, kind) in [
@@ -63,7 +63,7 @@ extension APIGateway {
         let input = context.input
         return try await context.store.write { tx in
             let api = try await restAPI(context, in: tx)
-            let snapshot = try await snapshot(of: api, context, in: tx)
+            let snapshot = try await snapshot(of: api, in: tx)
             let hasMethods = snapshot["resources"]?.arrayValue?.contains { !($0["resourceMethods"]?.objectValue?.isEmpty ?? true) } ?? false
             guard hasMethods else { throw AWSError.badRequest("The REST API doesn't contain any methods") }
             let methods = snapshot["resources"]?.arrayValue?.flatMap { ($0["resourceMethods"]?.objectValue ?? [:]).values } ?? []

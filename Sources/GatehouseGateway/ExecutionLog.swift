@@ -1,0 +1,55 @@
+import Foundation
+import GatehouseModel
+
+/// The execution log API Gateway writes for a request (shown by TestInvokeMethod and, with
+/// logging on, in CloudWatch): timestamped lines in the console's wording.
+struct ExecutionLog {
+    private(set) var text: String
+    private let requestID: String
+
+    init(requestID: String) {
+        self.requestID = requestID
+        text = "Execution log for request \(requestID)\n"
+        line("Starting execution for request: \(requestID)")
+    }
+
+    mutating func line(_ message: String) {
+        text += "\(Self.timestamp()) : \(message)\n"
+    }
+
+    mutating func methodRequest(_ invocation: Invocation) {
+        line("HTTP Method: \(invocation.request.method), Resource Path: \(invocation.match.resource.path)")
+        line("Method request path: \(Self.format(invocation.match.pathParameters))")
+        let query = Dictionary(invocation.request.queryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        line("Method request query string: \(Self.format(query))")
+        let headers = Dictionary(invocation.request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        line("Method request headers: \(Self.format(headers))")
+        line("Method request body before transformations: \(String(decoding: invocation.request.body, as: UTF8.self))")
+    }
+
+    mutating func methodResponse(_ response: OutgoingResponse) {
+        line("Method response body after transformations: \(String(decoding: response.body, as: UTF8.self))")
+        let headers = Dictionary(response.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        line("Method response headers: \(Self.format(headers))")
+        line("Successfully completed execution")
+        line("Method completed with status: \(response.status)")
+    }
+
+    mutating func failure(_ error: GatewayError) {
+        line("Execution failed: \(error.message)")
+        line("Method completed with status: \(error.status)")
+    }
+
+    /// `{a=1, b=2}`, the Java map form AWS's logs use.
+    static func format(_ values: [String: String]) -> String {
+        "{" + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "}"
+    }
+
+    static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE MMM dd HH:mm:ss 'UTC' yyyy"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GatehouseControl
+import GatehouseGateway
+import GatehouseModel
+import GatehouseStore
+
+/// `TestInvokeMethod`, the console's Test button: runs a method of the live API — not a
+/// deployment — through the data plane's pipeline. It lives here because it needs both planes.
+enum TestInvokeMethod {
+    static func handler(gateway: Gateway) -> OperationHandler {
+        { context in
+            let input = context.input
+            let apiKey = DocumentKey(kind: "restapi", parent: context.caller.region, id: context.string("restApiId"))
+            // AWS answers "Invalid Resource identifier" for a missing API here too.
+            guard let api = try await context.store.document(apiKey) else {
+                throw AWSError.notFound("Invalid Resource identifier specified")
+            }
+            let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: context.store))
+            guard let resource = deployed.resources.first(where: { $0.id == context.string("resourceId") }) else {
+                throw AWSError.notFound("Invalid Resource identifier specified")
+            }
+            guard let method = resource.methods[context.string("httpMethod")] else {
+                throw AWSError.notFound("Invalid Method identifier specified")
+            }
+            let stage = DeployedStage(
+                apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
+                variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
+            let started = Date()
+            let (response, log) = await gateway.testInvoke(
+                stage: stage, resource: resource, method: method, request: request(from: input, method: method, resource: resource))
+            var headers: [String: JSON] = [:]
+            var multiValueHeaders: [String: JSON] = [:]
+            for header in response.headers {
+                headers[header.name] = .string(header.value)
+                multiValueHeaders[header.name] = .array((multiValueHeaders[header.name]?.arrayValue ?? []) + [.string(header.value)])
+            }
+            return [
+                "status": .number(Double(response.status)), "body": .string(String(decoding: response.body, as: UTF8.self)),
+                "headers": .object(headers), "multiValueHeaders": .object(multiValueHeaders), "log": .string(log),
+                "latency": .number((Date().timeIntervalSince(started) * 1000).rounded()),
+            ]
+        }
+    }
+
+    /// The request the test describes: `pathWithQueryString`, headers and body.
+    private static func request(from input: JSON, method: DeployedMethod, resource: DeployedResource) -> IncomingRequest {
+        let target = input["pathWithQueryString"]?.stringValue ?? resource.path
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var headers: [(name: String, value: String)] = []
+        for (name, value) in input["headers"]?.objectValue ?? [:] {
+            if let text = value.stringValue { headers.append((name, text)) }
+        }
+        for (name, values) in input["multiValueHeaders"]?.objectValue ?? [:] {
+            for value in values.arrayValue ?? [] { if let text = value.stringValue { headers.append((name, text)) } }
+        }
+        return IncomingRequest(
+            method: method.httpMethod == "ANY" ? "GET" : method.httpMethod,
+            rawPath: parts.isEmpty || parts[0].isEmpty ? resource.path : String(parts[0]),
+            rawQuery: parts.count > 1 ? String(parts[1]) : "",
+            headers: headers, body: Data((input["body"]?.stringValue ?? "").utf8), remoteAddress: "test-invoke-source-ip")
+    }
+}
