@@ -81,7 +81,6 @@ public struct ControlPlane: Sendable {
                 model: service.model)
             let output = try await handler(context)
             response = OutputEncoder(model: service.model).encode(output, shapeName: operation.output, status: operation.status)
-            if protocolName == "json" { response.headers = response.headers.filter { $0.name != "Content-Type" } + [("Content-Type", "application/x-amz-json-1.1")] }
         } catch let error as AWSError {
             response = Self.errorResponse(error, protocolName: protocolName)
         } catch {

@@ -41,7 +41,8 @@ struct OutputEncoder {
                 response.body = value.stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()
             }
         } else {
-            response.headers.append(("Content-Type", "application/json"))
+            let json = model.metadata.protocol == "json"
+            response.headers.append(("Content-Type", json ? "application/x-amz-json-\(model.metadata.jsonVersion ?? "1.1")" : "application/json"))
             response.body = JSON.object(body).serialized()
         }
         return response

@@ -26,9 +26,10 @@ public struct GatehouseServer: Sendable {
         let directory = StageDirectory()
         let deployer = Deployer(store: store, directory: directory, logger: logger)
         try await deployer.refresh()
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
+        var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
+        // A backend that refuses the connection is an immediate integration failure, not a retry loop.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let gateway = Gateway(directory: directory, httpClient: httpClient)
         var services = try Services.all()
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {

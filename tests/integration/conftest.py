@@ -4,6 +4,8 @@ Every test talks to a real `gatehouse serve` process with real AWS clients (boto
 raw SigV4-signed `requests`). The binary comes from $GATEHOUSE_BIN (default
 `.build/debug/gatehouse` under the repository root).
 """
+import base64
+import http.server
 import json
 import os
 import shutil
@@ -12,7 +14,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import boto3
@@ -184,3 +188,216 @@ def rest_api(apigw):
         apigw.delete_rest_api(restApiId=api["id"])
     except apigw.exceptions.NotFoundException:
         pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Data plane: a local upstream and a builder for invokable APIs
+
+
+BINARY_PAYLOAD = bytes([0x00, 0xFF, 0xFE, 0x80, 0x81, 0xC3, 0x28, 0x0D, 0x0A, 0x7F]) + bytes(range(256))
+
+
+class _UpstreamHandler(http.server.BaseHTTPRequestHandler):
+    """Echoes `{"method","path","query","headers","body","body_b64"}` for any path;
+    `/status/{code}` answers that status, `/slow?ms=N` sleeps N ms first, `/binary` answers
+    non-UTF-8 bytes as application/octet-stream."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep pytest output quiet
+        pass
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status, body: bytes, content_type="application/json", extra=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Upstream", "yes")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _handle(self):
+        body = self._read_body()
+        parts = urllib.parse.urlsplit(self.path)
+        record = {
+            "method": self.command,
+            "path": parts.path,
+            "query": urllib.parse.parse_qs(parts.query, keep_blank_values=True),
+            "raw_query": parts.query,
+            "headers": {name.lower(): value for name, value in self.headers.items()},
+            "body": body.decode("utf-8", errors="replace"),
+            "body_b64": base64.b64encode(body).decode(),
+        }
+        self.server.requests.append(record)
+        segments = parts.path.strip("/").split("/")
+        if segments[0] == "status" and len(segments) == 2 and segments[1].isdigit():
+            self._send(int(segments[1]), json.dumps(record).encode(), extra={"X-Status-Echo": segments[1]})
+            return
+        if segments[0] == "slow":
+            time.sleep(int(record["query"].get("ms", ["1000"])[0]) / 1000)
+        if segments[0] == "binary":
+            self._send(200, BINARY_PAYLOAD, content_type="application/octet-stream")
+            return
+        self._send(200, json.dumps(record).encode())
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+
+class _QuietThreadingHTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """The gateway hangs up on slow answers (timeouts): no tracebacks for broken pipes."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+class Upstream:
+    def __init__(self):
+        self.server = _QuietThreadingHTTPServer(("127.0.0.1", 0), _UpstreamHandler)
+        self.server.requests = []
+        self.port = self.server.server_address[1]
+        self.authority = f"127.0.0.1:{self.port}"
+        self.url = f"http://{self.authority}"
+        self.binary_payload = BINARY_PAYLOAD
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def requests(self):
+        return self.server.requests
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def upstream():
+    """A local HTTP echo server on 127.0.0.1 (see _UpstreamHandler)."""
+    server = Upstream()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def closed_port():
+    """A 127.0.0.1 port nobody listens on."""
+    return _free_port()
+
+
+class InvokableApi:
+    """Builds resources/methods/integrations on one REST API with boto3 and invokes its stages."""
+
+    def __init__(self, apigw, server, api):
+        self.apigw = apigw
+        self.server = server
+        self.id = api["id"]
+        self.root = api["rootResourceId"]
+        self._resources = {"/": self.root}
+
+    # --- building ---------------------------------------------------------------------------
+
+    def resource(self, path):
+        """The id of the resource at `path` (e.g. "/pets/{id}"), creating missing ancestors."""
+        path = "/" + path.strip("/")
+        if path in self._resources:
+            return self._resources[path]
+        parent_path, _, part = path.rpartition("/")
+        parent = self.resource(parent_path or "/")
+        created = self.apigw.create_resource(restApiId=self.id, parentId=parent, pathPart=part)
+        self._resources[path] = created["id"]
+        return created["id"]
+
+    def method(self, path, http_method="GET", request_parameters=None):
+        resource = self.resource(path)
+        kwargs = {"requestParameters": request_parameters} if request_parameters else {}
+        self.apigw.put_method(restApiId=self.id, resourceId=resource, httpMethod=http_method,
+                              authorizationType="NONE", **kwargs)
+        return resource
+
+    def method_response(self, path, http_method, status, headers=()):
+        kwargs = {"responseParameters": {f"method.response.header.{h}": False for h in headers}} if headers else {}
+        self.apigw.put_method_response(restApiId=self.id, resourceId=self.resource(path), httpMethod=http_method,
+                                       statusCode=str(status), **kwargs)
+
+    def integration_response(self, path, http_method, status, pattern=None, template=None, parameters=None):
+        kwargs = {}
+        if pattern is not None:
+            kwargs["selectionPattern"] = pattern
+        if template is not None:
+            kwargs["responseTemplates"] = {"application/json": template}
+        if parameters:
+            kwargs["responseParameters"] = parameters
+        self.apigw.put_integration_response(restApiId=self.id, resourceId=self.resource(path),
+                                            httpMethod=http_method, statusCode=str(status), **kwargs)
+
+    def mock(self, path, http_method="GET", body=None, status=200, responses=None):
+        """A MOCK method answering `status`. `responses` is a list of dicts (status, pattern,
+        template, headers={name: "'value'"}); by default one default response with `body`."""
+        resource = self.method(path, http_method)
+        self.apigw.put_integration(restApiId=self.id, resourceId=resource, httpMethod=http_method, type="MOCK",
+                                   requestTemplates={"application/json": json.dumps({"statusCode": status})})
+        if responses is None:
+            responses = [{"status": status, "template": body if body is not None else ""}]
+        for spec in responses:
+            headers = spec.get("headers") or {}
+            self.method_response(path, http_method, spec["status"], headers=list(headers))
+            self.integration_response(
+                path, http_method, spec["status"], pattern=spec.get("pattern"), template=spec.get("template"),
+                parameters={f"method.response.header.{h}": v for h, v in headers.items()})
+        return resource
+
+    def http_proxy(self, path, uri, http_method="ANY", integration_method="ANY", timeout=None,
+                   request_parameters=None, method_parameters=None):
+        resource = self.method(path, http_method, request_parameters=method_parameters)
+        kwargs = {"timeoutInMillis": timeout} if timeout is not None else {}
+        if request_parameters:
+            kwargs["requestParameters"] = request_parameters
+        self.apigw.put_integration(restApiId=self.id, resourceId=resource, httpMethod=http_method,
+                                   type="HTTP_PROXY", integrationHttpMethod=integration_method, uri=uri, **kwargs)
+        return resource
+
+    def deploy(self, stage="dev", variables=None):
+        kwargs = {"variables": variables} if variables else {}
+        return self.apigw.create_deployment(restApiId=self.id, stageName=stage, **kwargs)["id"]
+
+    # --- invoking ---------------------------------------------------------------------------
+
+    def url(self, stage, path=""):
+        return f"{self.server.url}/restapis/{self.id}/{stage}/_user_request_/{path.lstrip('/')}"
+
+    def host_header(self):
+        return f"{self.id}.execute-api.localhost:{self.server.port}"
+
+    def invoke(self, stage, path="", method="GET", form="path", headers=None, timeout=30, **kwargs):
+        """One data-plane request in the path form or the host form; returns requests.Response."""
+        headers = dict(headers or {})
+        if form == "host":
+            headers["Host"] = self.host_header()
+            url = f"{self.server.url}/{stage}/{path.lstrip('/')}"
+        else:
+            url = self.url(stage, path)
+        return requests.request(method, url, headers=headers, timeout=timeout, allow_redirects=False, **kwargs)
+
+
+@pytest.fixture
+def invokable(apigw, gatehouse, rest_api):
+    """An InvokableApi on the test's fresh rest_api."""
+    return InvokableApi(apigw, gatehouse, rest_api)

@@ -105,9 +105,11 @@ public struct HTTPIntegration: Sendable {
         return peer
     }
 
-    private static let unreservedPath = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))
+    /// RFC 3986 unreserved characters: mapped values are decoded text, so everything else
+    /// (`+`, `&`, `=`, `/` inside a value…) is percent-encoded on the way to the backend.
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreservedPath) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }
