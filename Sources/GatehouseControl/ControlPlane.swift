@@ -62,7 +62,7 @@ public struct ControlPlane: Sendable {
     }
 
     public func handle(_ request: IncomingRequest) async -> OutgoingResponse {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.next()
         var protocolName = "rest-json"
         var response: OutgoingResponse
         do {

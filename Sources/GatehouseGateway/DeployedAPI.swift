@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseModel
 
 /// What a deployment froze of a REST API, in the typed form the data plane runs on.
@@ -60,6 +61,8 @@ public struct DeployedIntegration: Sendable {
     public var requestTemplates: [String: String]
     public var passthroughBehavior: String
     public var timeoutInMillis: Int
+    /// The `statusCode` each request template sets, read once per deployment (for MOCK).
+    public var templateStatusCodes: [String: Int]
     /// Ordered as AWS tries them: responses with a selection pattern first, the default last.
     public var integrationResponses: [DeployedIntegrationResponse]
 
@@ -71,6 +74,7 @@ public struct DeployedIntegration: Sendable {
         requestTemplates = (json["requestTemplates"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         passthroughBehavior = json["passthroughBehavior"]?.stringValue ?? "WHEN_NO_MATCH"
         timeoutInMillis = json["timeoutInMillis"]?.intValue ?? 29000
+        templateStatusCodes = requestTemplates.compactMapValues { MockIntegration.statusCode(in: Data(MappingTemplate.render($0).utf8)) }
         integrationResponses = (json["integrationResponses"]?.objectValue ?? [:]).values
             .map(DeployedIntegrationResponse.init)
             .sorted { ($0.isDefault ? 1 : 0, $0.statusCode) < ($1.isDefault ? 1 : 0, $1.statusCode) }

@@ -20,7 +20,7 @@ public struct Gateway: Sendable {
     }
 
     public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.next()
         let extendedRequestID = Self.extendedRequestID()
         let stage = directory.stages.stage(api: target.apiID, name: target.stage)
         var response: OutgoingResponse
@@ -47,7 +47,7 @@ public struct Gateway: Sendable {
     public func testInvoke(
         stage: DeployedStage, resource: DeployedResource, method: DeployedMethod, request: IncomingRequest
     ) async -> (response: OutgoingResponse, log: String) {
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.next()
         let match = RoutingTable(resources: [resource]).match(method: method.httpMethod == "ANY" ? "ANY" : request.method, path: request.rawPath)
             ?? RoutingTable.Match(resource: resource, method: method, pathParameters: [:])
         let invocation = Invocation(
@@ -78,9 +78,5 @@ public struct Gateway: Sendable {
     }
 
     /// An id shaped like AWS's `x-amz-apigw-id` (`cDEFghIJoAMEbXg=`).
-    static func extendedRequestID() -> String {
-        var bytes = [UInt8](repeating: 0, count: 11)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        return String(Data(bytes).base64EncodedString().prefix(15)) + "="
-    }
+    static func extendedRequestID() -> String { RequestID.base64(count: 15) + "=" }
 }

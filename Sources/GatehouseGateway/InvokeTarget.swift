@@ -14,9 +14,7 @@ public struct InvokeTarget: Sendable, Equatable {
     }
 
     public init?(host: String?, rawPath: String) {
-        if let host, let marker = host.range(of: ".execute-api.") {
-            let apiID = String(host[..<marker.lowerBound])
-            guard !apiID.isEmpty, !apiID.contains(".") else { return nil }
+        if let host, let apiID = Self.apiID(inHost: host) {
             let (stage, rest) = Self.splitFirst(rawPath)
             self.init(apiID: apiID, stage: stage, path: rest)
             return
@@ -27,6 +25,16 @@ public struct InvokeTarget: Sendable, Equatable {
         let tail = parts[4]
         guard tail == "_user_request_" || tail.hasPrefix("_user_request_/") else { return nil }
         self.init(apiID: String(parts[2]), stage: String(parts[3]), path: "/" + tail.dropFirst("_user_request_/".count))
+    }
+
+    private static let marker = Array(".execute-api.".utf8)
+
+    /// `abc123` from `abc123.execute-api.localhost:4566`: the host's first label, if the next is `execute-api`.
+    private static func apiID(inHost host: String) -> String? {
+        let bytes = host.utf8
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot != bytes.startIndex else { return nil }
+        guard bytes[dot...].starts(with: marker) else { return nil }
+        return String(host[..<dot])
     }
 
     private static func splitFirst(_ path: String) -> (String, String) {

@@ -26,7 +26,7 @@ public struct IncomingRequest: Sendable {
 
     /// The first value of the header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     /// The query as decoded name/value pairs, in order.
@@ -57,6 +57,13 @@ public struct OutgoingResponse: Sendable {
 }
 
 extension String {
+    /// Equality ignoring the case of ASCII letters, as HTTP header names compare.
+    public func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        return zip(a, b).allSatisfy { x, y in x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) }
+    }
+
     /// Percent-decoded, with `+` read as a space as in HTML forms and AWS query strings.
     var formDecoded: String {
         replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? self

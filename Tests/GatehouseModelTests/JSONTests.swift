@@ -41,3 +41,27 @@ import Testing
         #expect(decoded == (try parse(text)))
     }
 }
+
+@Suite struct RequestIDTests {
+    @Test func idsAreVersion4UUIDsAndDistinct() {
+        let ids = (0..<1000).map { _ in RequestID.next() }
+        #expect(Set(ids).count == 1000)
+        for id in ids.prefix(20) {
+            let parts = id.split(separator: "-")
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
+            #expect(parts[2].first == "4")
+            #expect("89ab".contains(parts[3].first!))
+        }
+    }
+
+    @Test func base64IdsHaveTheRequestedLength() {
+        #expect(RequestID.base64(count: 15).count == 15)
+        #expect(RequestID.base64(count: 15) != RequestID.base64(count: 15))
+    }
+
+    @Test func headerNamesCompareIgnoringASCIICase() {
+        #expect("Content-Type".equalsIgnoringASCIICase("content-type"))
+        #expect(!"Content-Type".equalsIgnoringASCIICase("content-typ"))
+        #expect(!"a[".equalsIgnoringASCIICase("a{"))
+    }
+}

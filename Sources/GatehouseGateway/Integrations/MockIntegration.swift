@@ -4,14 +4,21 @@ import GatehouseModel
 /// `MOCK`: the backend is the request template itself; its `statusCode` picks the integration response.
 enum MockIntegration {
     static func invoke(_ invocation: Invocation, _ integration: DeployedIntegration) throws(GatewayError) -> OutgoingResponse {
-        let mapped = try IntegrationRequest.body(for: invocation, integration: integration)
-        let status = (try? JSON(parsing: mapped))?["statusCode"]?.intValue ?? statusCode(in: mapped) ?? 200
+        let contentType = IntegrationRequest.mediaType(invocation.request.header("Content-Type")) ?? "application/json"
+        let status: Int
+        if let known = integration.templateStatusCodes[contentType] {
+            status = known
+        } else {
+            status = statusCode(in: try IntegrationRequest.body(for: invocation, integration: integration)) ?? 200
+        }
         let backend = BackendResponse(status: status, headers: [], body: Data())
         return try IntegrationResponse.map(backend, selector: String(status), invocation: invocation, integration: integration)
     }
 
-    /// `"statusCode": 404` found in a template that is not plain JSON (it may hold VTL).
-    private static func statusCode(in body: Data) -> Int? {
+    /// The `statusCode` a mapped request asks for: from its JSON, or found as `"statusCode": 404`
+    /// in text that is not plain JSON.
+    static func statusCode(in body: Data) -> Int? {
+        if let code = (try? JSON(parsing: body))?["statusCode"]?.intValue { return code }
         let text = String(decoding: body, as: UTF8.self)
         guard let key = text.range(of: "\"statusCode\"") else { return nil }
         let digits = text[key.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "\t" || $0 == "\n" }.prefix { $0.isNumber }

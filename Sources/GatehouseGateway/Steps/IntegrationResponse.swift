@@ -8,7 +8,7 @@ struct BackendResponse: Sendable {
     var body: Data
 
     func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 }
 
@@ -34,7 +34,7 @@ enum IntegrationResponse {
         }
         for (target, source) in selected.responseParameters.sorted(by: { $0.key < $1.key }) {
             guard let name = target.dropPrefix("method.response.header."), let value = value(of: source, backend, invocation) else { continue }
-            response.headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+            response.headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
             response.headers.append((name, value))
         }
         return response
