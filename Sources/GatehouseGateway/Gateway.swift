@@ -19,26 +19,79 @@ public struct Gateway: Sendable {
         self.http = HTTPIntegration(client: httpClient)
     }
 
-    public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
-        let requestID = RequestID.next()
-        let extendedRequestID = Self.extendedRequestID()
-        let stage = directory.stages.stage(api: target.apiID, name: target.stage)
-        var response: OutgoingResponse
-        do throws(GatewayError) {
-            guard let stage else { throw .missingAuthenticationToken }
-            guard let match = stage.routes.match(method: request.method, path: target.path) else {
-                throw .missingAuthenticationToken
-            }
-            guard request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
-            let invocation = Invocation(
-                request: request, target: target, stage: stage, match: match, requestID: requestID,
-                extendedRequestID: extendedRequestID, requestTime: Date())
-            response = try await integrate(invocation)
-        } catch {
-            response = GatewayResponses.render(error, customized: stage?.api.gatewayResponses ?? [:])
+    /// Where a request goes, decided from its method and invoke URL alone.
+    public enum Route: Sendable {
+        /// The gateway answers itself (no such stage, resource or method).
+        case rejected(GatewayError, gatewayResponses: [String: JSON])
+        case matched(DeployedStage, RoutingTable.Match)
+
+        /// Whether answering needs I/O (a backend call); without it the answer can be given at once.
+        public var needsIO: Bool {
+            guard case .matched(_, let match) = self else { return false }
+            return match.method.integration.map { $0.type != "MOCK" } ?? false
         }
-        response.headers.append(("x-amzn-RequestId", requestID))
-        response.headers.append(("x-amz-apigw-id", extendedRequestID))
+    }
+
+    public func route(method: String, target: InvokeTarget) -> Route {
+        guard let stage = directory.stages.stage(api: target.apiID, name: target.stage) else {
+            return .rejected(.missingAuthenticationToken, gatewayResponses: [:])
+        }
+        guard let match = stage.routes.match(method: method, path: target.path) else {
+            return .rejected(.missingAuthenticationToken, gatewayResponses: stage.api.gatewayResponses)
+        }
+        return .matched(stage, match)
+    }
+
+    public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
+        let route = route(method: request.method, target: target)
+        guard route.needsIO, case .matched(let stage, let match) = route else {
+            return respondWithoutIO(request, target: target, route: route)
+        }
+        let invocation = invocation(request, target, stage, match)
+        do throws(GatewayError) {
+            try checkPayload(request)
+            return finished(try await integrate(invocation), invocation)
+        } catch {
+            return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation)
+        }
+    }
+
+    /// The answer for a route that needs no I/O (`route.needsIO` is false), computed at once:
+    /// the server calls this on the event loop, without a task per request.
+    public func respondWithoutIO(_ request: IncomingRequest, target: InvokeTarget, route: Route) -> OutgoingResponse {
+        switch route {
+        case .rejected(let error, let customized):
+            var response = GatewayResponses.render(error, customized: customized)
+            response.headers.append(("x-amzn-RequestId", RequestID.next()))
+            response.headers.append(("x-amz-apigw-id", Self.extendedRequestID()))
+            return response
+        case .matched(let stage, let match):
+            let invocation = invocation(request, target, stage, match)
+            do throws(GatewayError) {
+                try checkPayload(request)
+                guard let integration = match.method.integration else { throw .configurationError }
+                return finished(try MockIntegration.invoke(invocation, integration), invocation)
+            } catch {
+                return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation)
+            }
+        }
+    }
+
+    private func invocation(_ request: IncomingRequest, _ target: InvokeTarget, _ stage: DeployedStage, _ match: RoutingTable.Match) -> Invocation {
+        Invocation(
+            request: request, target: target, stage: stage, match: match, requestID: RequestID.next(),
+            extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+    }
+
+    private func checkPayload(_ request: IncomingRequest) throws(GatewayError) {
+        guard request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
+    }
+
+    /// Every answer carries AWS's two request ids.
+    private func finished(_ response: OutgoingResponse, _ invocation: Invocation) -> OutgoingResponse {
+        var response = response
+        response.headers.append(("x-amzn-RequestId", invocation.requestID))
+        response.headers.append(("x-amz-apigw-id", invocation.extendedRequestID))
         return response
     }
 

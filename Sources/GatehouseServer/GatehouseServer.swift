@@ -39,6 +39,7 @@ public struct GatehouseServer: Sendable {
         let frameworkLogger = Self.logger(level: "warning")
         let app = Application(
             responder: GatehouseResponder(controlPlane: controlPlane, gateway: gateway, deployer: deployer, version: Self.version),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ImmediateAnswerHandler(gateway: gateway)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress

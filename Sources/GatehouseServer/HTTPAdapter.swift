@@ -22,30 +22,43 @@ extension IncomingRequest {
     init(_ request: Request, context: GatehouseRequestContext) async throws {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
+        self.init(head: request.head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
+    }
+
+    /// A request from its HTTP head and complete body. `host` comes from the head's authority.
+    init(head: HTTPRequest, body: ByteBuffer, remoteAddress: String?) {
         var headers: [(name: String, value: String)] = []
-        if let authority = request.head.authority { headers.append(("host", authority)) }
-        for field in request.headers { headers.append((field.name.rawName, field.value)) }
-        let target = request.head.path ?? "/"
-        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        headers.reserveCapacity(head.headerFields.count + 1)
+        if let authority = head.authority { headers.append(("host", authority)) }
+        for field in head.headerFields { headers.append((field.name.rawName, field.value)) }
+        let target = head.path ?? "/"
+        let (path, query) = Self.split(target)
         self.init(
-            method: request.method.rawValue,
-            rawPath: String(parts[0]),
-            rawQuery: parts.count > 1 ? String(parts[1]) : "",
-            headers: headers,
-            body: Data(buffer: body),
-            remoteAddress: context.remoteAddress?.ipAddress)
+            method: head.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
+            body: Data(body.readableBytesView), remoteAddress: remoteAddress)
+    }
+
+    /// `/a/b?x=1` → (`/a/b`, `x=1`).
+    static func split(_ target: String) -> (path: String, query: String) {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, "") }
+        return (String(target[..<mark]), String(target[target.index(after: mark)...]))
+    }
+}
+
+extension HTTPFields {
+    init(_ headers: [(name: String, value: String)]) {
+        self.init()
+        for header in headers {
+            if let name = HTTPField.Name(header.name) { append(HTTPField(name: name, value: header.value)) }
+        }
     }
 }
 
 extension Response {
     init(_ response: OutgoingResponse) {
-        var fields = HTTPFields()
-        for header in response.headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-        }
         self.init(
             status: HTTPResponse.Status(code: response.status),
-            headers: fields,
+            headers: HTTPFields(response.headers),
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
     }
 }

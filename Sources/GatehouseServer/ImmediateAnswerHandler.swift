@@ -1,0 +1,110 @@
+import Foundation
+import GatehouseGateway
+import GatehouseModel
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Answers data-plane requests that need no I/O — MOCK integrations and requests the gateway
+/// rejects itself — right on the event loop, without Hummingbird's per-request task and body
+/// stream. Everything else passes through to Hummingbird untouched.
+///
+/// It sits after the HTTP/1 codec. It answers only when no earlier request on the connection is
+/// still being served by Hummingbird, so responses keep their order on pipelined connections.
+final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private struct Held {
+        var head: HTTPRequest
+        var target: InvokeTarget
+        var route: Gateway.Route
+        var body: ByteBuffer?
+    }
+
+    private let gateway: Gateway
+    /// Requests handed to Hummingbird whose response has not ended yet.
+    private var passedOn = 0
+    /// The request being read for an immediate answer.
+    private var held: Held?
+    private var dateCache = HTTPDateCache()
+
+    init(gateway: Gateway) {
+        self.gateway = gateway
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if passedOn == 0, head.headerFields[.connection] == nil, let target = InvokeTarget(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path) {
+                let route = gateway.route(method: head.method.rawValue, target: target)
+                if !route.needsIO {
+                    held = Held(head: head, target: target, route: route)
+                    return
+                }
+            }
+            passOn(context, data)
+        case .body(var chunk):
+            guard var request = held else { return context.fireChannelRead(data) }
+            if (request.body?.readableBytes ?? 0) + chunk.readableBytes > Gateway.maxPayloadBytes {
+                // Too large to hold here: let the regular path read and refuse it.
+                held = nil
+                passOn(context, wrapInboundOut(.head(request.head)))
+                if let body = request.body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+                context.fireChannelRead(data)
+                return
+            }
+            if request.body == nil { request.body = chunk } else { request.body!.writeBuffer(&chunk) }
+            held = request
+        case .end:
+            guard let request = held else { return context.fireChannelRead(data) }
+            held = nil
+            answer(request, context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { passedOn -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    private func passOn(_ context: ChannelHandlerContext, _ data: NIOAny) {
+        passedOn += 1
+        context.fireChannelRead(data)
+    }
+
+    private func answer(_ request: Held, context: ChannelHandlerContext) {
+        let incoming = IncomingRequest(
+            head: request.head, body: request.body ?? ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress)
+        let response = gateway.respondWithoutIO(incoming, target: request.target, route: request.route)
+        var fields = HTTPFields(response.headers)
+        fields[.contentLength] = String(response.body.count)
+        fields[.date] = dateCache.now()
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: response.status), headerFields: fields))), promise: nil)
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: response.body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+/// The `Date` header's text, formatted once per second.
+struct HTTPDateCache {
+    private var second = -1
+    private var text = ""
+
+    mutating func now() -> String {
+        let current = Int(Date().timeIntervalSince1970)
+        if current != second {
+            second = current
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            text = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(current)))
+        }
+        return text
+    }
+}
