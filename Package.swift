@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
@@ -32,10 +34,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "GatehouseFunctions",
+            dependencies: [
+                "GatehouseModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .target(
             name: "GatehouseControl",
             dependencies: [
                 "GatehouseModel",
                 "GatehouseStore",
+                "GatehouseFunctions",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -56,6 +68,7 @@ let package = Package(
                 "GatehouseStore",
                 "GatehouseControl",
                 "GatehouseGateway",
+                "GatehouseFunctions",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -75,6 +88,7 @@ let package = Package(
             name: "GatehouseControlTests", dependencies: ["GatehouseControl", "GatehouseModel"],
             resources: [.copy("Resources/sigv4-testsuite.json")]),
         .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
+        .testTarget(name: "GatehouseFunctionsTests", dependencies: ["GatehouseFunctions", "GatehouseModel"]),
         .testTarget(name: "GatehouseGatewayTests", dependencies: ["GatehouseGateway", "GatehouseModel"]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),
     ],

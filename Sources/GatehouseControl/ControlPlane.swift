@@ -24,16 +24,21 @@ public struct ServiceDefinition: Sendable {
     /// Whether validation messages name members as `createRestApiInput.name` (Coral services
     /// such as API Gateway) rather than just `name`.
     public var namesInputInMessages: Bool
+    /// The `Type` member some services put in error bodies (`User` for Lambda).
+    public var errorBodyType: String?
+    /// Status codes AWS really answers where the model says otherwise.
+    public var statusOverrides: [String: Int] = [:]
     public var handlers: [String: OperationHandler]
     let router: OperationRouter
 
     public init(
-        model: ServiceModel, validationError: String, namesInputInMessages: Bool = false,
+        model: ServiceModel, validationError: String, namesInputInMessages: Bool = false, errorBodyType: String? = nil,
         handlers: [String: OperationHandler]
     ) {
         self.model = model
         self.validationError = validationError
         self.namesInputInMessages = namesInputInMessages
+        self.errorBodyType = errorBodyType
         self.handlers = handlers
         self.router = OperationRouter(model: model)
     }
@@ -64,6 +69,7 @@ public struct ControlPlane: Sendable {
     public func handle(_ request: IncomingRequest) async -> OutgoingResponse {
         let requestId = RequestID.next()
         var protocolName = "rest-json"
+        var errorBodyType: String?
         var response: OutgoingResponse
         do {
             let caller = try verifier.verify(request)
@@ -73,19 +79,22 @@ public struct ControlPlane: Sendable {
                     "The service '\(caller.service)' named in the credential scope is not served by Gatehouse.")
             }
             protocolName = candidates[0].model.metadata.protocol
+            errorBodyType = candidates.count == 1 ? candidates[0].errorBodyType : nil
             let (service, operationName, input) = try resolve(request, among: candidates)
+            errorBodyType = service.errorBodyType
             guard let handler = service.handlers[operationName] else { throw AWSError.notImplemented(operationName) }
             let operation = service.model.operations[operationName]!
             let context = OperationContext(
                 operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
                 model: service.model)
             let output = try await handler(context)
-            response = OutputEncoder(model: service.model).encode(output, shapeName: operation.output, status: operation.status)
+            response = OutputEncoder(model: service.model).encode(
+                output, shapeName: operation.output, status: service.statusOverrides[operationName] ?? operation.status)
         } catch let error as AWSError {
-            response = Self.errorResponse(error, protocolName: protocolName)
+            response = Self.errorResponse(error, protocolName: protocolName, bodyType: errorBodyType)
         } catch {
             logger.error("operation failed", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
-            response = Self.errorResponse(.internalFailure(), protocolName: protocolName)
+            response = Self.errorResponse(.internalFailure(), protocolName: protocolName, bodyType: errorBodyType)
         }
         response.headers.append(("x-amzn-RequestId", requestId))
         return response
@@ -118,16 +127,18 @@ public struct ControlPlane: Sendable {
     }
 
     /// The AWS wire form of an error for the given protocol.
-    public static func errorResponse(_ error: AWSError, protocolName: String = "rest-json") -> OutgoingResponse {
+    public static func errorResponse(_ error: AWSError, protocolName: String = "rest-json", bodyType: String? = nil) -> OutgoingResponse {
         if protocolName == "json" {
             return OutgoingResponse(
                 status: error.status,
                 headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", error.code)],
                 body: JSON.object(["__type": .string(error.code), "message": .string(error.message)]).serialized())
         }
+        var body: JSON = ["message": .string(error.message)]
+        if let bodyType { body["Type"] = .string(bodyType) }
         return OutgoingResponse(
             status: error.status,
             headers: [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.code)],
-            body: JSON.object(["message": .string(error.message)]).serialized())
+            body: body.serialized())
     }
 }

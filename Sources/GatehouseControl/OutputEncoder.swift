@@ -11,9 +11,12 @@ struct OutputEncoder {
         guard let shapeName, let shape = model[shape: shapeName], case .object(let object) = output else {
             return OutgoingResponse(status: status)
         }
-        var response = OutgoingResponse(status: status)
-        var body: [String: JSON] = [:]
         let members = shape.members ?? [:]
+        // A status member (Lambda's Invoke) overrides the model's code; 204 has no body at all.
+        let finalStatus = members.first { $0.value.location == "statusCode" }.flatMap { object[$0.key]?.intValue } ?? status
+        if finalStatus == 204 { return OutgoingResponse(status: 204) }
+        var response = OutgoingResponse(status: finalStatus)
+        var body: [String: JSON] = [:]
         for (name, member) in members {
             guard let value = object[name], value != .null else { continue }
             switch member.location {
@@ -24,7 +27,7 @@ struct OutputEncoder {
                     response.headers.append(((member.locationName ?? "") + key, headerText(entry)))
                 }
             case "statusCode":
-                response.status = value.intValue ?? status
+                break
             default:
                 if name != shape.payload { body[member.locationName ?? name] = encode(value, shapeName: member.shape, member: member) }
             }

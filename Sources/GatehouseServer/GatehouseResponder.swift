@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseControl
+import GatehouseFunctions
 import GatehouseGateway
 import GatehouseModel
 import Hummingbird
@@ -12,6 +13,8 @@ struct GatehouseResponder: HTTPResponder {
     let controlPlane: ControlPlane
     let gateway: Gateway
     let deployer: Deployer
+    let runtimeAPI: RuntimeAPI
+    let code: CodeStore
     let version: String
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -30,11 +33,29 @@ struct GatehouseResponder: HTTPResponder {
         if let target {
             return Response(await gateway.handle(incoming, target: target))
         }
+        if RuntimeAPI.handles(incoming.rawPath) {
+            return Response(await runtimeAPI.handle(incoming))
+        }
+        if let zip = codeDownload(incoming.rawPath) {
+            return Response(zip)
+        }
         let response = await controlPlane.handle(incoming)
         // Make a deployment live before the API answers that it was made.
         if incoming.method != "GET", response.status < 300 {
             try? await deployer.refresh()
         }
         return Response(response)
+    }
+
+    /// `GET /_gatehouse/code/{function}/{sha}.zip`: the package `GetFunction`'s `Code.Location` points at.
+    private func codeDownload(_ path: String) -> OutgoingResponse? {
+        guard path.hasPrefix("/_gatehouse/code/"), path.hasSuffix(".zip") else { return nil }
+        let sha = String(path.split(separator: "/").last!.dropLast(4))
+            .replacingOccurrences(of: "_", with: "/").replacingOccurrences(of: "-", with: "+")
+        let padded = sha + String(repeating: "=", count: (4 - sha.count % 4) % 4)
+        guard let zip = code.zip(padded) else {
+            return OutgoingResponse(status: 404, headers: [("Content-Type", "application/json")], body: Data(#"{"message":"No such code"}"#.utf8))
+        }
+        return OutgoingResponse(status: 200, headers: [("Content-Type", "application/zip")], body: zip)
     }
 }

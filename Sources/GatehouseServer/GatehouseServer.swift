@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GatehouseControl
+import GatehouseFunctions
 import GatehouseGateway
 import GatehouseStore
 import Hummingbird
@@ -31,14 +32,25 @@ public struct GatehouseServer: Sendable {
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let gateway = Gateway(directory: directory, httpClient: httpClient)
-        var services = try Services.all()
+        let endpoint = "http://\(Self.loopbackHost(configuration.host)):\(configuration.port)"
+        let code = CodeStore(directory: configuration.dataDir)
+        let functions = FunctionRuntime(
+            settings: .init(
+                runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
+                accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
+                secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test"),
+            code: code, logs: FunctionLogSink(store: store, accountID: configuration.accountId))
+        var services = try Services.all(
+            lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
         }
         let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")
         let app = Application(
-            responder: GatehouseResponder(controlPlane: controlPlane, gateway: gateway, deployer: deployer, version: Self.version),
+            responder: GatehouseResponder(
+                controlPlane: controlPlane, gateway: gateway, deployer: deployer, runtimeAPI: RuntimeAPI(runtime: functions), code: code,
+                version: Self.version),
             server: .http1(configuration: .init(additionalChannelHandlers: [ImmediateAnswerHandler(gateway: gateway)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
@@ -47,7 +59,17 @@ public struct GatehouseServer: Sendable {
             },
             logger: frameworkLogger)
         let polling = Task { await deployer.run() }
-        defer { polling.cancel() }
+        Task { await functions.prepare() }
+        let reaping = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(30))
+                await functions.reapIdle()
+            }
+        }
+        defer {
+            polling.cancel()
+            reaping.cancel()
+        }
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
@@ -55,9 +77,15 @@ public struct GatehouseServer: Sendable {
             try? await store.close()
             throw error
         }
+        await functions.shutdown()
         try await httpClient.shutdown()
         try await store.close()
         logger.notice("Gatehouse stopped")
+    }
+
+    /// Where workers on this machine reach the listener.
+    private static func loopbackHost(_ host: String) -> String {
+        host == "0.0.0.0" || host == "::" || host == "localhost" ? "127.0.0.1" : host
     }
 
     private static func logger(level: String) -> Logger {

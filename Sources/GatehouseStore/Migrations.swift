@@ -22,5 +22,18 @@ let migrations: [Migration] = [
             "CREATE TABLE revision (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
             "INSERT INTO revision (id, value) VALUES (1, 0)",
         ]
-    )
+    ),
+    Migration(
+        version: 2,
+        name: "log events",
+        statements: [
+            """
+            CREATE TABLE log_events (
+                seq BIGINT NOT NULL, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+                timestamp BIGINT NOT NULL, ingestion_time BIGINT NOT NULL, message TEXT NOT NULL,
+                PRIMARY KEY (log_group, seq))
+            """,
+            "CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)",
+        ]
+    ),
 ]

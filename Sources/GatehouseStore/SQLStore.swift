@@ -6,7 +6,7 @@ import SQLKit
 /// The `Store` over any SQLKit database. Backends differ only in how they open connections and
 /// begin a transaction; the queries are shared.
 public final class SQLStore: Store {
-    private let reader: any SQLDatabase
+    let reader: any SQLDatabase
     private let writer: any SQLDatabase
     private let beginStatement: String
     private let gate = AsyncGate()
@@ -71,7 +71,8 @@ public final class SQLStore: Store {
         try await onClose()
     }
 
-    private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// A transaction that does not count as a configuration change (no revision bump).
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let writer = self.writer
         let begin = self.beginStatement
         return try await gate.withGate {

@@ -1,5 +1,4 @@
 import Foundation
-import GatehouseModel
 
 /// An error as AWS reports it: the exception name (`x-amzn-ErrorType`), the HTTP status and a
 /// human message. Every layer throws this; one place turns it into a response.
@@ -25,7 +24,7 @@ public struct AWSError: Error, Sendable, Equatable {
         AWSError("NotImplementedException", status: 501, "The operation \(operation) is not implemented by Gatehouse yet.")
     }
 
-    static func internalFailure() -> AWSError {
+    public static func internalFailure() -> AWSError {
         AWSError("InternalFailure", status: 500, "The request processing has failed because of an unknown error.")
     }
 }

@@ -1,0 +1,238 @@
+import Foundation
+import GatehouseFunctions
+import GatehouseModel
+import GatehouseStore
+
+extension Lambda {
+    static func functionHandlers(_ environment: Environment) -> [String: OperationHandler] {
+        [
+            "CreateFunction": { context in try await createFunction(context, environment) },
+            "GetFunction": { context in
+                let (name, document) = try await function(context, in: context.store)
+                let configuration = try await configuration(context, qualifier: context.input["Qualifier"]?.stringValue, in: context.store)
+                let sha = (configuration["CodeSha256"]?.stringValue ?? "")
+                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "=", with: "")
+                var output: JSON = [
+                    "Configuration": configuration,
+                    "Code": ["RepositoryType": "S3", "Location": .string("\(environment.endpoint)/_gatehouse/code/\(name)/\(sha).zip")],
+                ]
+                if let tags = document["Tags"], tags != .emptyObject { output["Tags"] = tags }
+                if let reserved = document["ReservedConcurrentExecutions"] { output["Concurrency"] = ["ReservedConcurrentExecutions": reserved] }
+                return output
+            },
+            "GetFunctionConfiguration": { context in
+                try await configuration(context, qualifier: context.input["Qualifier"]?.stringValue, in: context.store)
+            },
+            "ListFunctions": { context in
+                let all = try await context.store.documents(kind: Kind.function, parent: context.caller.region)
+                    .compactMap { $0["configuration"] }
+                return try page(all, context, member: "Functions")
+            },
+            "UpdateFunctionCode": { context in try await updateCode(context, environment) },
+            "UpdateFunctionConfiguration": { context in try await updateConfiguration(context, environment) },
+            "DeleteFunction": retiringWorkers(environment) { context in
+                try await context.store.write { tx in
+                    let (name, _) = try await function(context, in: tx)
+                    if let qualifier = context.input["Qualifier"]?.stringValue, qualifier != "$LATEST" {
+                        let key = DocumentKey(kind: Kind.version, parent: versionsParent(context, name), id: qualifier)
+                        guard try await tx.document(key) != nil else { throw notFound(context, name, qualifier: qualifier) }
+                        try await tx.delete(key)
+                    } else {
+                        try await tx.delete(functionKey(context, name))
+                        try await tx.deleteOwned(by: versionsParent(context, name))
+                    }
+                    return .emptyObject
+                }
+            },
+            "PutFunctionConcurrency": { context in
+                let reserved = context.input["ReservedConcurrentExecutions"] ?? 0
+                try await modifyFunction(context) { document in document["ReservedConcurrentExecutions"] = reserved }
+                return ["ReservedConcurrentExecutions": reserved]
+            },
+            "GetFunctionConcurrency": { context in
+                let (_, document) = try await function(context, in: context.store)
+                return document["ReservedConcurrentExecutions"].map { ["ReservedConcurrentExecutions": $0] } ?? .emptyObject
+            },
+            "DeleteFunctionConcurrency": { context in
+                try await modifyFunction(context) { document in document["ReservedConcurrentExecutions"] = nil }
+                return .emptyObject
+            },
+            "TagResource": { context in
+                try await modifyTagged(context) { tags in
+                    for (key, value) in context.input["Tags"]?.objectValue ?? [:] { tags[key] = value }
+                }
+            },
+            "UntagResource": { context in
+                try await modifyTagged(context) { tags in
+                    for key in context.input["TagKeys"]?.arrayValue ?? [] { tags[key.stringValue ?? ""] = nil }
+                }
+            },
+            "ListTags": { context in
+                let name = nameAndQualifier(context.string("Resource")).name
+                guard let document = try await context.store.document(functionKey(context, name)) else { throw notFound(context, name) }
+                return ["Tags": document["Tags"] ?? .emptyObject]
+            },
+            "GetAccountSettings": { context in
+                let functions = try await context.store.documents(kind: Kind.function, parent: context.caller.region)
+                let codeSize = functions.compactMap { $0["configuration"]?["CodeSize"]?.intValue }.reduce(0, +)
+                let reserved = functions.compactMap { $0["ReservedConcurrentExecutions"]?.intValue }.reduce(0, +)
+                return [
+                    "AccountLimit": [
+                        "TotalCodeSize": 80_530_636_800, "CodeSizeUnzipped": 262_144_000, "CodeSizeZipped": 52_428_800,
+                        "ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": .number(Double(1000 - reserved)),
+                    ],
+                    "AccountUsage": ["TotalCodeSize": .number(Double(codeSize)), "FunctionCount": .number(Double(functions.count))],
+                ]
+            },
+        ]
+    }
+
+    /// One page of a Lambda list (`Marker`/`MaxItems`, answered with `NextMarker`).
+    static func page(_ items: [JSON], _ context: OperationContext, member: String) throws(AWSError) -> JSON {
+        let limit = context.input["MaxItems"]?.intValue ?? 50
+        let start = context.input["Marker"]?.stringValue.flatMap { Data(base64Encoded: $0) }
+            .flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        let end = min(items.count, start + limit)
+        var output: JSON = [member: .array(Array(items[min(start, items.count)..<end]))]
+        if end < items.count { output["NextMarker"] = .string(Data(String(end).utf8).base64EncodedString()) }
+        return output
+    }
+
+    private static func createFunction(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
+        let input = context.input
+        let name = context.string("FunctionName")
+        guard name.range(of: "^[a-zA-Z0-9-_]{1,64}$", options: .regularExpression) != nil else {
+            throw AWSError("ValidationException", status: 400,
+                "1 validation error detected: Value '\(name)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+        }
+        let runtime = context.string("Runtime")
+        guard FunctionSpec.pythonRuntimes.contains(runtime) || FunctionSpec.customRuntimes.contains(runtime) else {
+            throw invalidParameter(runtime.isEmpty
+                ? "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+                : "Gatehouse runs python3.8 to python3.13 and the provided runtimes; \(runtime) is not available.")
+        }
+        if FunctionSpec.pythonRuntimes.contains(runtime) && input["Handler"] == nil {
+            throw invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+        }
+        let stored = try storeCode(input["Code"]?["ZipFile"], environment)
+        var configuration: JSON = [
+            "FunctionName": .string(name), "FunctionArn": .string(functionARN(context, name)), "Runtime": .string(runtime),
+            "Role": input["Role"] ?? "", "Handler": input["Handler"] ?? "bootstrap", "CodeSize": .number(Double(stored.size)),
+            "Description": input["Description"] ?? "", "Timeout": input["Timeout"] ?? 3, "MemorySize": input["MemorySize"] ?? 128,
+            "LastModified": .string(timestamp()), "CodeSha256": .string(stored.sha256), "Version": "$LATEST",
+            "TracingConfig": ["Mode": input["TracingConfig"]?["Mode"] ?? "PassThrough"], "RevisionId": .string(UUID().uuidString.lowercased()),
+            "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
+            "Architectures": input["Architectures"] ?? ["x86_64"], "EphemeralStorage": input["EphemeralStorage"] ?? ["Size": 512],
+            "SnapStart": ["ApplyOn": "None", "OptimizationStatus": "Off"],
+            "LoggingConfig": ["LogFormat": "Text", "LogGroup": .string("/aws/lambda/\(name)")],
+        ]
+        if let variables = input["Environment"]?["Variables"] { configuration["Environment"] = ["Variables": variables] }
+        let stored_ = configuration
+        try await context.store.write { tx in
+            if try await tx.document(functionKey(context, name)) != nil {
+                throw AWSError("ResourceConflictException", status: 409, "Function already exist: \(name)")
+            }
+            try await tx.put(functionKey(context, name), ["configuration": stored_, "Tags": input["Tags"] ?? .emptyObject, "nextVersion": 1])
+        }
+        if input["Publish"] == true { _ = try await publish(context) }
+        // AWS answers a create while the function is still being made ready.
+        configuration["State"] = "Pending"
+        configuration["StateReason"] = "The function is being created."
+        configuration["StateReasonCode"] = "Creating"
+        configuration["LastUpdateStatus"] = nil
+        return configuration
+    }
+
+    static func storeCode(_ zipFile: JSON?, _ environment: Environment) throws(AWSError) -> CodeStore.StoredCode {
+        guard let base64 = zipFile?.stringValue else {
+            throw invalidParameter("Gatehouse takes deployment packages as Code.ZipFile; S3 and image packages are not supported.")
+        }
+        guard let zip = Data(base64Encoded: base64) else { throw CodeStore.notAZip }
+        guard zip.count <= maxZipBytes else {
+            throw AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than 70167211 bytes for the CreateFunction operation")
+        }
+        return try environment.code.store(zip: zip)
+    }
+
+    private static func updateCode(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
+        let stored = try storeCode(context.input["ZipFile"], environment)
+        let configuration = try await modifyFunction(context) { document in
+            document["configuration"]?["CodeSha256"] = .string(stored.sha256)
+            document["configuration"]?["CodeSize"] = .number(Double(stored.size))
+        }
+        await environment.runtime.retire(function: configuration["FunctionName"]?.stringValue ?? "")
+        if context.input["Publish"] == true { _ = try await publish(context) }
+        return updating(configuration)
+    }
+
+    /// What AWS answers an update with: the new configuration, its update still in progress.
+    private static func updating(_ configuration: JSON) -> JSON {
+        var configuration = configuration
+        configuration["LastUpdateStatus"] = "InProgress"
+        configuration["LastUpdateStatusReason"] = "The function is being created."
+        configuration["LastUpdateStatusReasonCode"] = "Creating"
+        return configuration
+    }
+
+    private static func updateConfiguration(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
+        let input = context.input
+        if let runtime = input["Runtime"]?.stringValue,
+            !(FunctionSpec.pythonRuntimes.contains(runtime) || FunctionSpec.customRuntimes.contains(runtime))
+        {
+            throw invalidParameter("Gatehouse runs python3.8 to python3.13 and the provided runtimes; \(runtime) is not available.")
+        }
+        let configuration = try await modifyFunction(context) { document in
+            for member in ["Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "EphemeralStorage"] {
+                if let value = input[member] { document["configuration"]?[member] = value }
+            }
+            if let variables = input["Environment"]?["Variables"] { document["configuration"]?["Environment"] = ["Variables": variables] }
+            if let mode = input["TracingConfig"]?["Mode"] { document["configuration"]?["TracingConfig"] = ["Mode": mode] }
+        }
+        await environment.runtime.retire(function: configuration["FunctionName"]?.stringValue ?? "")
+        return updating(configuration)
+    }
+
+    /// Changes the `$LATEST` function document; a change to its configuration gets a new
+    /// `RevisionId` and `LastModified`. Returns the configuration.
+    @discardableResult
+    static func modifyFunction(_ context: OperationContext, _ change: @escaping @Sendable (inout JSON) throws -> Void) async throws -> JSON {
+        try await context.store.write { tx in
+            var (name, document) = try await function(context, in: tx)
+            if let expected = context.input["RevisionId"]?.stringValue, expected != document["configuration"]?["RevisionId"]?.stringValue {
+                throw AWSError("PreconditionFailedException", status: 412,
+                    "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+            }
+            let before = document["configuration"]
+            try change(&document)
+            if document["configuration"] != before {
+                document["configuration"]?["RevisionId"] = .string(UUID().uuidString.lowercased())
+                document["configuration"]?["LastModified"] = .string(timestamp())
+            }
+            try await tx.put(functionKey(context, name), document)
+            return document["configuration"] ?? .emptyObject
+        }
+    }
+
+    private static func modifyTagged(_ context: OperationContext, _ change: @escaping @Sendable (inout [String: JSON]) -> Void) async throws -> JSON {
+        let name = nameAndQualifier(context.string("Resource")).name
+        return try await context.store.write { tx in
+            guard var document = try await tx.document(functionKey(context, name)) else { throw notFound(context, name) }
+            var tags = document["Tags"]?.objectValue ?? [:]
+            change(&tags)
+            document["Tags"] = .object(tags)
+            try await tx.put(functionKey(context, name), document)
+            return .emptyObject
+        }
+    }
+}
+
+extension Lambda {
+    /// `operation`, after which the function's workers are retired (its code or configuration changed).
+    static func retiringWorkers(_ environment: Environment, _ operation: @escaping OperationHandler) -> OperationHandler {
+        { context in
+            let output = try await operation(context)
+            await environment.runtime.retire(function: nameAndQualifier(context.string("FunctionName")).name)
+            return output
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import GatehouseFunctions
+import GatehouseModel
+import GatehouseStore
+
+extension Lambda {
+    static func invokeHandlers(_ environment: Environment) -> [String: OperationHandler] {
+        [
+            "Invoke": { context in try await invoke(context, environment) },
+            "InvokeAsync": { context in
+                _ = try await invoke(context, environment, type: "Event", payload: context.input["InvokeArgs"])
+                return ["Status": 202]
+            },
+        ]
+    }
+
+    /// `Invoke`: RequestResponse runs the function and answers its result (a failure is
+    /// `X-Amz-Function-Error: Unhandled` with the error document, status 200, as on AWS);
+    /// Event queues it and answers 202; DryRun checks and answers 204.
+    static func invoke(_ context: OperationContext, _ environment: Environment, type: String? = nil, payload: JSON? = nil) async throws -> JSON {
+        let (name, document) = try await function(context, in: context.store)
+        let qualifier = context.input["Qualifier"]?.stringValue ?? nameAndQualifier(context.string("FunctionName")).qualifier
+        let configuration = try await configuration(context, qualifier: qualifier, in: context.store)
+        let body = (payload ?? context.input["Payload"])?.stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()
+        guard body.count <= maxPayloadBytes else {
+            throw AWSError("RequestEntityTooLargeException", status: 413,
+                "Request must be smaller than \(maxPayloadBytes) bytes for the InvokeFunction operation")
+        }
+        let spec = spec(configuration, document: document, region: context.caller.region)
+        let version = spec.version
+        let invokedArn = functionARN(context, name) + (qualifier.map { ":\($0)" } ?? "")
+        switch type ?? context.input["InvocationType"]?.stringValue ?? "RequestResponse" {
+        case "DryRun":
+            return ["StatusCode": 204]
+        case "Event":
+            let runtime = environment.runtime
+            Task { _ = try? await runtime.invoke(spec, payload: Array(body), invokedArn: invokedArn) }
+            return ["StatusCode": 202]
+        default:
+            let wantsLog = context.input["LogType"] == "Tail"
+            let result = try await environment.runtime.invoke(spec, payload: Array(body), invokedArn: invokedArn, wantsLog: wantsLog)
+            var output: JSON = [
+                "StatusCode": 200, "ExecutedVersion": .string(version), "Payload": .string(Data(result.payload).base64EncodedString()),
+            ]
+            if let error = result.functionError { output["FunctionError"] = .string(error) }
+            if wantsLog {
+                output["LogResult"] = .string(Data(result.log.utf8.suffix(4096)).base64EncodedString())
+            }
+            return output
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GatehouseFunctions
+import GatehouseModel
+import GatehouseStore
+
+/// The `lambda` service: functions, versions, aliases, permissions, concurrency and Invoke.
+///
+/// A function is one document under its region holding the `$LATEST` configuration (shaped like
+/// AWS's `FunctionConfiguration`) with its tags, resource policy and reserved concurrency;
+/// published versions and aliases are documents under `{region}:{name}`.
+public enum Lambda {
+    /// What the operations need besides the store.
+    public struct Environment: Sendable {
+        public var runtime: FunctionRuntime
+        public var code: CodeStore
+        /// Base URL of this node, for `Code.Location`.
+        public var endpoint: String
+
+        public init(runtime: FunctionRuntime, code: CodeStore, endpoint: String) {
+            self.runtime = runtime
+            self.code = code
+            self.endpoint = endpoint
+        }
+    }
+
+    public static func definition(_ environment: Environment) throws -> ServiceDefinition {
+        let handlers = [
+            functionHandlers(environment), invokeHandlers(environment), versionHandlers(environment), policyHandlers,
+        ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
+        var definition = ServiceDefinition(
+            model: try ServiceModel.bundled("lambda"), validationError: "ValidationException",
+            errorBodyType: "User", handlers: handlers)
+        definition.statusOverrides = ["DeleteFunction": 204]
+        return definition
+    }
+
+    enum Kind {
+        static let function = "function"
+        static let version = "functionversion"
+        static let alias = "functionalias"
+    }
+
+    /// Synchronous payloads are capped at 6 MB.
+    static let maxPayloadBytes = 6_291_456
+    /// `Code.ZipFile` uploads are capped at 50 MB.
+    static let maxZipBytes = 52_428_800
+
+    static func functionKey(_ context: OperationContext, _ name: String) -> DocumentKey {
+        DocumentKey(kind: Kind.function, parent: context.caller.region, id: name)
+    }
+
+    static func versionsParent(_ context: OperationContext, _ name: String) -> String { "\(context.caller.region):\(name)" }
+
+    static func functionARN(_ context: OperationContext, _ name: String) -> String {
+        "arn:aws:lambda:\(context.caller.region):\(context.caller.accountId):function:\(name)"
+    }
+
+    /// The function name in a `FunctionName` member, which may be a name, a partial ARN
+    /// (`123456789012:function:name`) or a full ARN, any of them with a `:qualifier`.
+    static func nameAndQualifier(_ value: String) -> (name: String, qualifier: String?) {
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if let index = parts.firstIndex(of: "function"), index + 1 < parts.count {
+            return (parts[index + 1], index + 2 < parts.count ? parts[index + 2] : nil)
+        }
+        if parts.count == 2 { return (parts[0], parts[1]) }
+        return (value, nil)
+    }
+
+    static func notFound(_ context: OperationContext, _ name: String, qualifier: String? = nil) -> AWSError {
+        let arn = functionARN(context, name) + (qualifier.map { ":\($0)" } ?? "")
+        return AWSError("ResourceNotFoundException", status: 404, "Function not found: \(arn)")
+    }
+
+    /// The stored function named by the input's `FunctionName`.
+    static func function(_ context: OperationContext, in reader: any DocumentReader) async throws -> (name: String, document: JSON) {
+        let (name, _) = nameAndQualifier(context.string("FunctionName"))
+        guard let document = try await reader.document(functionKey(context, name)) else { throw notFound(context, name) }
+        return (name, document)
+    }
+
+    /// The configuration a qualifier names: `$LATEST`, a version number or an alias.
+    static func configuration(_ context: OperationContext, qualifier: String?, in reader: any DocumentReader) async throws -> JSON {
+        let (name, document) = try await function(context, in: reader)
+        let qualifier = qualifier ?? nameAndQualifier(context.string("FunctionName")).qualifier
+        guard let qualifier, qualifier != "$LATEST" else { return document["configuration"] ?? .emptyObject }
+        let parent = versionsParent(context, name)
+        var version = qualifier
+        if Int(qualifier) == nil {
+            guard let alias = try await reader.document(DocumentKey(kind: Kind.alias, parent: parent, id: qualifier)) else {
+                throw notFound(context, name, qualifier: qualifier)
+            }
+            version = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
+            if version == "$LATEST" { return document["configuration"] ?? .emptyObject }
+        }
+        guard let published = try await reader.document(DocumentKey(kind: Kind.version, parent: parent, id: version)) else {
+            throw notFound(context, name, qualifier: qualifier)
+        }
+        return published
+    }
+
+    /// `2026-11-25T15:00:00.000+0000`, Lambda's `LastModified` format.
+    static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+        return formatter.string(from: date)
+    }
+
+    static func invalidParameter(_ message: String) -> AWSError {
+        AWSError("InvalidParameterValueException", status: 400, message)
+    }
+
+    /// What the runtime needs to run a configuration.
+    static func spec(_ configuration: JSON, document: JSON, region: String) -> FunctionSpec {
+        FunctionSpec(
+            name: configuration["FunctionName"]?.stringValue ?? "",
+            version: configuration["Version"]?.stringValue ?? "$LATEST",
+            arn: configuration["FunctionArn"]?.stringValue ?? "",
+            runtime: configuration["Runtime"]?.stringValue ?? "",
+            handler: configuration["Handler"]?.stringValue ?? "",
+            timeoutSeconds: configuration["Timeout"]?.intValue ?? 3,
+            memoryMB: configuration["MemorySize"]?.intValue ?? 128,
+            environment: (configuration["Environment"]?["Variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            codeSha256: configuration["CodeSha256"]?.stringValue ?? "",
+            region: region,
+            reservedConcurrency: document["ReservedConcurrentExecutions"]?.intValue,
+            revision: configuration["RevisionId"]?.stringValue ?? "")
+    }
+}

@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+import GatehouseModel
+import ZIPFoundation
+
+/// Deployment packages: zips kept by content hash in the data directory, checked on upload and
+/// unpacked once, on first use, into the task root workers run in.
+public struct CodeStore: Sendable {
+    /// What AWS allows: 250 MB unzipped.
+    public static let maxUnzippedBytes: UInt64 = 262_144_000
+
+    public struct StoredCode: Sendable {
+        /// Base64 SHA-256 of the zip (`CodeSha256`).
+        public var sha256: String
+        public var size: Int
+    }
+
+    public let root: URL
+
+    public init(directory: String) {
+        root = URL(fileURLWithPath: directory).appendingPathComponent("functions")
+    }
+
+    /// Checks and keeps a zip. Refuses what AWS refuses, and entries that would land outside the
+    /// task root (`../`, absolute paths, links pointing out).
+    public func store(zip: Data) throws(AWSError) -> StoredCode {
+        let archive: Archive
+        do {
+            archive = try Archive(data: zip, accessMode: .read)
+        } catch {
+            throw Self.notAZip
+        }
+        var unzipped: UInt64 = 0
+        for entry in archive {
+            unzipped += entry.uncompressedSize
+            try Self.checkPlacement(entry, in: archive)
+        }
+        guard unzipped <= Self.maxUnzippedBytes else {
+            throw AWSError("InvalidParameterValueException", status: 400,
+                "Unzipped size must be smaller than \(Self.maxUnzippedBytes) bytes")
+        }
+        let digest = Data(SHA256.hash(data: zip))
+        let code = StoredCode(sha256: digest.base64EncodedString(), size: zip.count)
+        do {
+            try FileManager.default.createDirectory(at: zipsDirectory, withIntermediateDirectories: true)
+            let target = zipURL(code.sha256)
+            if !FileManager.default.fileExists(atPath: target.path) { try zip.write(to: target, options: .atomic) }
+        } catch {
+            throw AWSError("ServiceException", status: 500, "Could not store the deployment package: \(error)")
+        }
+        return code
+    }
+
+    /// The zip stored under `sha256`, for `GetFunction`'s code location.
+    public func zip(_ sha256: String) -> Data? {
+        try? Data(contentsOf: zipURL(sha256))
+    }
+
+    /// The unpacked package for `sha256`, unpacking it the first time.
+    public func taskRoot(_ sha256: String) throws(AWSError) -> URL {
+        let target = unpackedDirectory.appendingPathComponent(Self.fileName(sha256))
+        if FileManager.default.fileExists(atPath: target.path) { return target }
+        do {
+            let staging = unpackedDirectory.appendingPathComponent(Self.fileName(sha256) + ".\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            let archive = try Archive(url: zipURL(sha256), accessMode: .read)
+            for entry in archive {
+                _ = try archive.extract(entry, to: staging.appendingPathComponent(entry.path), skipCRC32: false)
+            }
+            let bootstrap = staging.appendingPathComponent("bootstrap")
+            if FileManager.default.fileExists(atPath: bootstrap.path) {
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bootstrap.path)
+            }
+            do {
+                try FileManager.default.moveItem(at: staging, to: target)
+            } catch where FileManager.default.fileExists(atPath: target.path) {
+                try? FileManager.default.removeItem(at: staging)  // another worker unpacked it first
+            }
+            return target
+        } catch {
+            throw AWSError("ServiceException", status: 500, "Could not unpack the deployment package: \(error)")
+        }
+    }
+
+    private var zipsDirectory: URL { root.appendingPathComponent("code") }
+    private var unpackedDirectory: URL { root.appendingPathComponent("unpacked") }
+
+    private func zipURL(_ sha256: String) -> URL {
+        zipsDirectory.appendingPathComponent(Self.fileName(sha256) + ".zip")
+    }
+
+    /// Base64 is not file-name safe; its URL-safe form is.
+    private static func fileName(_ sha256: String) -> String {
+        sha256.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "=", with: "")
+    }
+
+    public static let notAZip = AWSError("InvalidParameterValueException", status: 400,
+        "Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+    private static func checkPlacement(_ entry: Entry, in archive: Archive) throws(AWSError) {
+        guard Self.staysInside(entry.path) else {
+            throw AWSError("InvalidParameterValueException", status: 400,
+                "The deployment package contains an entry outside its root: \(entry.path)")
+        }
+        if entry.type == .symlink {
+            var target = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
+            } catch {
+                throw notAZip
+            }
+            let destination = String(decoding: target, as: UTF8.self)
+            let base = (entry.path as NSString).deletingLastPathComponent
+            guard !destination.hasPrefix("/"), Self.staysInside(base.isEmpty ? destination : base + "/" + destination) else {
+                throw AWSError("InvalidParameterValueException", status: 400,
+                    "The deployment package contains a link outside its root: \(entry.path) -> \(destination)")
+            }
+        }
+    }
+
+    /// Whether a relative path, resolved against the root, stays below it.
+    static func staysInside(_ path: String) -> Bool {
+        guard !path.hasPrefix("/"), !path.hasPrefix("\\") else { return false }
+        var depth = 0
+        for component in path.split(whereSeparator: { $0 == "/" || $0 == "\\" }) {
+            if component == ".." { depth -= 1 } else if component != "." { depth += 1 }
+            if depth < 0 { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// One line of a function's log, as CloudWatch Logs stores it.
+public struct LogEvent: Sendable, Equatable {
+    /// Milliseconds since the epoch.
+    public var timestamp: Int64
+    public var message: String
+
+    public init(timestamp: Int64, message: String) {
+        self.timestamp = timestamp
+        self.message = message
+    }
+
+    static func now(_ message: String) -> LogEvent {
+        LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: message)
+    }
+}
+
+/// Where workers' log lines go: the server writes them to the store the `logs` API reads.
+public protocol LogSink: Sendable {
+    func append(region: String, group: String, stream: String, events: [LogEvent]) async
+}
+
+/// The lines Lambda itself writes around each invocation.
+enum LambdaLogLines {
+    static func start(_ requestID: String, version: String) -> String {
+        "START RequestId: \(requestID) Version: \(version)"
+    }
+
+    static func end(_ requestID: String) -> String { "END RequestId: \(requestID)" }
+
+    static func report(_ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?) -> String {
+        var line = "REPORT RequestId: \(requestID)\tDuration: \(format(duration)) ms\tBilled Duration: \(Int(duration.rounded(.up))) ms\tMemory Size: \(memoryMB) MB\tMax Memory Used: \(maxMemoryMB) MB\t"
+        if let initDuration { line += "Init Duration: \(format(initDuration)) ms\t" }
+        return line
+    }
+
+    /// `2026/11/25/[$LATEST]` followed by 32 hex digits, as AWS names a worker's stream.
+    static func streamName(version: String, date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy/MM/dd"
+        let hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        return "\(formatter.string(from: date))/[\(version)]\(hex)"
+    }
+
+    private static func format(_ milliseconds: Double) -> String { String(format: "%.2f", milliseconds) }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GatehouseModel
+import Subprocess
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
+/// Starts one worker: a process that speaks the Runtime API at its own path prefix, with the
+/// environment AWS gives a function, its stdout and stderr going to the function's log.
+enum WorkerProcess {
+    /// Where a worker reaches Gatehouse's Runtime API, and how Python handlers are run.
+    struct Launch: Sendable {
+        var runtimeAPIAddress: String
+        var gatehouseEndpoint: String
+        var python: String?
+        var accessKeyID: String
+        var secretAccessKey: String
+    }
+
+    /// Runs the worker until it exits or `task` is cancelled (which kills it).
+    static func start(
+        spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch, runtime: FunctionRuntime
+    ) throws(AWSError) -> Task<Void, Never> {
+        let (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, launch: launch)
+        let environment = environment(spec: spec, taskRoot: taskRoot, secret: secret, logStream: logStream, launch: launch)
+        return Task {
+            var options = PlatformOptions()
+            options.teardownSequence = []
+            var reason = "Runtime exited without providing a reason"
+            do {
+                let result = try await run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments),
+                    environment: .custom(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })),
+                    workingDirectory: FilePath(taskRoot.path), platformOptions: options,
+                    input: .none, output: .sequence, error: .sequence
+                ) { execution in
+                    await runtime.workerStarted(secret, pid: execution.processIdentifier.value)
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            do {
+                                for try await line in execution.standardOutput.strings() { await runtime.workerPrinted(secret, line) }
+                            } catch {}
+                        }
+                        group.addTask {
+                            do {
+                                for try await line in execution.standardError.strings() { await runtime.workerPrinted(secret, line) }
+                            } catch {}
+                        }
+                    }
+                }
+                switch result.terminationStatus {
+                case .exited(let code): reason = "exit status \(code)"
+                case .signaled(let signal): reason = "signal: \(signal == 9 ? "killed" : String(signal))"
+                }
+            } catch {
+                await runtime.workerPrinted(secret, "Gatehouse could not start the worker: \(error)")
+            }
+            await runtime.workerExited(secret, reason: reason)
+        }
+    }
+
+    private static func command(spec: FunctionSpec, taskRoot: URL, launch: Launch) throws(AWSError) -> (String, [String]) {
+        if spec.isPython {
+            guard let python = launch.python else {
+                throw AWSError("InvalidRuntimeException", status: 502,
+                    "Python functions run under awslambdaric, which is not installed for python3. Install it with: python3 -m pip install awslambdaric")
+            }
+            return (python, ["-m", "awslambdaric", spec.handler])
+        }
+        let bootstrap = taskRoot.appendingPathComponent("bootstrap").path
+        guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
+            throw AWSError("InvalidRuntimeException", status: 502,
+                "The deployment package of a \(spec.runtime) function needs an executable file named bootstrap at its root.")
+        }
+        return (bootstrap, [])
+    }
+
+    /// The environment AWS sets for a function, plus `AWS_ENDPOINT_URL` so SDKs in the handler
+    /// talk to Gatehouse. The function's own variables come last and win.
+    private static func environment(spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch) -> [String: String] {
+        var environment = [
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": String(spec.memoryMB),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.logGroup,
+            "AWS_LAMBDA_LOG_STREAM_NAME": logStream,
+            "AWS_LAMBDA_RUNTIME_API": "\(launch.runtimeAPIAddress)/w/\(secret)",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_\(spec.runtime)",
+            "AWS_ACCESS_KEY_ID": launch.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": launch.secretAccessKey,
+            "AWS_ENDPOINT_URL": launch.gatehouseEndpoint,
+            "LAMBDA_TASK_ROOT": taskRoot.path,
+            "LAMBDA_RUNTIME_DIR": taskRoot.path,
+            "_HANDLER": spec.handler,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+            "PYTHONPATH": taskRoot.path,
+            "PYTHONUNBUFFERED": "1",
+        ]
+        environment.merge(spec.environment) { _, own in own }
+        return environment
+    }
+}
