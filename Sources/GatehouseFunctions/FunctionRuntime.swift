@@ -118,7 +118,8 @@ public actor FunctionRuntime {
         }) {
             return idle.secret
         }
-        let busy = workers.values.filter { $0.spec.poolKey == spec.poolKey && !$0.retired }.count
+        // Reserved concurrency covers the function as a whole, every version together.
+        let busy = workers.values.filter { $0.spec.name == spec.name && !$0.retired }.count
         if let reserved = spec.reservedConcurrency, busy >= reserved {
             throw AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.")
         }

@@ -17,6 +17,10 @@ public struct Configuration: Sendable, Codable, Equatable {
     public var credentials: [Credential] = [Credential(accessKeyId: "test", secretAccessKey: "test")]
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String = "info"
+    /// Most function workers running at once on this node; past it, Invoke answers 429.
+    public var maxWorkers: Int = 64
+    /// Seconds an idle worker is kept warm.
+    public var workerIdleSeconds: Int = 300
 
     public init() {}
 
@@ -29,6 +33,8 @@ public struct Configuration: Sendable, Codable, Equatable {
         accountId = try container.decodeIfPresent(String.self, forKey: .accountId) ?? defaults.accountId
         credentials = try container.decodeIfPresent([Credential].self, forKey: .credentials) ?? defaults.credentials
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? defaults.logLevel
+        maxWorkers = try container.decodeIfPresent(Int.self, forKey: .maxWorkers) ?? defaults.maxWorkers
+        workerIdleSeconds = try container.decodeIfPresent(Int.self, forKey: .workerIdleSeconds) ?? defaults.workerIdleSeconds
     }
 
     /// Defaults overlaid with the config file (if any) and the environment.
@@ -42,6 +48,8 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let dataDir = environment["GATEHOUSE_DATA_DIR"] { configuration.dataDir = dataDir }
         if let accountId = environment["GATEHOUSE_ACCOUNT_ID"] { configuration.accountId = accountId }
         if let level = environment["GATEHOUSE_LOG_LEVEL"] { configuration.logLevel = level }
+        if let workers = environment["GATEHOUSE_MAX_WORKERS"].flatMap(Int.init) { configuration.maxWorkers = workers }
+        if let idle = environment["GATEHOUSE_WORKER_IDLE_SECONDS"].flatMap(Int.init) { configuration.workerIdleSeconds = idle }
         if let key = environment["GATEHOUSE_ACCESS_KEY_ID"], let secret = environment["GATEHOUSE_SECRET_ACCESS_KEY"] {
             configuration.credentials = [Credential(accessKeyId: key, secretAccessKey: secret)]
         }

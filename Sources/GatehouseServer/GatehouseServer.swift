@@ -37,6 +37,7 @@ public struct GatehouseServer: Sendable {
         let functions = FunctionRuntime(
             settings: .init(
                 runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
+                maxWorkers: configuration.maxWorkers, idleTimeout: .seconds(configuration.workerIdleSeconds),
                 accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
                 secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test"),
             code: code, logs: FunctionLogSink(store: store, accountID: configuration.accountId))
