@@ -57,6 +57,8 @@ let package = Package(
             name: "GatehouseGateway",
             dependencies: [
                 "GatehouseModel",
+                "GatehouseFunctions",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

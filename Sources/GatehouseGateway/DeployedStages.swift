@@ -1,9 +1,12 @@
 import Atomics
+import GatehouseFunctions
 import GatehouseModel
 
 /// One stage as callers see it: the deployment it points at, compiled, plus its variables.
 public struct DeployedStage: Sendable {
     public var apiID: String
+    /// The region the API lives in (for ARNs).
+    public var region = "us-east-1"
     public var name: String
     public var deploymentID: String
     public var variables: [String: String]
@@ -27,13 +30,41 @@ public struct DeployedStage: Sendable {
     }
 }
 
-/// Every deployed stage, by API id then stage name: an immutable value, replaced whole.
+/// A function as integrations see it: every runnable version, its aliases and who may invoke it.
+public struct DeployedFunction: Sendable {
+    public var latest: FunctionSpec
+    /// Published versions by number.
+    public var versions: [String: FunctionSpec]
+    /// Alias name → version.
+    public var aliases: [String: String]
+    /// The statements of its resource-based policy.
+    public var statements: [JSON]
+
+    public init(latest: FunctionSpec, versions: [String: FunctionSpec], aliases: [String: String], statements: [JSON]) {
+        self.latest = latest
+        self.versions = versions
+        self.aliases = aliases
+        self.statements = statements
+    }
+
+    /// The version a qualifier (`$LATEST`, a number, an alias) names.
+    public func spec(qualifier: String?) -> FunctionSpec? {
+        guard let qualifier, qualifier != "$LATEST" else { return latest }
+        let version = aliases[qualifier] ?? qualifier
+        return version == "$LATEST" ? latest : versions[version]
+    }
+}
+
+/// Everything the data plane serves: every deployed stage, by API id then stage name, and the
+/// functions integrations may call, by `region:name`. An immutable value, replaced whole.
 public final class DeployedStages: AtomicReference, Sendable {
     public let stages: [String: [String: DeployedStage]]
+    public let functions: [String: DeployedFunction]
     public let revision: Int64
 
-    public init(stages: [String: [String: DeployedStage]] = [:], revision: Int64 = -1) {
+    public init(stages: [String: [String: DeployedStage]] = [:], functions: [String: DeployedFunction] = [:], revision: Int64 = -1) {
         self.stages = stages
+        self.functions = functions
         self.revision = revision
     }
 

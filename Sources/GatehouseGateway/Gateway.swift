@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GatehouseFunctions
 import GatehouseModel
 
 /// The data plane: answers requests to deployed stages.
@@ -13,44 +14,54 @@ public struct Gateway: Sendable {
 
     public let directory: StageDirectory
     let http: HTTPIntegration
+    let lambda: LambdaProxyIntegration
 
-    public init(directory: StageDirectory, httpClient: HTTPClient) {
+    /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
+    /// allow API Gateway (AWS requires `lambda add-permission`).
+    public init(
+        directory: StageDirectory, httpClient: HTTPClient, functions: FunctionRuntime, accountID: String,
+        relaxedLambdaPermissions: Bool = false
+    ) {
         self.directory = directory
         self.http = HTTPIntegration(client: httpClient)
+        self.lambda = LambdaProxyIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
     }
 
     /// Where a request goes, decided from its method and invoke URL alone.
     public enum Route: Sendable {
         /// The gateway answers itself (no such stage, resource or method).
         case rejected(GatewayError, gatewayResponses: [String: JSON])
-        case matched(DeployedStage, RoutingTable.Match)
+        case matched(DeployedStage, RoutingTable.Match, functions: [String: DeployedFunction])
 
         /// Whether answering needs I/O (a backend call); without it the answer can be given at once.
         public var needsIO: Bool {
-            guard case .matched(_, let match) = self else { return false }
+            guard case .matched(_, let match, _) = self else { return false }
             return match.method.integration.map { $0.type != "MOCK" } ?? false
         }
     }
 
     public func route(method: String, target: InvokeTarget) -> Route {
-        guard let stage = directory.stages.stage(api: target.apiID, name: target.stage) else {
+        let deployed = directory.stages
+        guard let stage = deployed.stage(api: target.apiID, name: target.stage) else {
             return .rejected(.missingAuthenticationToken, gatewayResponses: [:])
         }
         guard let match = stage.routes.match(method: method, path: target.path) else {
             return .rejected(.missingAuthenticationToken, gatewayResponses: stage.api.gatewayResponses)
         }
-        return .matched(stage, match)
+        return .matched(stage, match, functions: deployed.functions)
     }
 
     public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
         let route = route(method: request.method, target: target)
-        guard route.needsIO, case .matched(let stage, let match) = route else {
+        guard route.needsIO, case .matched(let stage, let match, let functions) = route else {
             return respondWithoutIO(request, target: target, route: route)
         }
-        let invocation = invocation(request, target, stage, match)
+        var invocation = invocation(request, target, stage, match)
+        invocation.functions = functions
         do throws(GatewayError) {
             try checkPayload(request)
-            return finished(try await integrate(invocation), invocation)
+            var noLog: ExecutionLog?
+            return finished(try await integrate(invocation, log: &noLog), invocation)
         } catch {
             return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation)
         }
@@ -65,7 +76,7 @@ public struct Gateway: Sendable {
             response.headers.append(("x-amzn-RequestId", RequestID.next()))
             response.headers.append(("x-amz-apigw-id", Self.extendedRequestID()))
             return response
-        case .matched(let stage, let match):
+        case .matched(let stage, let match, _):
             let invocation = invocation(request, target, stage, match)
             do throws(GatewayError) {
                 try checkPayload(request)
@@ -103,29 +114,33 @@ public struct Gateway: Sendable {
         let requestID = RequestID.next()
         let match = RoutingTable(resources: [resource]).match(method: method.httpMethod == "ANY" ? "ANY" : request.method, path: request.rawPath)
             ?? RoutingTable.Match(resource: resource, method: method, pathParameters: [:])
-        let invocation = Invocation(
+        var invocation = Invocation(
             request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
             match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
             requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
-        var log = ExecutionLog(requestID: requestID)
-        log.methodRequest(invocation)
+        invocation.functions = directory.stages.functions
+        var log: ExecutionLog? = ExecutionLog(requestID: requestID)
+        log?.methodRequest(invocation)
         let response: OutgoingResponse
         do throws(GatewayError) {
-            response = try await integrate(invocation)
-            log.methodResponse(response)
+            response = try await integrate(invocation, log: &log)
+            log?.methodResponse(response)
         } catch {
-            log.failure(error)
+            log?.failure(error)
             response = GatewayResponses.render(error, customized: stage.api.gatewayResponses)
         }
-        return (response, log.text)
+        return (response, log?.text ?? "")
     }
 
-    private func integrate(_ invocation: Invocation) async throws(GatewayError) -> OutgoingResponse {
+    /// Integration Request → Integration → Integration Response, by integration type.
+    /// `log` collects an execution log when one is wanted (TestInvokeMethod).
+    private func integrate(_ invocation: Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
         guard let integration = invocation.match.method.integration else { throw .configurationError }
         switch integration.type {
         case "MOCK": return try MockIntegration.invoke(invocation, integration)
         case "HTTP_PROXY": return try await http.proxy(invocation, integration)
         case "HTTP": return try await http.http(invocation, integration)
+        case "AWS_PROXY": return try await lambda.invoke(invocation, integration, log: &log)
         default: throw .configurationError
         }
     }

@@ -12,6 +12,14 @@ public struct Invocation: Sendable {
     /// `x-amz-apigw-id`.
     public var extendedRequestID: String
     public var requestTime: Date
+    /// The functions integrations may call, from the same snapshot as the stage.
+    public var functions: [String: DeployedFunction] = [:]
+
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`, as policies name a method.
+    public func executeAPIArn(accountID: String) -> String {
+        let path = match.resource.path.dropFirst()
+        return "arn:aws:execute-api:\(stage.region):\(accountID):\(stage.apiID)/\(stage.name)/\(request.method)/\(path)"
+    }
 
     /// `method.request.{path,querystring,header}.NAME`, `stageVariables.NAME`, `context.NAME`
     /// or a `'literal'`, as request parameter mappings name their sources.

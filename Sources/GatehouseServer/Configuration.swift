@@ -21,6 +21,8 @@ public struct Configuration: Sendable, Codable, Equatable {
     public var maxWorkers: Int = 64
     /// Seconds an idle worker is kept warm.
     public var workerIdleSeconds: Int = 300
+    /// `enforced` (as AWS: a Lambda proxy integration needs `lambda add-permission`) or `relaxed`.
+    public var lambdaPermissions: String = "enforced"
 
     public init() {}
 
@@ -35,6 +37,7 @@ public struct Configuration: Sendable, Codable, Equatable {
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? defaults.logLevel
         maxWorkers = try container.decodeIfPresent(Int.self, forKey: .maxWorkers) ?? defaults.maxWorkers
         workerIdleSeconds = try container.decodeIfPresent(Int.self, forKey: .workerIdleSeconds) ?? defaults.workerIdleSeconds
+        lambdaPermissions = try container.decodeIfPresent(String.self, forKey: .lambdaPermissions) ?? defaults.lambdaPermissions
     }
 
     /// Defaults overlaid with the config file (if any) and the environment.
@@ -50,6 +53,7 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let level = environment["GATEHOUSE_LOG_LEVEL"] { configuration.logLevel = level }
         if let workers = environment["GATEHOUSE_MAX_WORKERS"].flatMap(Int.init) { configuration.maxWorkers = workers }
         if let idle = environment["GATEHOUSE_WORKER_IDLE_SECONDS"].flatMap(Int.init) { configuration.workerIdleSeconds = idle }
+        if let permissions = environment["GATEHOUSE_LAMBDA_PERMISSIONS"] { configuration.lambdaPermissions = permissions }
         if let key = environment["GATEHOUSE_ACCESS_KEY_ID"], let secret = environment["GATEHOUSE_SECRET_ACCESS_KEY"] {
             configuration.credentials = [Credential(accessKeyId: key, secretAccessKey: secret)]
         }

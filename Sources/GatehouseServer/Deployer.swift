@@ -1,3 +1,5 @@
+import GatehouseControl
+import GatehouseFunctions
 import GatehouseGateway
 import GatehouseModel
 import GatehouseStore
@@ -29,12 +31,37 @@ actor Deployer {
             for api in try await store.documents(kind: "restapi", parent: region) {
                 guard let apiID = api["id"]?.stringValue else { continue }
                 for stage in try await store.documents(kind: "stage", parent: apiID) {
-                    guard let deployed = try await compile(stage, apiID: apiID, previous: previous) else { continue }
+                    guard var deployed = try await compile(stage, apiID: apiID, previous: previous) else { continue }
+                    deployed.region = region
                     stages[apiID, default: [:]][deployed.name] = deployed
                 }
             }
         }
-        directory.publish(DeployedStages(stages: stages, revision: revision))
+        directory.publish(DeployedStages(stages: stages, functions: try await functions(), revision: revision))
+    }
+
+    /// Every function with its versions, aliases and policy, by `region:name`.
+    private func functions() async throws -> [String: DeployedFunction] {
+        var functions: [String: DeployedFunction] = [:]
+        for region in try await store.parents(ofKind: Lambda.Kind.function) {
+            for document in try await store.documents(kind: Lambda.Kind.function, parent: region) {
+                guard let configuration = document["configuration"], let name = configuration["FunctionName"]?.stringValue else { continue }
+                let parent = "\(region):\(name)"
+                var versions: [String: FunctionSpec] = [:]
+                for version in try await store.documents(kind: Lambda.Kind.version, parent: parent) {
+                    let spec = Lambda.spec(version, document: document, region: region)
+                    versions[spec.version] = spec
+                }
+                var aliases: [String: String] = [:]
+                for alias in try await store.documents(kind: Lambda.Kind.alias, parent: parent) {
+                    if let aliasName = alias["Name"]?.stringValue { aliases[aliasName] = alias["FunctionVersion"]?.stringValue ?? "$LATEST" }
+                }
+                functions["\(region):\(name)"] = DeployedFunction(
+                    latest: Lambda.spec(configuration, document: document, region: region), versions: versions, aliases: aliases,
+                    statements: document["Policy"]?["Statement"]?.arrayValue ?? [])
+            }
+        }
+        return functions
     }
 
     private func compile(_ stage: JSON, apiID: String, previous: DeployedStages) async throws -> DeployedStage? {

@@ -31,7 +31,6 @@ public struct GatehouseServer: Sendable {
         // A backend that refuses the connection is an immediate integration failure, not a retry loop.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        let gateway = Gateway(directory: directory, httpClient: httpClient)
         let endpoint = "http://\(Self.loopbackHost(configuration.host)):\(configuration.port)"
         let code = CodeStore(directory: configuration.dataDir)
         let functions = FunctionRuntime(
@@ -41,6 +40,9 @@ public struct GatehouseServer: Sendable {
                 accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
                 secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test"),
             code: code, logs: FunctionLogSink(store: store, accountID: configuration.accountId))
+        let gateway = Gateway(
+            directory: directory, httpClient: httpClient, functions: functions, accountID: configuration.accountId,
+            relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed")
         var services = try Services.all(
             lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {

@@ -34,10 +34,10 @@ public enum Lambda {
         return definition
     }
 
-    enum Kind {
-        static let function = "function"
-        static let version = "functionversion"
-        static let alias = "functionalias"
+    public enum Kind {
+        public static let function = "function"
+        public static let version = "functionversion"
+        public static let alias = "functionalias"
     }
 
     /// Synchronous payloads are capped at 6 MB.
@@ -112,7 +112,7 @@ public enum Lambda {
     }
 
     /// What the runtime needs to run a configuration.
-    static func spec(_ configuration: JSON, document: JSON, region: String) -> FunctionSpec {
+    public static func spec(_ configuration: JSON, document: JSON, region: String) -> FunctionSpec {
         FunctionSpec(
             name: configuration["FunctionName"]?.stringValue ?? "",
             version: configuration["Version"]?.stringValue ?? "$LATEST",

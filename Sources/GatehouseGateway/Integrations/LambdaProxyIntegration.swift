@@ -1,0 +1,134 @@
+import Foundation
+import GatehouseFunctions
+import GatehouseModel
+
+/// `AWS_PROXY` to Lambda: the request becomes AWS's proxy event (payload format 1.0), the
+/// function's result becomes the response. A function error, a malformed result or a missing
+/// permission is a 502/500 `Internal server error`, as on AWS.
+struct LambdaProxyIntegration: Sendable {
+    let runtime: FunctionRuntime
+    let accountID: String
+    /// Skip the resource-policy check (a server option for quick local work).
+    let relaxedPermissions: Bool
+
+    func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
+        let uri = invocation.substitutingStageVariables(integration.uri ?? "")
+        guard let target = FunctionTarget(uri: uri, defaultRegion: invocation.stage.region) else {
+            log?.line("Execution failed due to configuration error: Invalid Lambda function URI \(uri)")
+            throw .configurationError
+        }
+        guard let function = invocation.functions["\(target.region):\(target.name)"], let spec = function.spec(qualifier: target.qualifier) else {
+            log?.line("Execution failed due to configuration error: Lambda function \(target.arn(accountID)) does not exist")
+            throw .configurationError
+        }
+        let sourceARN = invocation.executeAPIArn(accountID: accountID)
+        guard relaxedPermissions || Self.permits(function.statements, sourceARN: sourceARN, functionARN: target.arn(accountID)) else {
+            log?.line("Execution failed due to configuration error: Invalid permissions on Lambda function")
+            log?.line("Gatehouse: no statement in the function's policy lets apigateway.amazonaws.com invoke it from \(sourceARN). Add one with `aws lambda add-permission --function-name \(target.name) --statement-id apigateway --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn \(sourceARN)`, or start Gatehouse with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed.")
+            throw .configurationError
+        }
+        let event = ProxyEvent.make(invocation, accountID: accountID)
+        log?.line("Endpoint request body after transformations: \(event.serializedString)")
+        let result: InvocationResult
+        do {
+            result = try await withTimeout(milliseconds: integration.timeoutInMillis) {
+                try await runtime.invoke(spec, payload: Array(event.serialized()), invokedArn: target.arn(accountID))
+            }
+        } catch let error as GatewayError {
+            log?.line("Execution failed due to a timeout error")
+            throw error
+        } catch {
+            log?.line("Execution failed due to configuration error: \((error as? AWSError)?.message ?? "\(error)")")
+            throw .lambdaFailure
+        }
+        log?.line("Endpoint response body before transformations: \(String(decoding: result.payload, as: UTF8.self))")
+        if result.functionError != nil {
+            log?.line("Lambda execution failed with status 200 due to customer function error: \(String(decoding: result.payload, as: UTF8.self))")
+            throw .lambdaFailure
+        }
+        guard let response = ProxyResult.response(from: Data(result.payload), binaryMediaTypes: invocation.stage.api.binaryMediaTypes, accept: invocation.request.header("Accept")) else {
+            log?.line("Execution failed due to configuration error: Malformed Lambda proxy response")
+            throw .lambdaFailure
+        }
+        return response
+    }
+
+    /// Whether a statement lets API Gateway invoke the function from `sourceARN`.
+    static func permits(_ statements: [JSON], sourceARN: String, functionARN: String) -> Bool {
+        statements.contains { statement in
+            guard statement["Effect"] == "Allow" else { return false }
+            let principal = statement["Principal"]?["Service"]?.stringValue ?? statement["Principal"]?.stringValue ?? ""
+            guard principal == "apigateway.amazonaws.com" || principal == "*" else { return false }
+            let action = statement["Action"]?.stringValue ?? ""
+            guard action == "lambda:InvokeFunction" || action == "lambda:*" || action == "*" else { return false }
+            guard let pattern = statement["Condition"]?["ArnLike"]?["AWS:SourceArn"]?.stringValue else { return true }
+            return ARNPattern(pattern).matches(sourceARN)
+        }
+    }
+
+    private func withTimeout<T: Sendable>(milliseconds: Int, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(milliseconds))
+                throw GatewayError.integrationTimeout
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// The function an integration uri names:
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations`, where
+/// `{function}` is an ARN (possibly qualified) or a bare name.
+struct FunctionTarget: Equatable {
+    var region: String
+    var name: String
+    var qualifier: String?
+
+    init?(uri: String, defaultRegion: String) {
+        guard let start = uri.range(of: "/functions/"), let end = uri.range(of: "/invocations", options: .backwards),
+            start.upperBound <= end.lowerBound
+        else { return nil }
+        let function = String(uri[start.upperBound..<end.lowerBound])
+        let parts = function.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if parts.count >= 7, parts[0] == "arn", parts[5] == "function" {
+            region = parts[3]
+            name = parts[6]
+            qualifier = parts.count > 7 ? parts[7] : nil
+        } else if !function.isEmpty {
+            region = defaultRegion
+            name = parts[0]
+            qualifier = parts.count > 1 ? parts[1] : nil
+        } else {
+            return nil
+        }
+    }
+
+    func arn(_ accountID: String) -> String {
+        "arn:aws:lambda:\(region):\(accountID):function:\(name)" + (qualifier.map { ":\($0)" } ?? "")
+    }
+}
+
+/// An IAM ARN pattern with `*` (any run of characters) and `?` (one character).
+struct ARNPattern {
+    private let expression: NSRegularExpression?
+
+    init(_ pattern: String) {
+        let escaped = NSRegularExpression.escapedPattern(for: pattern)
+            .replacingOccurrences(of: "\\*", with: ".*").replacingOccurrences(of: "\\?", with: ".")
+        expression = try? NSRegularExpression(pattern: "^\(escaped)$")
+    }
+
+    func matches(_ text: String) -> Bool {
+        expression?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
+extension GatewayError {
+    /// A function error or a malformed proxy result: AWS answers 502.
+    public static let lambdaFailure = GatewayError(
+        responseType: "DEFAULT_5XX", status: 502, message: "Internal server error", errorType: "InternalServerErrorException")
+}
