@@ -11,7 +11,7 @@ public struct LogEvent: Sendable, Equatable {
         self.message = message
     }
 
-    static func now(_ message: String) -> LogEvent {
+    public static func now(_ message: String) -> LogEvent {
         LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: message)
     }
 }

@@ -12,6 +12,22 @@ public struct DeployedStage: Sendable {
     public var variables: [String: String]
     public var api: DeployedAPI
     public var routes: RoutingTable
+    /// Where access logs go (`accessLogSettings`): the format and the log group.
+    public var accessLog: (format: String, group: String)?
+    /// `methodSettings` logging levels by key (`*/*`, `states/GET`): `INFO` or `ERROR`.
+    public var loggingLevels: [String: String] = [:]
+    /// The stage document this was compiled from, to tell when it changed.
+    public var source: JSON = .null
+
+    /// The execution logging level for a method (`INFO`, `ERROR`), or nil when off.
+    public func loggingLevel(resourcePath: String, method: String) -> String? {
+        let key = "\(resourcePath.dropFirst())/\(method)"
+        let level = loggingLevels[key] ?? loggingLevels["~1" + key.replacingOccurrences(of: "/", with: "~1")] ?? loggingLevels["*/*"]
+        return level == "OFF" ? nil : level
+    }
+
+    /// Whether any request to this stage writes a log.
+    public var logs: Bool { accessLog != nil || !loggingLevels.values.allSatisfy { $0 == "OFF" } }
 
     public init(apiID: String, name: String, deploymentID: String, variables: [String: String], api: DeployedAPI) {
         self.apiID = apiID
@@ -27,6 +43,15 @@ public struct DeployedStage: Sendable {
             apiID: apiID, name: stage["stageName"]?.stringValue ?? "", deploymentID: stage["deploymentId"]?.stringValue ?? "",
             variables: (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
             api: DeployedAPI(snapshot: snapshot))
+        source = stage
+        if let format = stage["accessLogSettings"]?["format"]?.stringValue,
+            let destination = stage["accessLogSettings"]?["destinationArn"]?.stringValue
+        {
+            // arn:aws:logs:{region}:{account}:log-group:{name}
+            let group = destination.components(separatedBy: ":log-group:").last.map { $0.hasSuffix(":*") ? String($0.dropLast(2)) : $0 } ?? destination
+            accessLog = (format, group)
+        }
+        loggingLevels = (stage["methodSettings"]?.objectValue ?? [:]).compactMapValues { $0["loggingLevel"]?.stringValue }
     }
 }
 

@@ -3,18 +3,25 @@ import GatehouseModel
 
 /// The execution log API Gateway writes for a request (shown by TestInvokeMethod and, with
 /// logging on, in CloudWatch): timestamped lines in the console's wording.
-struct ExecutionLog {
-    private(set) var text: String
+struct ExecutionLog: Sendable {
+    /// The lines so far, without timestamps (CloudWatch stamps each event).
+    private(set) var lines: [String] = []
+    private var stamped: [String] = []
     private let requestID: String
 
     init(requestID: String) {
         self.requestID = requestID
-        text = "Execution log for request \(requestID)\n"
         line("Starting execution for request: \(requestID)")
     }
 
+    /// The log as TestInvokeMethod shows it.
+    var text: String {
+        "Execution log for request \(requestID)\n" + stamped.map { $0 + "\n" }.joined()
+    }
+
     mutating func line(_ message: String) {
-        text += "\(Self.timestamp()) : \(message)\n"
+        lines.append(message)
+        stamped.append("\(Self.timestamp()) : \(message)")
     }
 
     mutating func methodRequest(_ invocation: Invocation) {

@@ -15,13 +15,15 @@ public struct Gateway: Sendable {
     public let directory: StageDirectory
     let http: HTTPIntegration
     let lambda: LambdaProxyIntegration
+    let stageLogs: StageLogs
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
     public init(
-        directory: StageDirectory, httpClient: HTTPClient, functions: FunctionRuntime, accountID: String,
+        directory: StageDirectory, httpClient: HTTPClient, functions: FunctionRuntime, accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false
     ) {
+        self.stageLogs = StageLogs(sink: logs)
         self.directory = directory
         self.http = HTTPIntegration(client: httpClient)
         self.lambda = LambdaProxyIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
@@ -58,13 +60,24 @@ public struct Gateway: Sendable {
         }
         var invocation = invocation(request, target, stage, match)
         invocation.functions = functions
+        var log = executionLog(for: invocation)
         do throws(GatewayError) {
             try checkPayload(request)
-            var noLog: ExecutionLog?
-            return finished(try await integrate(invocation, log: &noLog), invocation)
+            let response = try await integrate(invocation, log: &log)
+            log?.methodResponse(response)
+            return finished(response, invocation, log: log)
         } catch {
-            return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation)
+            log?.failure(error)
+            return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation, log: log)
         }
+    }
+
+    /// An execution log for a request to a stage that logs, started with the Method Request lines.
+    private func executionLog(for invocation: Invocation) -> ExecutionLog? {
+        guard invocation.stage.logs else { return nil }
+        var log = ExecutionLog(requestID: invocation.requestID)
+        log.methodRequest(invocation)
+        return log
     }
 
     /// The answer for a route that needs no I/O (`route.needsIO` is false), computed at once:
@@ -78,12 +91,16 @@ public struct Gateway: Sendable {
             return response
         case .matched(let stage, let match, _):
             let invocation = invocation(request, target, stage, match)
+            var log = executionLog(for: invocation)
             do throws(GatewayError) {
                 try checkPayload(request)
                 guard let integration = match.method.integration else { throw .configurationError }
-                return finished(try MockIntegration.invoke(invocation, integration), invocation)
+                let response = try MockIntegration.invoke(invocation, integration)
+                log?.methodResponse(response)
+                return finished(response, invocation, log: log)
             } catch {
-                return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation)
+                log?.failure(error)
+                return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation, log: log)
             }
         }
     }
@@ -98,11 +115,15 @@ public struct Gateway: Sendable {
         guard request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
     }
 
-    /// Every answer carries AWS's two request ids.
-    private func finished(_ response: OutgoingResponse, _ invocation: Invocation) -> OutgoingResponse {
+    /// Every answer carries AWS's two request ids; a logging stage gets its log lines.
+    private func finished(_ response: OutgoingResponse, _ invocation: Invocation, log: ExecutionLog? = nil) -> OutgoingResponse {
         var response = response
         response.headers.append(("x-amzn-RequestId", invocation.requestID))
         response.headers.append(("x-amz-apigw-id", invocation.extendedRequestID))
+        if invocation.stage.logs {
+            let latency = Date().timeIntervalSince(invocation.requestTime) * 1000
+            stageLogs.write(invocation, response: response, log: log, latency: latency, integrationLatency: nil)
+        }
         return response
     }
 

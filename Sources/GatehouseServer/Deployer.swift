@@ -66,8 +66,7 @@ actor Deployer {
 
     private func compile(_ stage: JSON, apiID: String, previous: DeployedStages) async throws -> DeployedStage? {
         guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue else { return nil }
-        let variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        if let known = previous.stage(api: apiID, name: name), known.deploymentID == deploymentID, known.variables == variables {
+        if let known = previous.stage(api: apiID, name: name), known.deploymentID == deploymentID, known.source == stage {
             return known
         }
         guard let snapshot = try await store.document(DocumentKey(kind: "snapshot", parent: apiID, id: deploymentID)) else {

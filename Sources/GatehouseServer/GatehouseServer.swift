@@ -33,15 +33,16 @@ public struct GatehouseServer: Sendable {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let endpoint = "http://\(Self.loopbackHost(configuration.host)):\(configuration.port)"
         let code = CodeStore(directory: configuration.dataDir)
+        let logSink = StoreLogSink(store: store, accountID: configuration.accountId)
         let functions = FunctionRuntime(
             settings: .init(
                 runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
                 maxWorkers: configuration.maxWorkers, idleTimeout: .seconds(configuration.workerIdleSeconds),
                 accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
                 secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test"),
-            code: code, logs: FunctionLogSink(store: store, accountID: configuration.accountId))
+            code: code, logs: logSink)
         let gateway = Gateway(
-            directory: directory, httpClient: httpClient, functions: functions, accountID: configuration.accountId,
+            directory: directory, httpClient: httpClient, functions: functions, accountID: configuration.accountId, logs: logSink,
             relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed")
         var services = try Services.all(
             lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store)

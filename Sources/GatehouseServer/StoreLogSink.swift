@@ -2,9 +2,9 @@ import GatehouseControl
 import GatehouseFunctions
 import GatehouseStore
 
-/// Writes workers' log lines to the store the `logs` API reads, creating the function's log
-/// group and stream on first use as Lambda does.
-struct FunctionLogSink: LogSink {
+/// Writes function and stage log lines to the store the `logs` API reads, creating the log
+/// group and stream on first use as Lambda and API Gateway do.
+struct StoreLogSink: LogSink {
     let store: SQLStore
     let accountID: String
 

@@ -1,0 +1,71 @@
+import Foundation
+import GatehouseFunctions
+import GatehouseModel
+
+/// A stage's logs, as API Gateway writes them to CloudWatch Logs: execution logs (when
+/// `methodSettings` turn logging on) to `API-Gateway-Execution-Logs_{apiId}/{stage}`, one line per
+/// step prefixed with the request id; and access logs (`accessLogSettings`), one line per request
+/// in the stage's format with its `$context` variables filled in.
+struct StageLogs: Sendable {
+    let sink: any LogSink
+    /// One stream per node and process start, as each API Gateway host writes its own.
+    let stream = "gatehouse-" + RequestID.base64(count: 12).replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+
+    func write(_ invocation: Invocation, response: OutgoingResponse, log: ExecutionLog?, latency: Double, integrationLatency: Double?) {
+        let stage = invocation.stage
+        var writes: [(group: String, events: [LogEvent])] = []
+        if let log, let level = stage.loggingLevel(resourcePath: invocation.match.resource.path, method: invocation.request.method),
+            level == "INFO" || response.status >= 400
+        {
+            let lines = log.lines.map { LogEvent.now("(\(invocation.requestID)) \($0)") }
+            writes.append(("API-Gateway-Execution-Logs_\(stage.apiID)/\(stage.name)", lines))
+        }
+        if let access = stage.accessLog {
+            let line = AccessLogFormat.render(access.format, invocation, response: response, latency: latency, integrationLatency: integrationLatency)
+            writes.append((access.group, [.now(line)]))
+        }
+        guard !writes.isEmpty else { return }
+        let sink = self.sink, stream = self.stream, region = stage.region
+        Task {
+            for write in writes { await sink.append(region: region, group: write.group, stream: stream, events: write.events) }
+        }
+    }
+}
+
+/// `$context` variables in an access log format.
+enum AccessLogFormat {
+    static func render(_ format: String, _ invocation: Invocation, response: OutgoingResponse, latency: Double, integrationLatency: Double?) -> String {
+        let request = invocation.request
+        let values: [String: String] = [
+            "requestId": invocation.requestID, "extendedRequestId": invocation.extendedRequestID,
+            "identity.sourceIp": request.remoteAddress ?? "-", "identity.userAgent": request.header("User-Agent") ?? "-",
+            "identity.caller": "-", "identity.user": "-", "identity.accountId": "-",
+            "requestTime": ProxyEvent.requestTime(invocation.requestTime),
+            "requestTimeEpoch": String(Int64(invocation.requestTime.timeIntervalSince1970 * 1000)),
+            "httpMethod": request.method, "resourcePath": invocation.match.resource.path, "resourceId": invocation.match.resource.id,
+            "path": "/\(invocation.stage.name)\(invocation.target.path)", "status": String(response.status), "protocol": "HTTP/1.1",
+            "responseLength": String(response.body.count), "stage": invocation.stage.name, "apiId": invocation.stage.apiID,
+            "domainName": String((request.header("Host") ?? "-").prefix { $0 != ":" }),
+            "responseLatency": String(Int(latency.rounded())), "integrationLatency": integrationLatency.map { String(Int($0.rounded())) } ?? "-",
+            "integrationStatus": "-", "error.message": "-", "error.messageString": "\"-\"",
+            "deploymentId": invocation.stage.deploymentID,
+        ]
+        var output = ""
+        var rest = Substring(format)
+        while let dollar = rest.firstIndex(of: "$") {
+            output += rest[..<dollar]
+            let afterDollar = rest[rest.index(after: dollar)...]
+            guard afterDollar.hasPrefix("context.") else {
+                output += "$"
+                rest = afterDollar
+                continue
+            }
+            let name = afterDollar.dropFirst("context.".count).prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }
+            var key = String(name)
+            while key.hasSuffix(".") { key.removeLast() }
+            output += values[key] ?? "-"
+            rest = afterDollar.dropFirst("context.".count + key.count)
+        }
+        return output + rest
+    }
+}
