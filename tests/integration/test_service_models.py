@@ -17,8 +17,8 @@ def test_committed_service_models_match_installed_botocore():
 @pytest.mark.parametrize("service, call, operation", [
     ("apigatewayv2", lambda client: client.get_apis(), "GetApis"),
     ("apigatewayv2", lambda client: client.create_api(Name="x", ProtocolType="HTTP"), "CreateApi"),
-    ("lambda", lambda client: client.list_functions(), "ListFunctions"),
-    ("logs", lambda client: client.describe_log_groups(), "DescribeLogGroups"),
+    ("lambda", lambda client: client.list_layers(), "ListLayers"),
+    ("logs", lambda client: client.describe_destinations(), "DescribeDestinations"),
 ])
 def test_operation_without_handler_answers_501_naming_the_operation(client_factory, service, call, operation):
     client = client_factory(service=service)
