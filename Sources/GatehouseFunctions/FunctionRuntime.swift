@@ -106,16 +106,21 @@ public actor FunctionRuntime {
             assign(event, to: secret, continuation)
         }
         let started = workers[secret]?.assignment?.started ?? Date()
-        workers[secret]?.assignment = nil
+        // The worker may already hold the next invocation; clear only this one.
+        if workers[secret]?.assignment?.event.requestID == event.requestID { workers[secret]?.assignment = nil }
         return await finish(event, secret: secret, spec: spec, outcome: outcome, started: started, wantsLog: wantsLog)
     }
 
     /// An idle warm worker of this revision, or a new one.
     private func workerFor(_ spec: FunctionSpec) async throws(AWSError) -> String {
         retireStale(spec)
-        if let idle = workers.values.first(where: {
-            $0.spec.poolKey == spec.poolKey && $0.spec.revision == spec.revision && !$0.retired && $0.assignment == nil && $0.parked != nil
-        }) {
+        // A free worker: waiting in /next, or done with its last invocation and about to ask again
+        // (it gets the event when it does). Waiting on /next beats starting a new process.
+        let free = workers.values.filter {
+            $0.spec.poolKey == spec.poolKey && $0.spec.revision == spec.revision && !$0.retired && $0.initialized
+                && !isRunning($0.secret) && ($0.assignment == nil || $0.assignment?.delivered == true)
+        }
+        if let idle = free.first(where: { $0.parked != nil }) ?? free.first {
             return idle.secret
         }
         // Reserved concurrency covers the function as a whole, every version together.
@@ -326,9 +331,14 @@ public actor FunctionRuntime {
         }
     }
 
-    /// Kills every worker (server shutdown).
+    /// Kills every worker and ends their pending `/next` long-polls (server shutdown).
     public func shutdown() {
-        for secret in workers.keys { kill(secret) }
+        for (secret, worker) in workers {
+            workers[secret]?.retired = true
+            workers[secret]?.parked = nil
+            worker.parked?.resume(returning: nil)
+            kill(secret)
+        }
     }
 
     private func kill(_ secret: String) {

@@ -62,26 +62,18 @@ public struct GatehouseServer: Sendable {
                 logger.notice("Gatehouse \(Self.version) listening on http://\(address?.ipAddress ?? configuration.host):\(address?.port ?? configuration.port) (data in \(configuration.dataDir))")
             },
             logger: frameworkLogger)
-        let polling = Task { await deployer.run() }
-        Task { await functions.prepare() }
-        let reaping = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(30))
-                await functions.reapIdle()
-            }
-        }
-        defer {
-            polling.cancel()
-            reaping.cancel()
-        }
+        // Shut down in reverse order: workers first (their long-polls would keep the listener
+        // waiting), then the background loops, then the listener.
+        let lifetime: [any Service] = [app, BackgroundService { await deployer.run() }, WorkersService(functions: functions)]
+        let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await group.run()
         } catch {
+            await functions.shutdown()
             try? await httpClient.shutdown()
             try? await store.close()
             throw error
         }
-        await functions.shutdown()
         try await httpClient.shutdown()
         try await store.close()
         logger.notice("Gatehouse stopped")
