@@ -5,7 +5,7 @@
 
 RUN_DIR holds, for each target KEY below, KEY.wrk (the output of `wrk --latency`), KEY.rss-before
 and KEY.rss-after (VmRSS in kB of the serving process(es) just before and after the measured load),
-and meta.json written by run.sh. Prints a markdown table and the Gatehouse ratios; with
+and meta.json written by run.sh; lambda.md, when present, is bench/lambda.py's table (functions). Prints a markdown table and the Gatehouse ratios; with
 --results-md, appends them to that file as a dated section.
 """
 import argparse
@@ -124,6 +124,16 @@ def build_report(run_dir: Path) -> str:
     if meta.get("busy"):
         out.append("")
         out.append(f"**Warning**: another swift build was running during: {meta['busy']}; those numbers are skewed.")
+    lambda_md = run_dir / "lambda.md"
+    lambda_status = meta.get("lambda", "")
+    if lambda_md.exists() and lambda_md.read_text().strip():
+        out.append("")
+        out.append("### Functions (bench/lambda.py, same Gatehouse, after the wrk runs)")
+        out.append("")
+        out.append(lambda_md.read_text().rstrip("\n"))
+    if lambda_status.startswith("failed"):
+        out.append("")
+        out.append(f"**Warning**: the functions benchmark {lambda_status}; see lambda.log in the run directory.")
     bad = [label for key, label in TARGETS if rows[key] and (rows[key]["non2xx"] or rows[key]["socket_errors"] or rows[key]["rps"] is None)]
     if bad:
         out.append("")

@@ -10,8 +10,11 @@
 #
 #   nginx return 200 | Hummingbird hello | Gatehouse MOCK | nginx proxy_pass | Gatehouse HTTP_PROXY
 #
-# It prints a table (req/s, p50..p99, RSS) with the Gatehouse ratios and appends it to
-# bench/RESULTS.md; raw wrk output and logs stay in bench/results/<timestamp>/. Everything it
+# Then, on the same Gatehouse, bench/lambda.py measures functions (a python3.11 worker under
+# awslambdaric): cold start, warm invoke latency and throughput, 4 concurrent clients.
+#
+# It prints a table (req/s, p50..p99, RSS) with the Gatehouse ratios, and the functions table, and
+# appends them to bench/RESULTS.md; raw wrk output and logs stay in bench/results/<timestamp>/. Everything it
 # started is stopped on exit.
 #
 # Environment:
@@ -21,6 +24,7 @@
 #   BENCH_CONNECTIONS  wrk connections (default 32)
 #   BENCH_PIN          1: servers on CPU 0, wrk on CPU 1 (taskset); default 0, no pinning
 #   BENCH_SKIP_BUILD   1: use the existing release binaries
+#   BENCH_SKIP_LAMBDA  1: skip the functions benchmark (bench/lambda.py)
 #   BENCH_NO_RESULTS_MD 1: do not append to bench/RESULTS.md
 set -euo pipefail
 
@@ -35,6 +39,7 @@ THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 PIN=${BENCH_PIN:-0}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
+SKIP_LAMBDA=${BENCH_SKIP_LAMBDA:-0}
 
 # Loopback only, never through a proxy.
 export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
@@ -118,12 +123,22 @@ if ((${#missing[@]})); then
     timeout 900 apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 "$PYTHON" -c 'import boto3' 2>/dev/null || timeout 600 "$PYTHON" -m pip install --quiet --disable-pip-version-check boto3
+if [[ $SKIP_LAMBDA != 1 ]]; then
+    # lambda.py signs raw requests itself; Gatehouse runs Python functions under awslambdaric (from python3 on PATH).
+    "$PYTHON" -c 'import requests' 2>/dev/null || timeout 600 "$PYTHON" -m pip install --quiet --disable-pip-version-check requests
+    python3 -c 'import awslambdaric' 2>/dev/null || timeout 600 python3 -m pip install --quiet --disable-pip-version-check awslambdaric
+fi
 
 # ---------------------------------------------------------------- builds
+# wait_for_other_builds [soft]: wait up to 20 minutes for other swift builds to end; then die,
+# or with "soft" go on (the caller flags the measurement).
 wait_for_other_builds() {
     local waited=0
     while pgrep -f swift-build >/dev/null; do
-        ((waited < 1200)) || die "another swift build is still running after 20 minutes"
+        if ((waited >= 1200)); then
+            [[ ${1:-} == soft ]] && return 0
+            die "another swift build is still running after 20 minutes"
+        fi
         log "another swift build is running; waiting ($waited s so far)"
         sleep 30
         waited=$((waited + 30))
@@ -239,6 +254,29 @@ measure gatehouse-mock "$MOCK_URL" "$GATEHOUSE_PID"
 measure nginx-proxy "http://127.0.0.1:$PROXY_PORT/" "${FRONT_PIDS[@]}"
 measure gatehouse-proxy "$PROXY_URL" "$GATEHOUSE_PID"
 
+# ---------------------------------------------------------------- functions
+# Same Gatehouse process. lambda.py prints its table (also when it stops early) and exits non-zero
+# on failure; a failure is reported, it does not lose the wrk results. Bounded to 60 s.
+LAMBDA_STATUS=skipped
+if [[ $SKIP_LAMBDA != 1 ]]; then
+    wait_for_other_builds soft
+    log "functions: bench/lambda.py (cold start, warm invokes, 4 threads)"
+    lambda_rc=0
+    timeout 60 "$PYTHON" "$BENCH_DIR/lambda.py" "$GATEHOUSE_URL" --pid "$GATEHOUSE_PID" --json "$RUN_DIR/lambda.json" \
+        >"$RUN_DIR/lambda.md" 2>"$RUN_DIR/lambda.log" || lambda_rc=$?
+    if ((lambda_rc == 0)); then
+        LAMBDA_STATUS=ok
+    else
+        LAMBDA_STATUS="failed (exit $lambda_rc)"
+        ((lambda_rc != 124)) || LAMBDA_STATUS="failed (timed out after 60 s)"
+        log "functions: WARNING: lambda.py $LAMBDA_STATUS; see $RUN_DIR/lambda.log"
+    fi
+    if pgrep -f swift-build >/dev/null; then
+        BUSY+=("functions")
+        log "functions: WARNING: a swift build was running at the end of this measurement"
+    fi
+fi
+
 # ---------------------------------------------------------------- report
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain -- . ':!bench' 2>/dev/null) ]] && commit="$commit (with uncommitted changes)"
@@ -248,7 +286,7 @@ BENCH_META_CONNECTIONS=$CONNECTIONS BENCH_META_PIN=$([[ $PIN == 1 ]] && echo "se
 BENCH_META_NPROC=$(nproc) BENCH_META_CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) \
 BENCH_META_SWIFT=$(swift --version 2>/dev/null | grep -m1 -o 'Swift version [^ ]*' || true) \
 BENCH_META_NGINX=$(nginx -v 2>&1 | sed 's|.*nginx/||') \
-BENCH_META_LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)" BENCH_META_BUSY="${BUSY[*]}" \
+BENCH_META_LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)" BENCH_META_BUSY="${BUSY[*]}" BENCH_META_LAMBDA=$LAMBDA_STATUS \
 BENCH_META_GATEHOUSE_IDLE_RSS=$GATEHOUSE_IDLE_RSS BENCH_META_HELLO_IDLE_RSS=$HELLO_IDLE_RSS \
 "$PYTHON" - "$RUN_DIR/meta.json" <<'EOF'
 import json, os, sys
