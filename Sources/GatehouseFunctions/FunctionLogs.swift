@@ -23,16 +23,17 @@ public protocol LogSink: Sendable {
 
 /// The lines Lambda itself writes around each invocation.
 enum LambdaLogLines {
+    // Lambda's own lines end with a newline, as on AWS.
     static func start(_ requestID: String, version: String) -> String {
-        "START RequestId: \(requestID) Version: \(version)"
+        "START RequestId: \(requestID) Version: \(version)\n"
     }
 
-    static func end(_ requestID: String) -> String { "END RequestId: \(requestID)" }
+    static func end(_ requestID: String) -> String { "END RequestId: \(requestID)\n" }
 
     static func report(_ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?) -> String {
         var line = "REPORT RequestId: \(requestID)\tDuration: \(format(duration)) ms\tBilled Duration: \(Int(duration.rounded(.up))) ms\tMemory Size: \(memoryMB) MB\tMax Memory Used: \(maxMemoryMB) MB\t"
         if let initDuration { line += "Init Duration: \(format(initDuration)) ms\t" }
-        return line
+        return line + "\n"
     }
 
     /// `2026/11/25/[$LATEST]` followed by 32 hex digits, as AWS names a worker's stream.

@@ -101,7 +101,13 @@ public actor FunctionRuntime {
             requestID: RequestID.next(), payload: payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
             invokedFunctionArn: invokedArn, traceID: Self.traceID())
-        let secret = try await workerFor(spec)
+        let secret: String
+        do {
+            secret = try await workerFor(spec)
+        } catch let error where error.status == 200 {
+            // Errors AWS reports as the function's own (a custom runtime without bootstrap).
+            return InvocationResult(payload: Self.errorDocument(error.code, error.message), functionError: "Unhandled", log: "")
+        }
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             assign(event, to: secret, continuation)
         }
@@ -211,9 +217,10 @@ public actor FunctionRuntime {
         }
         let initDuration = workers[secret]?.initDuration
         workers[secret]?.initDuration = nil
-        let closing = [
-            LambdaLogLines.end(event.requestID),
-            LambdaLogLines.report(event.requestID, duration: duration, memoryMB: spec.memoryMB, maxMemoryMB: maxMemoryMB(secret), initDuration: initDuration),
+        // Stamped now, so a stream stays in time order even if the next invocation starts first.
+        let closing: [LogEvent] = [
+            .now(LambdaLogLines.end(event.requestID)),
+            .now(LambdaLogLines.report(event.requestID, duration: duration, memoryMB: spec.memoryMB, maxMemoryMB: maxMemoryMB(secret), initDuration: initDuration)),
         ]
         let stream = workers[secret]?.logStream ?? LambdaLogLines.streamName(version: spec.version)
         if wantsLog {
@@ -236,14 +243,14 @@ public actor FunctionRuntime {
 
     /// This invocation's lines: what the worker printed for it (up to the next invocation's
     /// START), framed by START, END and REPORT.
-    private func takeLines(_ secret: String, _ event: Event, spec: FunctionSpec, closing: [String]) -> [LogEvent] {
+    private func takeLines(_ secret: String, _ event: Event, spec: FunctionSpec, closing: [LogEvent]) -> [LogEvent] {
         let pending = workers[secret]?.lines ?? []
         let start = LambdaLogLines.start(event.requestID, version: spec.version)
         let next = pending.firstIndex { $0.message.hasPrefix("START RequestId: ") && $0.message != start } ?? pending.count
         var lines = Array(pending[..<next])
         workers[secret]?.lines = Array(pending[next...])
         if !lines.contains(where: { $0.message == start }) { lines.insert(.now(start), at: 0) }
-        return lines + closing.map { .now($0) }
+        return lines + closing
     }
 
     // MARK: Runtime API (called for requests under /w/{secret}/2018-06-01/runtime/)
@@ -298,9 +305,13 @@ public actor FunctionRuntime {
         workers[secret]?.lines.append(.now(line.replacingOccurrences(of: "\r", with: "\n")))
     }
 
-    func workerExited(_ secret: String, reason: String) {
+    func workerExited(_ secret: String, reason: String?) {
         guard let worker = workers[secret] else { return }
-        resolve(secret, .exited("Runtime exited with error: \(reason)"))
+        if !worker.initialized, let initError = Self.initError(in: worker.lines) {
+            // awslambdaric cannot post /init/error through a path prefix; it prints the error, then exits.
+            resolve(secret, .initFailed(initError))
+        }
+        resolve(secret, .exited(reason.map { "Runtime exited with error: \($0)" } ?? "Runtime exited without providing a reason"))
         worker.parked?.resume(returning: nil)
         let lines = worker.lines
         let region = worker.spec.region, group = worker.spec.logGroup, stream = worker.logStream
@@ -354,6 +365,18 @@ public actor FunctionRuntime {
             let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return 0 }
         return max(1, kilobytes / 1024)
+    }
+
+    /// The init error a Python worker printed before exiting (`[ERROR] Runtime.ImportModuleError: …`).
+    static func initError(in lines: [LogEvent]) -> [UInt8]? {
+        guard let line = lines.last(where: { $0.message.hasPrefix("[ERROR] ") })?.message.dropFirst("[ERROR] ".count),
+            let colon = line.range(of: ": ")
+        else { return nil }
+        let type = String(line[..<colon.lowerBound])
+        let message = String(line[colon.upperBound...]).components(separatedBy: "\n")[0]
+        return Array(JSON.object([
+            "errorMessage": .string(message), "errorType": .string(type), "requestId": "", "stackTrace": [],
+        ]).serialized())
     }
 
     static func errorDocument(_ type: String, _ message: String) -> [UInt8] {

@@ -29,7 +29,7 @@ enum WorkerProcess {
         return Task {
             var options = PlatformOptions()
             options.teardownSequence = []
-            var reason = "Runtime exited without providing a reason"
+            var reason: String?
             do {
                 let result = try await run(
                     .path(FilePath(executable)), arguments: Arguments(arguments),
@@ -52,7 +52,7 @@ enum WorkerProcess {
                     }
                 }
                 switch result.terminationStatus {
-                case .exited(let code): reason = "exit status \(code)"
+                case .exited(let code): reason = code == 0 ? nil : "exit status \(code)"
                 case .signaled(let signal): reason = "signal: \(signal == 9 ? "killed" : String(signal))"
                 }
             } catch {
@@ -61,6 +61,11 @@ enum WorkerProcess {
             await runtime.workerExited(secret, reason: reason)
         }
     }
+
+    /// A custom runtime without `bootstrap`: AWS reports it as the invocation's error.
+    static let missingBootstrap = AWSError(
+        "Runtime.InvalidEntrypoint", status: 200,
+        "RequestId: Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
 
     private static func command(spec: FunctionSpec, taskRoot: URL, launch: Launch) throws(AWSError) -> (String, [String]) {
         if spec.isPython {
@@ -71,10 +76,7 @@ enum WorkerProcess {
             return (python, ["-m", "awslambdaric", spec.handler])
         }
         let bootstrap = taskRoot.appendingPathComponent("bootstrap").path
-        guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
-            throw AWSError("InvalidRuntimeException", status: 502,
-                "The deployment package of a \(spec.runtime) function needs an executable file named bootstrap at its root.")
-        }
+        guard FileManager.default.isExecutableFile(atPath: bootstrap) else { throw missingBootstrap }
         return (bootstrap, [])
     }
 

@@ -6,7 +6,7 @@ import Testing
 @Suite struct LambdaLogLinesTests {
     @Test func reportLineHasAWSFieldsAndTabs() {
         let line = LambdaLogLines.report("id", duration: 1.234, memoryMB: 128, maxMemoryMB: 40, initDuration: 100.5)
-        #expect(line == "REPORT RequestId: id\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tInit Duration: 100.50 ms\t")
+        #expect(line == "REPORT RequestId: id\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tInit Duration: 100.50 ms\t\n")
         #expect(!LambdaLogLines.report("id", duration: 1, memoryMB: 128, maxMemoryMB: 40, initDuration: nil).contains("Init Duration"))
     }
 

@@ -401,3 +401,73 @@ class InvokableApi:
 def invokable(apigw, gatehouse, rest_api):
     """An InvokableApi on the test's fresh rest_api."""
     return InvokableApi(apigw, gatehouse, rest_api)
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions: lambda / logs clients, a function factory and a CLI runner for any service
+
+
+@pytest.fixture(scope="session")
+def lambda_client(gatehouse):
+    return make_client(gatehouse, "lambda")
+
+
+@pytest.fixture(scope="session")
+def logs_client(gatehouse):
+    return make_client(gatehouse, "logs")
+
+
+@pytest.fixture
+def make_function(lambda_client):
+    """`make_function(source=None, files=None, runtime="python3.12", handler="app.handler", name=None,
+    wait=True, **create_kwargs)` creates a function (python `source` becomes app.py; `files` is a
+    {name: text|bytes} zip layout), waits until it is Active and returns the CreateFunction
+    response. Every function made is deleted after the test."""
+    from helpers import LAMBDA_ROLE, make_zip
+
+    created = []
+
+    def make(source=None, files=None, runtime="python3.12", handler="app.handler", name=None, wait=True,
+             **kwargs):
+        name = name or unique_name("fn")
+        if files is None:
+            files = {"app.py": source or "def handler(event, context):\n    return event\n"}
+        response = lambda_client.create_function(
+            FunctionName=name, Runtime=runtime, Role=LAMBDA_ROLE, Handler=handler,
+            Code={"ZipFile": make_zip(files)}, **kwargs)
+        created.append(name)
+        if wait:
+            lambda_client.get_waiter("function_active_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+        return response
+
+    yield make
+    for name in created:
+        try:
+            lambda_client.delete_function(FunctionName=name)
+        except lambda_client.exceptions.ResourceNotFoundException:
+            pass
+
+
+@pytest.fixture(scope="session")
+def aws_service_cli(gatehouse, tmp_path_factory):
+    """`aws_service_cli(service, *args, cwd=None)` runs `aws <service> <args>` (the pip-installed
+    CLI) against the server and returns the parsed JSON output (None when it prints nothing);
+    raises AwsCliError otherwise."""
+    home = tmp_path_factory.mktemp("aws-cli-service-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": "",
+    })
+
+    def run(service, *args, cwd=None):
+        command = [sys.executable, "-m", "awscli", service, *args, "--endpoint-url", gatehouse.url,
+                   "--output", "json"]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, cwd=cwd)
+        if done.returncode != 0:
+            raise AwsCliError([service, *args], done.returncode, done.stdout, done.stderr)
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    return run

@@ -141,3 +141,41 @@ def botocore_signed_request(method, url, body=None, access_key=ACCESS_KEY, secre
     aws_request = AWSRequest(method=method, url=url, data=data, headers=headers)
     SigV4Auth(Credentials(access_key, secret_key), service, region).add_auth(aws_request)
     return requests.request(method, url, data=data, headers=dict(aws_request.headers.items()), timeout=30)
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions (lambda)
+
+LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/lambda-role"
+
+
+def function_arn(name, qualifier=None):
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+def make_zip(files):
+    """A zip of {name: text|bytes}; every entry is executable (0755), as `zip` keeps a bootstrap's mode."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.external_attr = 0o755 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def invoke_json(lambda_client, name, event=None, **kwargs):
+    """Invoke and return (response without the stream, decoded JSON payload or raw bytes)."""
+    payload = json.dumps(event if event is not None else {}).encode()
+    response = lambda_client.invoke(FunctionName=name, Payload=payload, **kwargs)
+    raw = response["Payload"].read()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw
+    return response, body

@@ -33,7 +33,10 @@ extension Lambda {
             "DeleteFunction": retiringWorkers(environment) { context in
                 try await context.store.write { tx in
                     let (name, _) = try await function(context, in: tx)
-                    if let qualifier = context.input["Qualifier"]?.stringValue, qualifier != "$LATEST" {
+                    if context.input["Qualifier"] == "$LATEST" {
+                        throw invalidParameter("$LATEST version cannot be deleted without deleting the function.")
+                    }
+                    if let qualifier = context.input["Qualifier"]?.stringValue {
                         let key = DocumentKey(kind: Kind.version, parent: versionsParent(context, name), id: qualifier)
                         guard try await tx.document(key) != nil else { throw notFound(context, name, qualifier: qualifier) }
                         try await tx.delete(key)

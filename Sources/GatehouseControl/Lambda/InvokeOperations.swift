@@ -18,10 +18,20 @@ extension Lambda {
     /// `X-Amz-Function-Error: Unhandled` with the error document, status 200, as on AWS);
     /// Event queues it and answers 202; DryRun checks and answers 204.
     static func invoke(_ context: OperationContext, _ environment: Environment, type: String? = nil, payload: JSON? = nil) async throws -> JSON {
-        let (name, document) = try await function(context, in: context.store)
+        let (name, qualified) = nameAndQualifier(context.string("FunctionName"))
+        guard let document = try await context.store.document(functionKey(context, name)) else {
+            // Invoke names the version it looked for.
+            throw notFound(context, name, qualifier: context.input["Qualifier"]?.stringValue ?? qualified ?? "$LATEST")
+        }
         let qualifier = context.input["Qualifier"]?.stringValue ?? nameAndQualifier(context.string("FunctionName")).qualifier
         let configuration = try await configuration(context, qualifier: qualifier, in: context.store)
-        let body = (payload ?? context.input["Payload"])?.stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()
+        var body = (payload ?? context.input["Payload"])?.stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()
+        // No payload is the empty event; anything else must be JSON.
+        if body.isEmpty { body = Data("{}".utf8) }
+        if (try? JSON(parsing: body)) == nil {
+            throw AWSError("InvalidRequestContentException", status: 400,
+                "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value")
+        }
         guard body.count <= maxPayloadBytes else {
             throw AWSError("RequestEntityTooLargeException", status: 413,
                 "Request must be smaller than \(maxPayloadBytes) bytes for the InvokeFunction operation")

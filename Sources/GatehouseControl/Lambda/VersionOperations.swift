@@ -9,7 +9,8 @@ extension Lambda {
             "ListVersionsByFunction": { context in
                 let (name, document) = try await function(context, in: context.store)
                 let published = try await context.store.documents(kind: Kind.version, parent: versionsParent(context, name))
-                let latest = (document["configuration"] ?? .emptyObject)
+                var latest = (document["configuration"] ?? .emptyObject)
+                latest["FunctionArn"] = .string(functionARN(context, name) + ":$LATEST")
                 return try page([latest] + published, context, member: "Versions")
             },
             "CreateAlias": { context in
