@@ -136,6 +136,7 @@ public struct ControlPlane: Sendable {
         }
         var body: JSON = ["message": .string(error.message)]
         if let bodyType { body["Type"] = .string(bodyType) }
+        for (name, value) in error.fields { body[name] = .string(value) }
         return OutgoingResponse(
             status: error.status,
             headers: [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.code)],

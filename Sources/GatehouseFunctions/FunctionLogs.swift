@@ -30,6 +30,12 @@ enum LambdaLogLines {
 
     static func end(_ requestID: String) -> String { "END RequestId: \(requestID)\n" }
 
+    /// The first line of a new worker's stream: which runtime version it runs.
+    static func initStart(runtime: String, region: String) -> String {
+        let name = runtime.hasPrefix("python") ? "python:" + runtime.dropFirst("python".count) : runtime
+        return "INIT_START Runtime Version: \(name).gatehouse\tRuntime Version ARN: arn:aws:lambda:\(region)::runtime:gatehouse-\(runtime)\n"
+    }
+
     static func report(_ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?) -> String {
         var line = "REPORT RequestId: \(requestID)\tDuration: \(format(duration)) ms\tBilled Duration: \(Int(duration.rounded(.up))) ms\tMemory Size: \(memoryMB) MB\tMax Memory Used: \(maxMemoryMB) MB\t"
         if let initDuration { line += "Init Duration: \(format(initDuration)) ms\t" }

@@ -96,9 +96,11 @@ public actor FunctionRuntime {
 
     /// Runs one invocation to its end. Throws AWS's error when it cannot start
     /// (`TooManyRequestsException` past the concurrency limits, a runtime that cannot run).
-    public func invoke(_ spec: FunctionSpec, payload: [UInt8], invokedArn: String, wantsLog: Bool = false) async throws(AWSError) -> InvocationResult {
+    public func invoke(
+        _ spec: FunctionSpec, payload: [UInt8], invokedArn: String, wantsLog: Bool = false, requestID: String = RequestID.next()
+    ) async throws(AWSError) -> InvocationResult {
         let event = Event(
-            requestID: RequestID.next(), payload: payload,
+            requestID: requestID, payload: payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
             invokedFunctionArn: invokedArn, traceID: Self.traceID())
         let secret: String
@@ -132,10 +134,12 @@ public actor FunctionRuntime {
         // Reserved concurrency covers the function as a whole, every version together.
         let busy = workers.values.filter { $0.spec.name == spec.name && !$0.retired }.count
         if let reserved = spec.reservedConcurrency, busy >= reserved {
-            throw AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.")
+            throw AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.",
+                fields: ["Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"])
         }
         guard workers.count < settings.maxWorkers else {
-            throw AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.")
+            throw AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.",
+                fields: ["Reason": "ConcurrentInvocationLimitExceeded"])
         }
         return try await spawn(spec)
     }
@@ -146,6 +150,7 @@ public actor FunctionRuntime {
         let secret = Self.secret()
         let stream = LambdaLogLines.streamName(version: spec.version)
         workers[secret] = Worker(secret: secret, spec: spec, logStream: stream)
+        workers[secret]?.lines.append(.now(LambdaLogLines.initStart(runtime: spec.runtime, region: spec.region)))
         let launch = WorkerProcess.Launch(
             runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python,
             accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey)
@@ -226,7 +231,9 @@ public actor FunctionRuntime {
         if wantsLog {
             try? await Task.sleep(for: Self.pipeGrace)
             let lines = takeLines(secret, event, spec: spec, closing: closing)
-            result.log = lines.map { $0.message.hasSuffix("\n") ? $0.message : $0.message + "\n" }.joined()
+            // The tail shows the invocation, START to REPORT, without the worker's INIT_START.
+            result.log = lines.filter { !$0.message.hasPrefix("INIT_START ") }
+                .map { $0.message.hasSuffix("\n") ? $0.message : $0.message + "\n" }.joined()
             Task { await logs.append(region: spec.region, group: spec.logGroup, stream: stream, events: lines) }
         } else {
             Task { [logs] in
@@ -239,7 +246,7 @@ public actor FunctionRuntime {
     }
 
     /// Lines printed just before an answer may still be in the worker's pipe; they get this long.
-    private static let pipeGrace = Duration.milliseconds(10)
+    private static let pipeGrace = Duration.milliseconds(50)
 
     /// This invocation's lines: what the worker printed for it (up to the next invocation's
     /// START), framed by START, END and REPORT.

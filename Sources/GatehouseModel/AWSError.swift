@@ -6,11 +6,14 @@ public struct AWSError: Error, Sendable, Equatable {
     public var code: String
     public var status: Int
     public var message: String
+    /// More members of the error body some exceptions carry (Lambda's `Reason`).
+    public var fields: [String: String] = [:]
 
-    public init(_ code: String, status: Int, _ message: String) {
+    public init(_ code: String, status: Int, _ message: String, fields: [String: String] = [:]) {
         self.code = code
         self.status = status
         self.message = message
+        self.fields = fields
     }
 
     public static func badRequest(_ message: String) -> AWSError { AWSError("BadRequestException", status: 400, message) }

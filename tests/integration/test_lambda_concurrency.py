@@ -95,7 +95,6 @@ def test_without_reserved_concurrency_parallel_invokes_all_run(lambda_client, ma
     assert time.monotonic() - started < 2.9
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: the 429 body has no Reason member yet")
 def test_throttle_answer_names_the_reason(lambda_client, make_function):
     """AWS's body: {"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}."""
     name = make_function(SLEEPER)["FunctionName"]

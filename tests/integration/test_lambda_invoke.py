@@ -86,7 +86,6 @@ def test_every_python_runtime_invokes(lambda_client, make_function, runtime):
     assert body == {"event": {"runtime": runtime}}
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: Invoke's x-amzn-RequestId is the control-plane request id, not the invocation's")
 def test_invoke_response_request_id_is_the_invocation_request_id(lambda_client, make_function):
     name = make_function("def handler(event, context):\n    return context.aws_request_id\n")["FunctionName"]
     response, body = invoke_json(lambda_client, name, {}, LogType="Tail")

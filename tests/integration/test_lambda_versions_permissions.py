@@ -113,7 +113,6 @@ def test_unknown_qualifier_is_not_found(lambda_client, versioned):
                      f"Function not found: {function_arn(name, 'no-such-alias')}")
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: GetFunctionConfiguration with an alias reports the version's ARN, not the alias ARN")
 def test_alias_lifecycle_and_invoke(lambda_client, versioned):
     name = versioned
     lambda_client.publish_version(FunctionName=name)
@@ -254,7 +253,6 @@ def test_add_permission_get_policy_remove_permission(lambda_client, versioned):
     assert_aws_error(error, 404, "ResourceNotFoundException", "The resource you requested does not exist.")
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: policy JSON is written with sorted keys, not AWS's key order")
 def test_statement_and_policy_keys_in_aws_order(lambda_client, versioned):
     added = lambda_client.add_permission(
         FunctionName=versioned, StatementId="ordered", Action="lambda:InvokeFunction",
@@ -282,7 +280,6 @@ def test_get_policy_without_policy_is_not_found(lambda_client, versioned):
     assert_aws_error(error, 404, "ResourceNotFoundException", "The resource you requested does not exist.")
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: answers 'Statement … is not found' instead of 'No policy is associated with the given resource.'")
 def test_remove_permission_when_the_function_has_no_policy(lambda_client, versioned):
     with pytest.raises(ClientError) as error:
         lambda_client.remove_permission(FunctionName=versioned, StatementId="x")

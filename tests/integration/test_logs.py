@@ -321,7 +321,6 @@ def test_log_group_stream_and_events_lifecycle(logs_client):
     assert_aws_error(error, 400, "ResourceNotFoundException", "The specified log group does not exist.")
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: GetLogEvents on an unknown stream answers an empty page, not ResourceNotFoundException")
 def test_stream_and_event_errors(logs_client):
     missing_group = f"/it/{unique_name('missing')}"
     with pytest.raises(ClientError) as error:

@@ -48,7 +48,9 @@ extension Lambda {
             return ["StatusCode": 202]
         default:
             let wantsLog = context.input["LogType"] == "Tail"
-            let result = try await environment.runtime.invoke(spec, payload: Array(body), invokedArn: invokedArn, wantsLog: wantsLog)
+            // The invocation's id is the request's id, as on AWS (the handler's context.aws_request_id).
+            let result = try await environment.runtime.invoke(
+                spec, payload: Array(body), invokedArn: invokedArn, wantsLog: wantsLog, requestID: context.requestId)
             var output: JSON = [
                 "StatusCode": 200, "ExecutedVersion": .string(version), "Payload": .string(Data(result.payload).base64EncodedString()),
             ]

@@ -92,9 +92,11 @@ public enum Lambda {
             version = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
             if version == "$LATEST" { return document["configuration"] ?? .emptyObject }
         }
-        guard let published = try await reader.document(DocumentKey(kind: Kind.version, parent: parent, id: version)) else {
+        guard var published = try await reader.document(DocumentKey(kind: Kind.version, parent: parent, id: version)) else {
             throw notFound(context, name, qualifier: qualifier)
         }
+        // Asked for through an alias, the configuration carries the alias's ARN.
+        if version != qualifier { published["FunctionArn"] = .string("\(functionARN(context, name)):\(qualifier)") }
         return published
     }
 

@@ -30,11 +30,14 @@ extension Lambda {
                 policy["Statement"] = .array((policy["Statement"]?.arrayValue ?? []) + [added])
                 document["Policy"] = policy
             }
-            return ["Statement": .string(added.serializedString)]
+            return ["Statement": .string(orderedText(added, keys: statementKeys))]
         },
         "RemovePermission": { context in
             let sid = context.string("StatementId")
             try await modifyFunction(context) { document in
+                guard document["Policy"] != nil else {
+                    throw AWSError("ResourceNotFoundException", status: 404, "No policy is associated with the given resource.")
+                }
                 guard statementIDs(document).contains(sid) else {
                     throw AWSError("ResourceNotFoundException", status: 404, "Statement \(sid) is not found in resource policy.")
                 }
@@ -48,12 +51,25 @@ extension Lambda {
             guard let policy = document["Policy"] else {
                 throw AWSError("ResourceNotFoundException", status: 404, "The resource you requested does not exist.")
             }
-            return ["Policy": .string(policy.serializedString), "RevisionId": document["configuration"]?["RevisionId"] ?? ""]
+            return ["Policy": .string(policyText(policy)), "RevisionId": document["configuration"]?["RevisionId"] ?? ""]
         },
     ]
 }
 
 extension Lambda {
+    static let statementKeys = ["Sid", "Effect", "Principal", "Action", "Resource", "Condition"]
+
+    /// An object as JSON text with its keys in AWS's order (policies are compared as text by some tools).
+    static func orderedText(_ object: JSON, keys: [String]) -> String {
+        let present = keys.filter { object[$0] != nil } + (object.objectValue ?? [:]).keys.filter { !keys.contains($0) }.sorted()
+        return "{" + present.map { JSON.string($0).serializedString + ":" + object[$0]!.serializedString }.joined(separator: ",") + "}"
+    }
+
+    static func policyText(_ policy: JSON) -> String {
+        let statements = (policy["Statement"]?.arrayValue ?? []).map { orderedText($0, keys: statementKeys) }
+        return "{\"Version\":\((policy["Version"] ?? "2012-10-17").serializedString),\"Id\":\((policy["Id"] ?? "default").serializedString),\"Statement\":[\(statements.joined(separator: ","))]}"
+    }
+
     /// The statement ids in a function's policy.
     static func statementIDs(_ document: JSON) -> [String] {
         (document["Policy"]?["Statement"]?.arrayValue ?? []).compactMap { $0["Sid"]?.stringValue }

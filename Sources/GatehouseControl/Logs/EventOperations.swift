@@ -21,6 +21,7 @@ extension Logs {
             "GetLogEvents": { context in
                 let group = context.string("logGroupName"), stream = context.string("logStreamName")
                 guard try await context.store.document(groupKey(context.caller.region, group)) != nil else { throw groupNotFound }
+                guard try await context.store.document(streamKey(context.caller.region, group: group, stream)) != nil else { throw streamNotFound }
                 let limit = context.input["limit"]?.intValue ?? 10_000
                 var all = try await events.logEvents(LogQuery(
                     group: group, streams: [stream], startTime: context.input["startTime"].flatMap { $0.doubleValue.map(Int64.init) },
