@@ -28,6 +28,8 @@ public struct ServiceDefinition: Sendable {
     public var errorBodyType: String?
     /// Status codes AWS really answers where the model says otherwise.
     public var statusOverrides: [String: Int] = [:]
+    /// Enum shapes whose bad values the operations answer themselves (AWS words them differently).
+    public var enumsCheckedByOperations: Set<String> = []
     public var handlers: [String: OperationHandler]
     let router: OperationRouter
 
@@ -45,6 +47,7 @@ public struct ServiceDefinition: Sendable {
 
     func inputDecoder(for operation: String) -> InputDecoder {
         var decoder = InputDecoder(model: model, validationError: validationError)
+        decoder.enumsCheckedByOperations = enumsCheckedByOperations
         if namesInputInMessages { decoder.pathPrefix = operation.prefix(1).lowercased() + operation.dropFirst() + "Input" }
         return decoder
     }

@@ -10,6 +10,8 @@ struct InputDecoder {
     let validationError: String
     /// Where validation messages say a member is, e.g. `putMethodInput.` (API Gateway) or "" (Lambda).
     var pathPrefix = ""
+    /// Enum shapes the operations check themselves, with the service's own wording.
+    var enumsCheckedByOperations: Set<String> = []
 
     func decode(
         shapeName: String?, request: IncomingRequest, labels: [String: String]
@@ -147,7 +149,7 @@ struct InputDecoder {
             }
         case "string":
             guard case .string(let text) = value else { throw invalid(label, "Member must be a string", nil) }
-            if let allowed = shape.enum, !allowed.isEmpty, !allowed.contains(text) {
+            if let allowed = shape.enum, !allowed.isEmpty, !allowed.contains(text), !enumsCheckedByOperations.contains(shapeName) {
                 throw invalid(label, "Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]", text)
             }
         case "integer", "long":

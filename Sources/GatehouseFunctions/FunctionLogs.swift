@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// One line of a function's log, as CloudWatch Logs stores it.
@@ -31,9 +32,12 @@ enum LambdaLogLines {
     static func end(_ requestID: String) -> String { "END RequestId: \(requestID)\n" }
 
     /// The first line of a new worker's stream: which runtime version it runs.
+    /// AWS names versions like `python:3.12.v40` and their ARNs by a 64-digit hash; Gatehouse's
+    /// runtime is the machine's interpreter, version 1, hashed from its name.
     static func initStart(runtime: String, region: String) -> String {
         let name = runtime.hasPrefix("python") ? "python:" + runtime.dropFirst("python".count) : runtime
-        return "INIT_START Runtime Version: \(name).gatehouse\tRuntime Version ARN: arn:aws:lambda:\(region)::runtime:gatehouse-\(runtime)\n"
+        let hash = SHA256.hash(data: Data("gatehouse:\(runtime)".utf8)).map { String(format: "%02x", $0) }.joined()
+        return "INIT_START Runtime Version: \(name).v1\tRuntime Version ARN: arn:aws:lambda:\(region)::runtime:\(hash)\n"
     }
 
     static func report(_ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?) -> String {

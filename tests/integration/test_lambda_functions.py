@@ -275,7 +275,6 @@ def test_unsupported_runtime_is_rejected(lambda_client):
         lambda_client.get_function(FunctionName=name)
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: Lambda enum errors come from the generic model validation (ValidationException), not InvalidParameterValueException")
 def test_unknown_runtime_names_the_enum(lambda_client):
     with pytest.raises(ClientError) as error:
         lambda_client.create_function(FunctionName=unique_name("fn"), Runtime="non-existent-runtime",

@@ -141,7 +141,7 @@ def test_platform_lines_end_with_newline(logs_client, printed):
     assert all(m.endswith("\n") for m in platform), platform
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: no INIT_START line yet")
+
 def test_cold_start_stream_begins_with_init_start(logs_client, printed):
     _, group, _ = printed
     stream = logs_client.describe_log_streams(logGroupName=group)["logStreams"][0]["logStreamName"]

@@ -109,11 +109,10 @@ extension Lambda {
                 "1 validation error detected: Value '\(name)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
         }
         let runtime = context.string("Runtime")
-        guard FunctionSpec.pythonRuntimes.contains(runtime) || FunctionSpec.customRuntimes.contains(runtime) else {
-            throw invalidParameter(runtime.isEmpty
-                ? "Runtime and Handler are mandatory parameters for functions created with deployment packages."
-                : "Gatehouse runs python3.8 to python3.13 and the provided runtimes; \(runtime) is not available.")
+        if runtime.isEmpty {
+            throw invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
+        try checkRuntime(runtime, context)
         if FunctionSpec.pythonRuntimes.contains(runtime) && input["Handler"] == nil {
             throw invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
@@ -179,11 +178,7 @@ extension Lambda {
 
     private static func updateConfiguration(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
         let input = context.input
-        if let runtime = input["Runtime"]?.stringValue,
-            !(FunctionSpec.pythonRuntimes.contains(runtime) || FunctionSpec.customRuntimes.contains(runtime))
-        {
-            throw invalidParameter("Gatehouse runs python3.8 to python3.13 and the provided runtimes; \(runtime) is not available.")
-        }
+        if let runtime = input["Runtime"]?.stringValue { try checkRuntime(runtime, context) }
         let configuration = try await modifyFunction(context) { document in
             for member in ["Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "EphemeralStorage"] {
                 if let value = input[member] { document["configuration"]?[member] = value }

@@ -31,6 +31,7 @@ public enum Lambda {
             model: try ServiceModel.bundled("lambda"), validationError: "ValidationException",
             errorBodyType: "User", handlers: handlers)
         definition.statusOverrides = ["DeleteFunction": 204]
+        definition.enumsCheckedByOperations = ["Runtime"]
         return definition
     }
 
@@ -107,6 +108,19 @@ public enum Lambda {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
         return formatter.string(from: date)
+    }
+
+    /// A runtime Gatehouse can run, or AWS's answer for one that does not exist (and ours for
+    /// one AWS has that Gatehouse cannot run).
+    static func checkRuntime(_ runtime: String, _ context: OperationContext) throws(AWSError) {
+        let known = context.model[shape: "Runtime"]?.enum ?? []
+        guard known.contains(runtime) else {
+            throw invalidParameter(
+                "Value \(runtime) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [\(known.joined(separator: ", "))] or be a valid ARN")
+        }
+        guard FunctionSpec.pythonRuntimes.contains(runtime) || FunctionSpec.customRuntimes.contains(runtime) else {
+            throw invalidParameter("Gatehouse runs python3.8 to python3.13 and the provided runtimes; \(runtime) is not available.")
+        }
     }
 
     static func invalidParameter(_ message: String) -> AWSError {
