@@ -39,16 +39,8 @@ enum WorkerProcess {
                 ) { execution in
                     await runtime.workerStarted(secret, pid: execution.processIdentifier.value)
                     await withTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            do {
-                                for try await line in execution.standardOutput.strings() { await runtime.workerPrinted(secret, line) }
-                            } catch {}
-                        }
-                        group.addTask {
-                            do {
-                                for try await line in execution.standardError.strings() { await runtime.workerPrinted(secret, line) }
-                            } catch {}
-                        }
+                        group.addTask { await forwardLines(execution.standardOutput, secret, runtime) }
+                        group.addTask { await forwardLines(execution.standardError, secret, runtime) }
                     }
                 }
                 switch result.terminationStatus {
@@ -66,6 +58,23 @@ enum WorkerProcess {
     static let missingBootstrap = AWSError(
         "Runtime.InvalidEntrypoint", status: 200,
         "RequestId: Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+
+    /// Splits output on `\n` only: awslambdaric writes a traceback as one line joined with `\r`,
+    /// which must stay one log event.
+    private static func forwardLines(_ output: SubprocessOutputSequence, _ secret: String, _ runtime: FunctionRuntime) async {
+        var pending: [UInt8] = []
+        do {
+            for try await buffer in output {
+                buffer.withUnsafeBytes { pending.append(contentsOf: $0) }
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    await runtime.workerPrinted(secret, line)
+                }
+            }
+        } catch {}
+        if !pending.isEmpty { await runtime.workerPrinted(secret, String(decoding: pending, as: UTF8.self)) }
+    }
 
     private static func command(spec: FunctionSpec, taskRoot: URL, launch: Launch) throws(AWSError) -> (String, [String]) {
         if spec.isPython {

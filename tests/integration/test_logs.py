@@ -203,7 +203,6 @@ def test_filter_log_events_patterns(lambda_client, logs_client, make_function):
     assert everything[-1].startswith("REPORT RequestId:")
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: worker output is split into one event per line")
 def test_unhandled_exception_is_one_error_event(lambda_client, logs_client, make_function):
     source = ("class CustomError(Exception):\n    pass\n\n"
               "def handler(event, context):\n    raise CustomError('some error occurred')\n")
