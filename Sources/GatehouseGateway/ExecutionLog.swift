@@ -9,8 +9,9 @@ struct ExecutionLog: Sendable {
     private var stamped: [String] = []
     private let requestID: String
 
-    init(requestID: String) {
+    init(requestID: String, extendedRequestID: String? = nil) {
         self.requestID = requestID
+        if let extendedRequestID { line("Extended Request Id: \(extendedRequestID)") }
         line("Starting execution for request: \(requestID)")
     }
 

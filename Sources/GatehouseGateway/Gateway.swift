@@ -75,7 +75,7 @@ public struct Gateway: Sendable {
     /// An execution log for a request to a stage that logs, started with the Method Request lines.
     private func executionLog(for invocation: Invocation) -> ExecutionLog? {
         guard invocation.stage.logs else { return nil }
-        var log = ExecutionLog(requestID: invocation.requestID)
+        var log = ExecutionLog(requestID: invocation.requestID, extendedRequestID: invocation.extendedRequestID)
         log.methodRequest(invocation)
         return log
     }

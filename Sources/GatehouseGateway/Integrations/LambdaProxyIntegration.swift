@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseFunctions
 import GatehouseModel
+import Synchronization
 
 /// `AWS_PROXY` to Lambda: the request becomes AWS's proxy event (payload format 1.0), the
 /// function's result becomes the response. A function error, a malformed result or a missing
@@ -46,7 +47,9 @@ struct LambdaProxyIntegration: Sendable {
             log?.line("Lambda execution failed with status 200 due to customer function error: \(String(decoding: result.payload, as: UTF8.self))")
             throw .lambdaFailure
         }
-        guard let response = ProxyResult.response(from: Data(result.payload), binaryMediaTypes: invocation.stage.api.binaryMediaTypes, accept: invocation.request.header("Accept")) else {
+        guard let response = ProxyResult.response(
+            from: Data(result.payload), binaryMediaTypes: invocation.stage.api.binaryMediaTypes, accept: invocation.request.header("Accept"))
+        else {
             log?.line("Execution failed due to configuration error: Malformed Lambda proxy response")
             throw .lambdaFailure
         }
@@ -66,18 +69,29 @@ struct LambdaProxyIntegration: Sendable {
         }
     }
 
+    /// `body`'s result, or `integrationTimeout` once `milliseconds` pass — without waiting for a
+    /// function that keeps running (it finishes, or times out, on its own).
     private func withTimeout<T: Sendable>(milliseconds: Int, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(milliseconds))
-                throw GatewayError.integrationTimeout
+        let answer = Once()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                if answer.claim() { continuation.resume(with: result) }
             }
-            let first = try await group.next()!
-            group.cancelAll()
-            return first
+            Task {
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+                if answer.claim() { continuation.resume(throwing: GatewayError.integrationTimeout) }
+            }
         }
     }
+}
+
+/// True for the first caller only: whichever of two racing tasks answers first.
+private final class Once: Sendable {
+    private let taken = Atomic<Bool>(false)
+
+    func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
 }
 
 /// The function an integration uri names:

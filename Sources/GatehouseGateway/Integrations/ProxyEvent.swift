@@ -14,6 +14,18 @@ enum ProxyEvent {
             headers[name] = .string(header.value)
             multiHeaders[name, default: []].append(.string(header.value))
         }
+        // What API Gateway's front end adds before the integration sees the request.
+        let host = request.header("Host") ?? "\(invocation.stage.apiID).execute-api.localhost"
+        let port = host.split(separator: ":").dropFirst().first.map(String.init) ?? "80"
+        let sourceIP = request.remoteAddress ?? "127.0.0.1"
+        let forwardedFor = request.header("X-Forwarded-For").map { "\($0), \(sourceIP)" } ?? sourceIP
+        for (name, value) in [
+            ("X-Forwarded-For", forwardedFor), ("X-Forwarded-Port", port), ("X-Forwarded-Proto", "http"),
+            ("X-Amzn-Trace-Id", "Root=1-\(String(Int(invocation.requestTime.timeIntervalSince1970), radix: 16))-\(RequestID.next().replacingOccurrences(of: "-", with: "").prefix(24))"),
+        ] {
+            headers[name] = .string(value)
+            multiHeaders[name] = [.string(value)]
+        }
         var query: [String: JSON] = [:]
         var multiQuery: [String: [JSON]] = [:]
         for item in request.queryItems {
@@ -23,7 +35,6 @@ enum ProxyEvent {
         let binary = ProxyResult.isBinary(request.header("Content-Type"), invocation.stage.api.binaryMediaTypes)
         let body: JSON = request.body.isEmpty
             ? .null : .string(binary ? request.body.base64EncodedString() : String(decoding: request.body, as: UTF8.self))
-        let host = request.header("Host") ?? "\(invocation.stage.apiID).execute-api.localhost"
         let domainName = String(host.prefix { $0 != ":" })
         let epoch = invocation.requestTime.timeIntervalSince1970
         let identity: JSON = [
@@ -98,9 +109,12 @@ enum ProxyResult {
         switch result["body"] {
         case nil, .null?: break
         case .string(let text)?:
+            // A base64 body goes out as bytes only to a client that accepts a binary media type;
+            // others get the base64 text, as on AWS.
+            let acceptsBinary = isBinary(accept?.split(separator: ",").first.map(String.init), binaryMediaTypes)
             if result["isBase64Encoded"] == true {
                 guard let bytes = Data(base64Encoded: text) else { return nil }
-                response.body = bytes
+                response.body = acceptsBinary ? bytes : Data(text.utf8)
             } else {
                 response.body = Data(text.utf8)
             }
