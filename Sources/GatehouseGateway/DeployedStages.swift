@@ -62,14 +62,26 @@ public struct DeployedFunction: Sendable {
     public var versions: [String: FunctionSpec]
     /// Alias name → version.
     public var aliases: [String: String]
-    /// The statements of its resource-based policy.
+    /// The statements of the unqualified function's resource-based policy.
     public var statements: [JSON]
+    /// Each version and alias has its own policy: statements by qualifier.
+    public var qualifiedStatements: [String: [JSON]]
 
-    public init(latest: FunctionSpec, versions: [String: FunctionSpec], aliases: [String: String], statements: [JSON]) {
+    public init(
+        latest: FunctionSpec, versions: [String: FunctionSpec], aliases: [String: String], statements: [JSON],
+        qualifiedStatements: [String: [JSON]] = [:]
+    ) {
         self.latest = latest
         self.versions = versions
         self.aliases = aliases
         self.statements = statements
+        self.qualifiedStatements = qualifiedStatements
+    }
+
+    /// The policy statements that apply when the function is called with `qualifier`.
+    public func statements(for qualifier: String?) -> [JSON] {
+        guard let qualifier, qualifier != "$LATEST" else { return statements }
+        return qualifiedStatements[qualifier] ?? []
     }
 
     /// The version a qualifier (`$LATEST`, a number, an alias) names.

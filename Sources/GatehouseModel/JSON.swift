@@ -56,6 +56,13 @@ extension JSON {
 
     public var isNull: Bool { self == .null }
 
+    /// This object with `key` set to `value`.
+    public func replacing(_ key: String, with value: JSON) -> JSON {
+        var copy = self
+        copy[key] = value
+        return copy
+    }
+
     /// An empty object, the usual starting point for building a resource.
     public static let emptyObject = JSON.object([:])
 }

@@ -48,17 +48,21 @@ actor Deployer {
                 guard let configuration = document["configuration"], let name = configuration["FunctionName"]?.stringValue else { continue }
                 let parent = "\(region):\(name)"
                 var versions: [String: FunctionSpec] = [:]
+                var qualifiedStatements: [String: [JSON]] = [:]
                 for version in try await store.documents(kind: Lambda.Kind.version, parent: parent) {
                     let spec = Lambda.spec(version, document: document, region: region)
                     versions[spec.version] = spec
+                    qualifiedStatements[spec.version] = version["Policy"]?["Statement"]?.arrayValue
                 }
                 var aliases: [String: String] = [:]
                 for alias in try await store.documents(kind: Lambda.Kind.alias, parent: parent) {
-                    if let aliasName = alias["Name"]?.stringValue { aliases[aliasName] = alias["FunctionVersion"]?.stringValue ?? "$LATEST" }
+                    guard let aliasName = alias["Name"]?.stringValue else { continue }
+                    aliases[aliasName] = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
+                    qualifiedStatements[aliasName] = alias["Policy"]?["Statement"]?.arrayValue
                 }
                 functions["\(region):\(name)"] = DeployedFunction(
                     latest: Lambda.spec(configuration, document: document, region: region), versions: versions, aliases: aliases,
-                    statements: document["Policy"]?["Statement"]?.arrayValue ?? [])
+                    statements: document["Policy"]?["Statement"]?.arrayValue ?? [], qualifiedStatements: qualifiedStatements)
             }
         }
         return functions

@@ -492,7 +492,6 @@ def test_invoking_needs_a_resource_policy_statement_for_the_source_arn(invokable
     assert echo_event(invokable.invoke("dev", "items"))["resource"] == "/items"
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: one resource policy per function, not per version or alias")
 def test_permission_for_the_unqualified_function_does_not_cover_an_alias(invokable, make_function, lambda_client):
     """Each version and alias has its own resource policy: an integration calling NAME:alias
     needs `add-permission --qualifier alias` (or a statement on the alias ARN)."""

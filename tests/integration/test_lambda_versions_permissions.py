@@ -294,7 +294,6 @@ def test_add_permission_to_unknown_function(lambda_client):
     assert_aws_error(error, 404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}")
 
 
-@pytest.mark.xfail(strict=True, reason="Gatehouse: one resource policy per function, not per version")
 def test_permission_on_a_version_is_separate(lambda_client, versioned):
     name = versioned
     lambda_client.publish_version(FunctionName=name)

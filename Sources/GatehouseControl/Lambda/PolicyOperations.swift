@@ -9,51 +9,77 @@ extension Lambda {
         "AddPermission": { context in
             let input = context.input
             let sid = context.string("StatementId")
-            let (name, _) = try await function(context, in: context.store)
             let principal = context.string("Principal")
-            var statement: JSON = [
-                "Sid": .string(sid), "Effect": "Allow",
-                "Principal": principal.hasSuffix(".amazonaws.com") ? ["Service": .string(principal)] : ["AWS": .string(principal)],
-                "Action": .string(context.string("Action")), "Resource": .string(functionARN(context, name)),
-            ]
-            var conditions: [String: JSON] = [:]
-            if let source = input["SourceArn"] { conditions["ArnLike"] = ["AWS:SourceArn": source] }
-            if let account = input["SourceAccount"] { conditions["StringEquals"] = ["AWS:SourceAccount": account] }
-            if !conditions.isEmpty { statement["Condition"] = .object(conditions) }
-            let added = statement
-            try await modifyFunction(context) { document in
-                if statementIDs(document).contains(sid) {
+            return try await modifyPolicy(context) { policy, resource in
+                if statementIDs(policy).contains(sid) {
                     throw AWSError("ResourceConflictException", status: 409,
                         "The statement id (\(sid)) provided already exists. Please provide a new statement id, or remove the existing statement.")
                 }
-                var policy = document["Policy"] ?? ["Version": "2012-10-17", "Id": "default", "Statement": []]
-                policy["Statement"] = .array((policy["Statement"]?.arrayValue ?? []) + [added])
-                document["Policy"] = policy
+                var statement: JSON = [
+                    "Sid": .string(sid), "Effect": "Allow",
+                    "Principal": principal.hasSuffix(".amazonaws.com") ? ["Service": .string(principal)] : ["AWS": .string(principal)],
+                    "Action": .string(context.string("Action")), "Resource": .string(resource),
+                ]
+                var conditions: [String: JSON] = [:]
+                if let source = input["SourceArn"] { conditions["ArnLike"] = ["AWS:SourceArn": source] }
+                if let account = input["SourceAccount"] { conditions["StringEquals"] = ["AWS:SourceAccount": account] }
+                if !conditions.isEmpty { statement["Condition"] = .object(conditions) }
+                var updated = policy ?? ["Version": "2012-10-17", "Id": "default", "Statement": []]
+                updated["Statement"] = .array((updated["Statement"]?.arrayValue ?? []) + [statement])
+                policy = updated
+                return ["Statement": .string(orderedText(statement, keys: statementKeys))]
             }
-            return ["Statement": .string(orderedText(added, keys: statementKeys))]
         },
         "RemovePermission": { context in
             let sid = context.string("StatementId")
-            try await modifyFunction(context) { document in
-                guard document["Policy"] != nil else {
+            return try await modifyPolicy(context) { policy, _ in
+                guard let current = policy else {
                     throw AWSError("ResourceNotFoundException", status: 404, "No policy is associated with the given resource.")
                 }
-                guard statementIDs(document).contains(sid) else {
+                guard statementIDs(current).contains(sid) else {
                     throw AWSError("ResourceNotFoundException", status: 404, "Statement \(sid) is not found in resource policy.")
                 }
-                let remaining = (document["Policy"]?["Statement"]?.arrayValue ?? []).filter { $0["Sid"]?.stringValue != sid }
-                if remaining.isEmpty { document["Policy"] = nil } else { document["Policy"]?["Statement"] = .array(remaining) }
+                let remaining = (current["Statement"]?.arrayValue ?? []).filter { $0["Sid"]?.stringValue != sid }
+                // `Optional.none`, not `JSON.null`: no policy left at all.
+                policy = remaining.isEmpty ? Optional<JSON>.none : current.replacing("Statement", with: .array(remaining))
+                return .emptyObject
             }
-            return .emptyObject
         },
         "GetPolicy": { context in
-            let (_, document) = try await function(context, in: context.store)
-            guard let policy = document["Policy"] else {
+            let (key, _) = try await policyHolder(context, in: context.store)
+            let (_, function) = try await function(context, in: context.store)
+            guard let policy = try await context.store.document(key)?["Policy"] else {
                 throw AWSError("ResourceNotFoundException", status: 404, "The resource you requested does not exist.")
             }
-            return ["Policy": .string(policyText(policy)), "RevisionId": document["configuration"]?["RevisionId"] ?? ""]
+            return ["Policy": .string(policyText(policy)), "RevisionId": function["configuration"]?["RevisionId"] ?? ""]
         },
     ]
+
+    /// Each version and alias has its own policy: the document that holds the one the input's
+    /// qualifier names, and the resource ARN its statements name.
+    static func policyHolder(_ context: OperationContext, in reader: any DocumentReader) async throws -> (key: DocumentKey, resource: String) {
+        let (name, _) = try await function(context, in: reader)
+        let qualifier = context.input["Qualifier"]?.stringValue ?? nameAndQualifier(context.string("FunctionName")).qualifier
+        guard let qualifier, qualifier != "$LATEST" else { return (functionKey(context, name), functionARN(context, name)) }
+        let key = DocumentKey(kind: Int(qualifier) != nil ? Kind.version : Kind.alias, parent: versionsParent(context, name), id: qualifier)
+        guard try await reader.document(key) != nil else { throw notFound(context, name, qualifier: qualifier) }
+        return (key, "\(functionARN(context, name)):\(qualifier)")
+    }
+
+    /// Changes the policy of the input's function, version or alias in one transaction.
+    static func modifyPolicy(
+        _ context: OperationContext, _ change: @escaping @Sendable (inout JSON?, String) throws -> JSON
+    ) async throws -> JSON {
+        try await context.store.write { tx in
+            let (key, resource) = try await policyHolder(context, in: tx)
+            var document = try await tx.document(key) ?? .emptyObject
+            var policy = document["Policy"]
+            let output = try change(&policy, resource)
+            document["Policy"] = policy
+            try await tx.put(key, document)
+            return output
+        }
+    }
 }
 
 extension Lambda {
@@ -70,8 +96,8 @@ extension Lambda {
         return "{\"Version\":\((policy["Version"] ?? "2012-10-17").serializedString),\"Id\":\((policy["Id"] ?? "default").serializedString),\"Statement\":[\(statements.joined(separator: ","))]}"
     }
 
-    /// The statement ids in a function's policy.
-    static func statementIDs(_ document: JSON) -> [String] {
-        (document["Policy"]?["Statement"]?.arrayValue ?? []).compactMap { $0["Sid"]?.stringValue }
+    /// The statement ids in a policy.
+    static func statementIDs(_ policy: JSON?) -> [String] {
+        (policy?["Statement"]?.arrayValue ?? []).compactMap { $0["Sid"]?.stringValue }
     }
 }

@@ -23,7 +23,7 @@ struct LambdaProxyIntegration: Sendable {
             throw .configurationError
         }
         let sourceARN = invocation.executeAPIArn(accountID: accountID)
-        guard relaxedPermissions || Self.permits(function.statements, sourceARN: sourceARN, functionARN: target.arn(accountID)) else {
+        guard relaxedPermissions || Self.permits(function.statements(for: target.qualifier), sourceARN: sourceARN, functionARN: target.arn(accountID)) else {
             log?.line("Execution failed due to configuration error: Invalid permissions on Lambda function")
             log?.line("Gatehouse: no statement in the function's policy lets apigateway.amazonaws.com invoke it from \(sourceARN). Add one with `aws lambda add-permission --function-name \(target.name) --statement-id apigateway --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn \(sourceARN)`, or start Gatehouse with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed.")
             throw .configurationError
