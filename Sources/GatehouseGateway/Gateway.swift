@@ -144,7 +144,7 @@ public struct Gateway: Sendable {
         log?.methodRequest(invocation)
         let response: OutgoingResponse
         do throws(GatewayError) {
-            response = try await integrate(invocation, log: &log)
+            response = try await Self.collected(integrate(invocation, log: &log))
             log?.methodResponse(response)
         } catch {
             log?.failure(error)
@@ -164,6 +164,17 @@ public struct Gateway: Sendable {
         case "AWS_PROXY": return try await lambda.invoke(invocation, integration, log: &log)
         default: throw .configurationError
         }
+    }
+
+    /// A streamed response read whole (the Test button shows the body).
+    private static func collected(_ response: OutgoingResponse) async -> OutgoingResponse {
+        guard let stream = response.stream else { return response }
+        var whole = response
+        whole.stream = nil
+        do {
+            for try await chunk in stream { whole.body.append(chunk) }
+        } catch {}
+        return whole
     }
 
     /// An id shaped like AWS's `x-amz-apigw-id` (`cDEFghIJoAMEbXg=`).

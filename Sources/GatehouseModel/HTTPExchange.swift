@@ -44,6 +44,8 @@ public struct OutgoingResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: Data
+    /// A body sent as it arrives (a large backend answer); when set, `body` is empty.
+    public var stream: AsyncThrowingStream<Data, any Error>?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: Data = Data()) {
         self.status = status

@@ -56,9 +56,12 @@ extension HTTPFields {
 
 extension Response {
     init(_ response: OutgoingResponse) {
-        self.init(
-            status: HTTPResponse.Status(code: response.status),
-            headers: HTTPFields(response.headers),
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
+        let body: ResponseBody
+        if let stream = response.stream {
+            body = ResponseBody(asyncSequence: stream.map { ByteBuffer(bytes: $0) })
+        } else {
+            body = ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
+        }
+        self.init(status: HTTPResponse.Status(code: response.status), headers: HTTPFields(response.headers), body: body)
     }
 }

@@ -35,8 +35,12 @@ public struct HTTPIntegration: Sendable {
         }
         let url = try endpoint(invocation, integration, query: invocation.request.rawQuery)
         let method = integration.httpMethod == "ANY" || integration.httpMethod == nil ? invocation.request.method : integration.httpMethod!
-        let backend = try await send(method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis)
-        return OutgoingResponse(status: backend.status, headers: backend.headers, body: backend.body)
+        let backend = try await send(
+            method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis,
+            streaming: true)
+        var response = OutgoingResponse(status: backend.status, headers: backend.headers, body: backend.body)
+        response.stream = backend.stream
+        return response
     }
 
     func http(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
@@ -77,7 +81,12 @@ public struct HTTPIntegration: Sendable {
         return query.isEmpty ? uri : uri + (uri.contains("?") ? "&" : "?") + query
     }
 
-    private func send(method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int) async throws(GatewayError) -> BackendResponse {
+    /// Answers up to this size (by Content-Length) are read whole; larger or unsized ones stream.
+    static let streamingThreshold = 256 * 1024
+
+    private func send(
+        method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, streaming: Bool = false
+    ) async throws(GatewayError) -> BackendResponse {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         request.headers = headers
@@ -85,11 +94,15 @@ public struct HTTPIntegration: Sendable {
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMillis))
         do {
             let response = try await client.execute(request, deadline: deadline)
-            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
             var forwarded: [(name: String, value: String)] = []
             for header in response.headers where !Self.hopByHop.contains(header.name.lowercased()) {
                 forwarded.append((header.name, header.value))
             }
+            let size = response.headers.first(name: "Content-Length").flatMap(Int.init)
+            if streaming, size.map({ $0 > Self.streamingThreshold }) ?? true {
+                return BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(), stream: Self.stream(response.body))
+            }
+            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
             return BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(bytes.readableBytesView))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || NIODeadline.now() >= deadline {
             throw .integrationTimeout
@@ -97,6 +110,21 @@ public struct HTTPIntegration: Sendable {
             if NIODeadline.now() >= deadline { throw .integrationTimeout }
             throw .integrationFailure
         }
+    }
+
+    /// The backend's body as it arrives; the read stops when the client goes away.
+    private static func stream(_ body: HTTPClientResponse.Body) -> AsyncThrowingStream<Data, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        let reader = Task {
+            do {
+                for try await chunk in body { continuation.yield(Data(chunk.readableBytesView)) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in reader.cancel() }
+        return stream
     }
 
     private func forwardedFor(_ invocation: Invocation) -> String {

@@ -6,6 +6,8 @@ struct BackendResponse: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: Data
+    /// Set instead of `body` for a large answer passed through as it arrives.
+    var stream: AsyncThrowingStream<Data, any Error>? = nil
 
     func header(_ name: String) -> String? {
         headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
