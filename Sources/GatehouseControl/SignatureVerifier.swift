@@ -85,16 +85,8 @@ public struct SignatureVerifier: Sendable {
     }
 
     static func parseAmzDate(_ text: String) -> Date? {
-        amzDateFormatter().date(from: text)
+        DateFormatter.utc("yyyyMMdd'T'HHmmss'Z'").date(from: text)
     }
 
-    static func format(_ date: Date) -> String { amzDateFormatter().string(from: date) }
-
-    private static func amzDateFormatter() -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter
-    }
+    static func format(_ date: Date) -> String { date.utc("yyyyMMdd'T'HHmmss'Z'") }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GatehouseModel
 
 /// One line of a function's log, as CloudWatch Logs stores it.
 public struct LogEvent: Sendable, Equatable {
@@ -48,12 +49,8 @@ enum LambdaLogLines {
 
     /// `2026/11/25/[$LATEST]` followed by 32 hex digits, as AWS names a worker's stream.
     static func streamName(version: String, date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy/MM/dd"
         let hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        return "\(formatter.string(from: date))/[\(version)]\(hex)"
+        return "\(date.utc("yyyy/MM/dd"))/[\(version)]\(hex)"
     }
 
     private static func format(_ milliseconds: Double) -> String { String(format: "%.2f", milliseconds) }

@@ -53,11 +53,5 @@ struct ExecutionLog: Sendable {
         "{" + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "}"
     }
 
-    static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE MMM dd HH:mm:ss 'UTC' yyyy"
-        return formatter.string(from: date)
-    }
+    static func timestamp(_ date: Date = Date()) -> String { date.utc("EEE MMM dd HH:mm:ss 'UTC' yyyy") }
 }

@@ -99,11 +99,7 @@ struct HTTPDateCache {
         let current = Int(Date().timeIntervalSince1970)
         if current != second {
             second = current
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            text = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(current)))
+            text = Date(timeIntervalSince1970: TimeInterval(current)).utc("EEE, dd MMM yyyy HH:mm:ss 'GMT'")
         }
         return text
     }

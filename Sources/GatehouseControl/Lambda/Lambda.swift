@@ -102,13 +102,7 @@ public enum Lambda {
     }
 
     /// `2026-11-25T15:00:00.000+0000`, Lambda's `LastModified` format.
-    static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-        return formatter.string(from: date)
-    }
+    static func timestamp(_ date: Date = Date()) -> String { date.utc("yyyy-MM-dd'T'HH:mm:ss.SSSZ") }
 
     /// A runtime Gatehouse can run, or AWS's answer for one that does not exist (and ours for
     /// one AWS has that Gatehouse cannot run).

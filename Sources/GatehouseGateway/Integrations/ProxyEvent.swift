@@ -67,13 +67,7 @@ enum ProxyEvent {
     private static func decodedPath(_ raw: String) -> String { raw.removingPercentEncoding ?? raw }
 
     /// `25/Nov/2026:15:04:05 +0000`, the CLF time AWS puts in `requestTime`.
-    static func requestTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
-        return formatter.string(from: date)
-    }
+    static func requestTime(_ date: Date) -> String { date.utc("dd/MMM/yyyy:HH:mm:ss Z") }
 }
 
 /// A Lambda proxy result (`statusCode`, `headers`, `multiValueHeaders`, `body`,
