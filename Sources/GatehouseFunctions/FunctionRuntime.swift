@@ -257,7 +257,12 @@ public actor FunctionRuntime {
         var lines = Array(pending[..<next])
         workers[secret]?.lines = Array(pending[next...])
         if !lines.contains(where: { $0.message == start }) { lines.insert(.now(start), at: 0) }
-        return lines + closing
+        // Lines that were still in the pipe at the answer come before END; keep the stream in time order.
+        var ordered = lines + closing
+        for index in ordered.indices.dropFirst() where ordered[index].timestamp < ordered[index - 1].timestamp {
+            ordered[index].timestamp = ordered[index - 1].timestamp
+        }
+        return ordered
     }
 
     // MARK: Runtime API (called for requests under /w/{secret}/2018-06-01/runtime/)
