@@ -24,6 +24,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "GatehouseModel"),
+        .target(name: "Velocity"),
         .target(
             name: "GatehouseStore",
             dependencies: [
@@ -90,6 +91,7 @@ let package = Package(
             name: "GatehouseControlTests", dependencies: ["GatehouseControl", "GatehouseModel"],
             resources: [.copy("Resources/sigv4-testsuite.json")]),
         .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
+        .testTarget(name: "VelocityTests", dependencies: ["Velocity"]),
         .testTarget(name: "GatehouseFunctionsTests", dependencies: ["GatehouseFunctions", "GatehouseModel"]),
         .testTarget(name: "GatehouseGatewayTests", dependencies: ["GatehouseGateway", "GatehouseModel"]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),

@@ -1,0 +1,219 @@
+/// Renders nodes and evaluates expressions for one `render(context:)` call.
+///
+/// Variables live in the caller's context (the global frame) plus one frame per running
+/// `#foreach` or macro. `#set` writes to the innermost frame that already holds the name, else
+/// to the global frame, so loop variables and macro arguments vanish when their block ends.
+///
+/// `#set` with a null right-hand side leaves the variable unchanged — Velocity 1.7's default
+/// (`directive.set.null.allowed = false`).
+final class Renderer {
+    enum Flow { case normal, breakLoop, stop }
+
+    private var output = ""
+    private var globals: [String: VelocityValue]
+    private var frames: [[String: VelocityValue]] = []
+    private let macros: [String: Macro]
+    private var macroDepth = 0
+    /// Velocity's `velocimacro.max.depth`.
+    static let maximumMacroDepth = 20
+    /// A guard against `[1..999999999]` exhausting memory.
+    static let maximumRangeSize = 1_000_000
+
+    init(globals: [String: VelocityValue], macros: [String: Macro]) {
+        self.globals = globals
+        self.macros = macros
+    }
+
+    func render(_ nodes: [Node]) throws -> String {
+        _ = try renderNodes(nodes)
+        return output
+    }
+
+    // MARK: Variables
+
+    func lookup(_ name: String) -> VelocityValue? {
+        for frame in frames.reversed() {
+            if let value = frame[name] { return value }
+        }
+        return globals[name]
+    }
+
+    func assign(_ name: String, _ value: VelocityValue) {
+        for index in frames.indices.reversed() where frames[index][name] != nil {
+            frames[index][name] = value
+            return
+        }
+        globals[name] = value
+    }
+
+    // MARK: Nodes
+
+    private func renderNodes(_ nodes: [Node]) throws -> Flow {
+        for node in nodes {
+            let flow = try render(node)
+            if flow != .normal { return flow }
+        }
+        return .normal
+    }
+
+    /// Renders `nodes` into a string of their own, for `"interpolated $strings"` and `#define`.
+    func capture(_ nodes: [Node]) throws -> String {
+        let saved = output
+        output = ""
+        _ = try renderNodes(nodes)
+        let captured = output
+        output = saved
+        return captured
+    }
+
+    private func render(_ node: Node) throws -> Flow {
+        switch node {
+        case .text(let text):
+            output += text
+        case .reference(let reference, let backslashes):
+            try renderReference(reference, backslashes: backslashes)
+        case .set(let target, let expression, _):
+            let value = try evaluate(expression)
+            if !value.isNull { try set(target, to: value) }
+        case .conditional(let branches, let otherwise):
+            for branch in branches where try evaluate(branch.condition).isTruthy {
+                return try renderNodes(branch.body)
+            }
+            return try renderNodes(otherwise)
+        case .loop(let variable, let iterable, let body, let location):
+            return try renderLoop(variable: variable, over: try evaluate(iterable), body: body, at: location)
+        case .breakLoop:
+            return .breakLoop
+        case .stop:
+            return .stop
+        case .macroCall(let name, let arguments, let source, let location):
+            return try callMacro(name, arguments: arguments, source: source, at: location)
+        case .define(let name, let body):
+            assign(name, .object(DefinedBlock(body: body)))
+        }
+        return .normal
+    }
+
+    /// Unset references render as written unless quiet. Backslashes escape a defined reference
+    /// in pairs (`\$x` → `$x`, `\\$x` → `\` + value); before an undefined one they all stay.
+    private func renderReference(_ reference: Reference, backslashes: Int) throws {
+        let value = try resolve(reference)
+        if value.isNull {
+            output += String(repeating: "\\", count: backslashes)
+            if !reference.quiet || backslashes > 0 { output += reference.source }
+            return
+        }
+        output += String(repeating: "\\", count: backslashes / 2)
+        output += backslashes % 2 == 1 ? reference.source : try text(of: value)
+    }
+
+    func text(of value: VelocityValue) throws -> String {
+        if case .object(let object) = value, let block = object as? DefinedBlock {
+            return try capture(block.body)
+        }
+        return value.renderedText
+    }
+
+    private func renderLoop(variable: String, over collection: VelocityValue, body: [Node], at location: SourceLocation)
+        throws -> Flow
+    {
+        let items: [VelocityValue]
+        switch collection {
+        case .list(let values): items = values
+        case .map(let map): items = map.values
+        case .object(let object): items = object.elements ?? []
+        default: items = []
+        }
+        frames.append([:])
+        defer { frames.removeLast() }
+        for (index, item) in items.enumerated() {
+            let last = frames.count - 1
+            frames[last][variable] = item
+            frames[last]["velocityCount"] = .int(Int64(index + 1))
+            frames[last]["foreach"] = [
+                "index": .int(Int64(index)), "count": .int(Int64(index + 1)),
+                "hasNext": .bool(index < items.count - 1), "first": .bool(index == 0),
+                "last": .bool(index == items.count - 1),
+            ]
+            switch try renderNodes(body) {
+            case .normal: continue
+            case .breakLoop: return .normal
+            case .stop: return .stop
+            }
+        }
+        return .normal
+    }
+
+    /// Arguments are evaluated once, at the call (Velocity passes them by name); a call with
+    /// more arguments than the macro takes, or to no macro, renders as written.
+    private func callMacro(_ name: String, arguments: [Expression], source: String, at location: SourceLocation)
+        throws -> Flow
+    {
+        guard let macro = macros[name], arguments.count <= macro.parameters.count else {
+            output += source
+            return .normal
+        }
+        guard macroDepth < Renderer.maximumMacroDepth else {
+            throw VelocityError.evaluation("macro #\(name) nests deeper than \(Renderer.maximumMacroDepth)", at: location)
+        }
+        var frame: [String: VelocityValue] = [:]
+        for (parameter, argument) in zip(macro.parameters, arguments) {
+            let value = try evaluate(argument)
+            if !value.isNull { frame[parameter] = value }
+        }
+        frames.append(frame)
+        macroDepth += 1
+        defer {
+            frames.removeLast()
+            macroDepth -= 1
+        }
+        return try renderNodes(macro.body)
+    }
+
+    // MARK: Expressions
+
+    func evaluate(_ expression: Expression) throws -> VelocityValue {
+        switch expression {
+        case .literal(let value):
+            return value
+        case .interpolated(let nodes):
+            return .string(try capture(nodes))
+        case .reference(let reference):
+            return try resolve(reference)
+        case .list(let elements):
+            return .list(try elements.map(evaluate))
+        case .range(let from, let to, let location):
+            return try range(try evaluate(from), try evaluate(to), at: location)
+        case .map(let entries):
+            var map = VelocityMap()
+            for entry in entries {
+                map[try evaluate(entry.key).renderedText] = try evaluate(entry.value)
+            }
+            return .map(map)
+        case .not(let operand):
+            return .bool(!(try evaluate(operand).isTruthy))
+        case .negate(let operand, _):
+            return Operators.negate(try evaluate(operand))
+        case .binary(.and, let left, let right, _):
+            return .bool(try evaluate(left).isTruthy && evaluate(right).isTruthy)
+        case .binary(.or, let left, let right, _):
+            return .bool(try evaluate(left).isTruthy || evaluate(right).isTruthy)
+        case .binary(let op, let left, let right, _):
+            return Operators.apply(op, try evaluate(left), try evaluate(right))
+        }
+    }
+
+    private func range(_ from: VelocityValue, _ to: VelocityValue, at location: SourceLocation) throws -> VelocityValue {
+        guard case .int(let first) = from, case .int(let last) = to else { return .null }
+        guard first.distance(to: last).magnitude < Renderer.maximumRangeSize else {
+            throw VelocityError.evaluation("range [\(first)..\(last)] is too large", at: location)
+        }
+        let values = first <= last ? Array(first...last) : Array((last...first).reversed())
+        return .list(values.map { .int($0) })
+    }
+}
+
+/// The body of a `#define`, rendered afresh wherever its reference appears.
+struct DefinedBlock: VelocityObject {
+    var body: [Node]
+}

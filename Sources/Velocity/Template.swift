@@ -1,0 +1,30 @@
+/// A parsed Velocity template, ready to render any number of times from any thread.
+///
+/// Parsing happens once, in `init`; rendering walks the tree with a fresh context each call and
+/// costs roughly one pass over the nodes plus the method calls the template makes.
+///
+/// ```swift
+/// let template = try VelocityTemplate(#"{"name": "$name"}"#)
+/// let body = try template.render(context: ["name": "Ada"])  // {"name": "Ada"}
+/// ```
+public struct VelocityTemplate: Sendable {
+    let nodes: [Node]
+    let macros: [String: Macro]
+
+    /// Parses `source`; throws ``VelocityError/parse(message:line:column:)`` when it is invalid.
+    public init(_ source: String) throws {
+        var parser = Parser(source)
+        nodes = try parser.parseTemplate()
+        macros = parser.macros
+    }
+
+    /// Renders the template with `context` as its variables.
+    ///
+    /// Throws ``VelocityError/evaluation(message:line:column:)`` for failures Velocity also
+    /// throws on (an index out of range, an invalid regular expression, runaway macro recursion)
+    /// and rethrows what host ``VelocityObject``s throw.
+    public func render(context: [String: VelocityValue] = [:]) throws -> String {
+        let renderer = Renderer(globals: context, macros: macros)
+        return try renderer.render(nodes)
+    }
+}
