@@ -54,8 +54,9 @@ def _server_environment() -> dict:
 class GatehouseProcess:
     """One `gatehouse serve` process on a fixed port and data directory."""
 
-    def __init__(self, binary: Path, port: int, data_dir: str, log_path: str):
+    def __init__(self, binary: Path, port: int, data_dir: str, log_path: str, env: dict | None = None):
         self.binary = binary
+        self.env = env or {}
         self.port = port
         self.data_dir = data_dir
         self.log_path = log_path
@@ -67,7 +68,7 @@ class GatehouseProcess:
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(self.binary), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", self.data_dir],
-            stdout=self._log, stderr=self._log, env=_server_environment(), cwd=str(REPO_ROOT))
+            stdout=self._log, stderr=self._log, env={**_server_environment(), **self.env}, cwd=str(REPO_ROOT))
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -114,9 +115,9 @@ class GatehouseProcess:
             return ""
 
 
-def _launch():
+def _launch(env=None):
     workdir = tempfile.mkdtemp(prefix="gatehouse-it-")
-    server = GatehouseProcess(_binary(), _free_port(), os.path.join(workdir, "data"), os.path.join(workdir, "gatehouse.log"))
+    server = GatehouseProcess(_binary(), _free_port(), os.path.join(workdir, "data"), os.path.join(workdir, "gatehouse.log"), env)
     server.start()
     return server, workdir
 
@@ -134,6 +135,15 @@ def gatehouse():
 def fresh_gatehouse():
     """A private server for tests that restart it or need an untouched store."""
     server, workdir = _launch()
+    yield server
+    server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def relaxed_gatehouse():
+    """A private server started with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed."""
+    server, workdir = _launch({"GATEHOUSE_LAMBDA_PERMISSIONS": "relaxed"})
     yield server
     server.stop()
     shutil.rmtree(workdir, ignore_errors=True)

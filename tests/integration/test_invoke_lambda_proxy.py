@@ -14,8 +14,8 @@ import uuid
 import pytest
 import requests
 
-from conftest import BINARY_PAYLOAD, InvokableApi
-from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, make_zip, unique_name
+from conftest import BINARY_PAYLOAD, InvokableApi, make_client
+from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, function_arn, make_zip, unique_name
 
 ECHO = """
 import json
@@ -504,10 +504,22 @@ def test_permission_for_the_unqualified_function_does_not_cover_an_alias(invokab
     assert_internal_error(invokable.invoke("dev", "aliased"), 500)
 
 
-@pytest.mark.skip(reason="fresh_gatehouse takes no extra environment (it strips GATEHOUSE_*), so "
-                         "GATEHOUSE_LAMBDA_PERMISSIONS=relaxed cannot be set from this suite")
-def test_relaxed_permissions_skip_the_policy_check(fresh_gatehouse):
-    pass
+def test_relaxed_permissions_skip_the_policy_check(relaxed_gatehouse):
+    lam = make_client(relaxed_gatehouse, "lambda")
+    apigw = make_client(relaxed_gatehouse, "apigateway")
+    name = unique_name("relaxed")
+    lam.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler", Role=LAMBDA_ROLE,
+                        Code={"ZipFile": make_zip({"app.py": "def handler(event, context):\n    return {'statusCode': 200, 'body': 'no permission needed'}\n"})})
+    api = apigw.create_rest_api(name="relaxed")
+    resource = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="fn")
+    apigw.put_method(restApiId=api["id"], resourceId=resource["id"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=resource["id"], httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST",
+                          uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn(name)}/invocations")
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    response = requests.get(f"{relaxed_gatehouse.url}/restapis/{api['id']}/dev/_user_request_/fn", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.text == "no permission needed"
 
 
 # ---------------------------------------------------------------------------------------------
