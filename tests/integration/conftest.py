@@ -122,31 +122,30 @@ def _launch(env=None):
     return server, workdir
 
 
-@pytest.fixture(scope="session")
-def gatehouse():
-    """The shared server for the whole session."""
-    server, workdir = _launch()
+def _served(env=None):
+    """A server for the length of a fixture, removed with its data afterwards."""
+    server, workdir = _launch(env)
     yield server
     server.stop()
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def gatehouse():
+    """The shared server for the whole session."""
+    yield from _served()
 
 
 @pytest.fixture
 def fresh_gatehouse():
     """A private server for tests that restart it or need an untouched store."""
-    server, workdir = _launch()
-    yield server
-    server.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    yield from _served()
 
 
 @pytest.fixture
 def relaxed_gatehouse():
     """A private server started with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed."""
-    server, workdir = _launch({"GATEHOUSE_LAMBDA_PERMISSIONS": "relaxed"})
-    yield server
-    server.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    yield from _served({"GATEHOUSE_LAMBDA_PERMISSIONS": "relaxed"})
 
 
 def make_client(server, service="apigateway", region=REGION, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
