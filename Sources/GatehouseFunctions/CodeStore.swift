@@ -51,9 +51,12 @@ public struct CodeStore: Sendable {
         return code
     }
 
-    /// The zip stored under `sha256`, for `GetFunction`'s code location.
-    public func zip(_ sha256: String) -> Data? {
-        try? Data(contentsOf: zipURL(sha256))
+    /// The zip stored under a `fileName(sha256)`, for `GetFunction`'s code location.
+    public func zip(fileName: String) -> Data? {
+        guard !fileName.isEmpty, fileName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
+        return try? Data(contentsOf: zipsDirectory.appendingPathComponent(fileName + ".zip"))
     }
 
     /// The unpacked package for `sha256`, unpacking it the first time.
@@ -89,8 +92,8 @@ public struct CodeStore: Sendable {
         zipsDirectory.appendingPathComponent(Self.fileName(sha256) + ".zip")
     }
 
-    /// Base64 is not file-name safe; its URL-safe form is.
-    private static func fileName(_ sha256: String) -> String {
+    /// Base64 is not file-name (or URL) safe; its URL-safe form is.
+    public static func fileName(_ sha256: String) -> String {
         sha256.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "=", with: "")
     }
 

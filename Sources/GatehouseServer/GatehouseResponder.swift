@@ -22,7 +22,7 @@ struct GatehouseResponder: HTTPResponder {
         if path == "/_gatehouse/health" {
             return Response(.json(["status": "ok", "version": .string(version)]))
         }
-        let target = InvokeTarget(host: request.head.authority, rawPath: request.head.path.map { String($0.prefix { $0 != "?" }) } ?? path)
+        let target = InvokeTarget(host: request.head.authority, rawPath: IncomingRequest.split(request.head.path ?? path).path)
         let incoming: IncomingRequest
         do {
             incoming = try await IncomingRequest(request, context: context)
@@ -50,10 +50,7 @@ struct GatehouseResponder: HTTPResponder {
     /// `GET /_gatehouse/code/{function}/{sha}.zip`: the package `GetFunction`'s `Code.Location` points at.
     private func codeDownload(_ path: String) -> OutgoingResponse? {
         guard path.hasPrefix("/_gatehouse/code/"), path.hasSuffix(".zip") else { return nil }
-        let sha = String(path.split(separator: "/").last!.dropLast(4))
-            .replacingOccurrences(of: "_", with: "/").replacingOccurrences(of: "-", with: "+")
-        let padded = sha + String(repeating: "=", count: (4 - sha.count % 4) % 4)
-        guard let zip = code.zip(padded) else {
+        guard let zip = code.zip(fileName: String(path.split(separator: "/").last!.dropLast(4))) else {
             return OutgoingResponse(status: 404, headers: [("Content-Type", "application/json")], body: Data(#"{"message":"No such code"}"#.utf8))
         }
         return OutgoingResponse(status: 200, headers: [("Content-Type", "application/zip")], body: zip)

@@ -9,9 +9,9 @@ extension Lambda {
             "CreateFunction": { context in try await createFunction(context, environment) },
             "GetFunction": { context in
                 let (name, document) = try await function(context, in: context.store)
-                let configuration = try await configuration(context, qualifier: context.input["Qualifier"]?.stringValue, in: context.store)
-                let sha = (configuration["CodeSha256"]?.stringValue ?? "")
-                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "=", with: "")
+                let configuration = try await configuration(
+                    context, name: name, document: document, qualifier: context.input["Qualifier"]?.stringValue, in: context.store)
+                let sha = CodeStore.fileName(configuration["CodeSha256"]?.stringValue ?? "")
                 var output: JSON = [
                     "Configuration": configuration,
                     "Code": ["RepositoryType": "S3", "Location": .string("\(environment.endpoint)/_gatehouse/code/\(name)/\(sha).zip")],

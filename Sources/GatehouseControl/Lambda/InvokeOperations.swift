@@ -23,18 +23,18 @@ extension Lambda {
             // Invoke names the version it looked for.
             throw notFound(context, name, qualifier: context.input["Qualifier"]?.stringValue ?? qualified ?? "$LATEST")
         }
-        let qualifier = context.input["Qualifier"]?.stringValue ?? nameAndQualifier(context.string("FunctionName")).qualifier
-        let configuration = try await configuration(context, qualifier: qualifier, in: context.store)
+        let qualifier = context.input["Qualifier"]?.stringValue ?? qualified
+        let configuration = try await configuration(context, name: name, document: document, qualifier: qualifier, in: context.store)
         var body = (payload ?? context.input["Payload"])?.stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()
+        guard body.count <= maxPayloadBytes else {
+            throw AWSError("RequestEntityTooLargeException", status: 413,
+                "Request must be smaller than \(maxPayloadBytes) bytes for the InvokeFunction operation")
+        }
         // No payload is the empty event; anything else must be JSON.
         if body.isEmpty { body = Data("{}".utf8) }
         if (try? JSON(parsing: body)) == nil {
             throw AWSError("InvalidRequestContentException", status: 400,
                 "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value")
-        }
-        guard body.count <= maxPayloadBytes else {
-            throw AWSError("RequestEntityTooLargeException", status: 413,
-                "Request must be smaller than \(maxPayloadBytes) bytes for the InvokeFunction operation")
         }
         let spec = spec(configuration, document: document, region: context.caller.region)
         let version = spec.version

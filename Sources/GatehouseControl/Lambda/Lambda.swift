@@ -82,6 +82,13 @@ public enum Lambda {
     /// The configuration a qualifier names: `$LATEST`, a version number or an alias.
     static func configuration(_ context: OperationContext, qualifier: String?, in reader: any DocumentReader) async throws -> JSON {
         let (name, document) = try await function(context, in: reader)
+        return try await configuration(context, name: name, document: document, qualifier: qualifier, in: reader)
+    }
+
+    /// The same, for a function document already read.
+    static func configuration(
+        _ context: OperationContext, name: String, document: JSON, qualifier: String?, in reader: any DocumentReader
+    ) async throws -> JSON {
         let qualifier = qualifier ?? nameAndQualifier(context.string("FunctionName")).qualifier
         guard let qualifier, qualifier != "$LATEST" else { return document["configuration"] ?? .emptyObject }
         let parent = versionsParent(context, name)
