@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "GatehouseModel",
                 "GatehouseFunctions",
+                "Velocity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -91,9 +92,9 @@ let package = Package(
             name: "GatehouseControlTests", dependencies: ["GatehouseControl", "GatehouseModel"],
             resources: [.copy("Resources/sigv4-testsuite.json")]),
         .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
-        .testTarget(name: "VelocityTests", dependencies: ["Velocity"]),
+        .testTarget(name: "VelocityTests", dependencies: ["Velocity"], resources: [.copy("Resources/airspeed-corpus.json")]),
         .testTarget(name: "GatehouseFunctionsTests", dependencies: ["GatehouseFunctions", "GatehouseModel"]),
-        .testTarget(name: "GatehouseGatewayTests", dependencies: ["GatehouseGateway", "GatehouseModel"]),
+        .testTarget(name: "GatehouseGatewayTests", dependencies: ["GatehouseGateway", "GatehouseModel", "Velocity"]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,12 +18,14 @@ TARGETS = [
     ("nginx-return", "nginx return 200"),
     ("hello", "Hummingbird hello"),
     ("gatehouse-mock", "Gatehouse MOCK"),
+    ("gatehouse-template", "Gatehouse MOCK + #foreach template"),
     ("nginx-proxy", "nginx proxy_pass"),
     ("gatehouse-proxy", "Gatehouse HTTP_PROXY"),
 ]
 RATIOS = [
     ("gatehouse-mock", "hello", "Gatehouse MOCK / Hummingbird hello"),
     ("gatehouse-mock", "nginx-return", "Gatehouse MOCK / nginx return 200"),
+    ("gatehouse-template", "gatehouse-mock", "Gatehouse MOCK + #foreach template / plain MOCK"),
     ("gatehouse-proxy", "nginx-proxy", "Gatehouse HTTP_PROXY / nginx proxy_pass"),
 ]
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}

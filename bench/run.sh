@@ -204,14 +204,17 @@ FRONT_PIDS=("$FRONT_PID" $(pgrep -P "$FRONT_PID" || true))
 
 log "creating the bench API"
 mapfile -t URLS < <(timeout 120 "$PYTHON" "$BENCH_DIR/setup.py" "$GATEHOUSE_URL" "$UPSTREAM_URL")
-((${#URLS[@]} == 2)) || die "setup.py did not print two URLs"
+((${#URLS[@]} == 3)) || die "setup.py did not print three URLs"
 MOCK_URL=${URLS[0]}
 PROXY_URL=${URLS[1]}
+TEMPLATE_URL=${URLS[2]}
 log "MOCK:       $MOCK_URL"
 log "HTTP_PROXY: $PROXY_URL"
+log "MOCK+VTL:   $TEMPLATE_URL"
 # Gatehouse picks deployments up within about a second.
 wait_body "$MOCK_URL" hello 30 "$GATEHOUSE_PID"
 wait_body "$PROXY_URL" hello 30 "$GATEHOUSE_PID"
+wait_body "$TEMPLATE_URL" hello 30 "$GATEHOUSE_PID"
 
 sleep 1
 GATEHOUSE_IDLE_RSS=$(rss_kb "$GATEHOUSE_PID")
@@ -251,6 +254,7 @@ measure() {
 measure nginx-return "http://127.0.0.1:$RETURN_PORT/" "${FRONT_PIDS[@]}"
 measure hello "http://127.0.0.1:$HELLO_PORT/" "$HELLO_PID"
 measure gatehouse-mock "$MOCK_URL" "$GATEHOUSE_PID"
+measure gatehouse-template "$TEMPLATE_URL" "$GATEHOUSE_PID"
 measure nginx-proxy "http://127.0.0.1:$PROXY_PORT/" "${FRONT_PIDS[@]}"
 measure gatehouse-proxy "$PROXY_URL" "$GATEHOUSE_PID"
 

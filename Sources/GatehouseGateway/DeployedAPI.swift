@@ -7,7 +7,12 @@ public struct DeployedAPI: Sendable {
     public var id: String
     public var binaryMediaTypes: [String]
     public var resources: [DeployedResource]
-    public var gatewayResponses: [String: JSON]
+    /// The customized gateway responses by type.
+    public var gatewayResponses: [String: DeployedGatewayResponse]
+    /// Request validators by id.
+    public var validators: [String: RequestValidator]
+    /// Model schemas by model name; a model whose schema does not compile is absent.
+    public var models: [String: JSONSchema]
 
     public init(snapshot: JSON) {
         let api = snapshot["restApi"] ?? .emptyObject
@@ -15,8 +20,41 @@ public struct DeployedAPI: Sendable {
         binaryMediaTypes = api["binaryMediaTypes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         resources = (snapshot["resources"]?.arrayValue ?? []).map(DeployedResource.init)
         gatewayResponses = Dictionary(
-            (snapshot["gatewayResponses"]?.arrayValue ?? []).map { ($0["responseType"]?.stringValue ?? "", $0) },
+            (snapshot["gatewayResponses"]?.arrayValue ?? []).map { ($0["responseType"]?.stringValue ?? "", DeployedGatewayResponse($0)) },
             uniquingKeysWith: { first, _ in first })
+        validators = Dictionary(
+            (snapshot["requestValidators"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", RequestValidator($0)) },
+            uniquingKeysWith: { first, _ in first })
+        models = Self.compileModels(snapshot["models"]?.arrayValue ?? [], apiID: id)
+    }
+
+    /// Each model's schema, compiled with references to the API's other models
+    /// (`https://apigateway.amazonaws.com/restapis/{api}/models/{name}`) resolved.
+    private static func compileModels(_ models: [JSON], apiID: String) -> [String: JSONSchema] {
+        var parsed: [String: JSON] = [:]
+        for model in models {
+            guard let name = model["name"]?.stringValue, let text = model["schema"]?.stringValue,
+                let schema = try? JSON(parsing: Data(text.utf8))
+            else { continue }
+            parsed[name] = schema
+        }
+        let prefix = "https://apigateway.amazonaws.com/restapis/\(apiID)/models/"
+        let documents = parsed
+        let resolve: @Sendable (String) -> JSON? = { reference in
+            reference.dropPrefix(prefix).flatMap { documents[$0] }
+        }
+        return documents.compactMapValues { try? JSONSchema($0, resolve: resolve) }
+    }
+}
+
+/// A request validator: which parts of a request it checks.
+public struct RequestValidator: Sendable {
+    public var validatesBody: Bool
+    public var validatesParameters: Bool
+
+    init(_ json: JSON) {
+        validatesBody = json["validateRequestBody"]?.boolValue ?? false
+        validatesParameters = json["validateRequestParameters"]?.boolValue ?? false
     }
 }
 
@@ -39,6 +77,9 @@ public struct DeployedMethod: Sendable {
     public var authorizationType: String
     public var apiKeyRequired: Bool
     public var requestParameters: [String: Bool]
+    public var requestValidatorID: String?
+    /// Model names by content type.
+    public var requestModels: [String: String]
     public var integration: DeployedIntegration?
     public var methodResponses: [String: JSON]
 
@@ -47,6 +88,8 @@ public struct DeployedMethod: Sendable {
         authorizationType = json["authorizationType"]?.stringValue ?? "NONE"
         apiKeyRequired = json["apiKeyRequired"]?.boolValue ?? false
         requestParameters = (json["requestParameters"]?.objectValue ?? [:]).mapValues { $0.boolValue ?? false }
+        requestValidatorID = json["requestValidatorId"]?.stringValue
+        requestModels = (json["requestModels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         integration = json["methodIntegration"].map(DeployedIntegration.init)
         methodResponses = json["methodResponses"]?.objectValue ?? [:]
     }
@@ -58,10 +101,11 @@ public struct DeployedIntegration: Sendable {
     public var httpMethod: String?
     public var uri: String?
     public var requestParameters: [String: String]
-    public var requestTemplates: [String: String]
+    public var requestTemplates: [String: MappingTemplate]
     public var passthroughBehavior: String
+    public var contentHandling: String?
     public var timeoutInMillis: Int
-    /// The `statusCode` each request template sets, read once per deployment (for MOCK).
+    /// The `statusCode` each plain-text request template sets, read once per deployment (for MOCK).
     public var templateStatusCodes: [String: Int]
     /// Ordered as AWS tries them: responses with a selection pattern first, the default last.
     public var integrationResponses: [DeployedIntegrationResponse]
@@ -71,10 +115,11 @@ public struct DeployedIntegration: Sendable {
         httpMethod = json["httpMethod"]?.stringValue
         uri = json["uri"]?.stringValue
         requestParameters = (json["requestParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        requestTemplates = (json["requestTemplates"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        requestTemplates = (json["requestTemplates"]?.objectValue ?? [:]).compactMapValues { $0.stringValue.map(MappingTemplate.init) }
         passthroughBehavior = json["passthroughBehavior"]?.stringValue ?? "WHEN_NO_MATCH"
+        contentHandling = json["contentHandling"]?.stringValue
         timeoutInMillis = json["timeoutInMillis"]?.intValue ?? 29000
-        templateStatusCodes = requestTemplates.compactMapValues { MockIntegration.statusCode(in: Data(MappingTemplate.render($0).utf8)) }
+        templateStatusCodes = requestTemplates.compactMapValues { $0.literal.flatMap { MockIntegration.statusCode(in: Data($0.utf8)) } }
         integrationResponses = (json["integrationResponses"]?.objectValue ?? [:]).values
             .map(DeployedIntegrationResponse.init)
             .sorted { ($0.isDefault ? 1 : 0, $0.statusCode) < ($1.isDefault ? 1 : 0, $1.statusCode) }
@@ -87,7 +132,8 @@ public struct DeployedIntegrationResponse: Sendable {
     public var selectionPattern: String?
     public var pattern: SelectionPattern?
     public var responseParameters: [String: String]
-    public var responseTemplates: [String: String]
+    public var responseTemplates: [String: MappingTemplate]
+    public var contentHandling: String?
 
     /// The response used when no selection pattern matches.
     public var isDefault: Bool { selectionPattern?.isEmpty ?? true }
@@ -97,6 +143,20 @@ public struct DeployedIntegrationResponse: Sendable {
         selectionPattern = json["selectionPattern"]?.stringValue
         pattern = selectionPattern.flatMap { $0.isEmpty ? nil : SelectionPattern($0) }
         responseParameters = (json["responseParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        responseTemplates = (json["responseTemplates"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        responseTemplates = (json["responseTemplates"]?.objectValue ?? [:]).compactMapValues { $0.stringValue.map(MappingTemplate.init) }
+        contentHandling = json["contentHandling"]?.stringValue
+    }
+}
+
+/// A customized gateway response: the status, headers and templates it puts on an error of its type.
+public struct DeployedGatewayResponse: Sendable {
+    public var statusCode: Int?
+    public var responseParameters: [String: String]
+    public var responseTemplates: [String: MappingTemplate]
+
+    init(_ json: JSON) {
+        statusCode = json["statusCode"]?.stringValue.flatMap { Int($0) }
+        responseParameters = (json["responseParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        responseTemplates = (json["responseTemplates"]?.objectValue ?? [:]).compactMapValues { $0.stringValue.map(MappingTemplate.init) }
     }
 }

@@ -14,8 +14,9 @@ public struct Gateway: Sendable {
 
     public let directory: StageDirectory
     let http: HTTPIntegration
-    let lambda: LambdaProxyIntegration
+    let lambda: LambdaIntegration
     let stageLogs: StageLogs
+    let accountID: String
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
@@ -26,13 +27,14 @@ public struct Gateway: Sendable {
         self.stageLogs = StageLogs(sink: logs)
         self.directory = directory
         self.http = HTTPIntegration(client: httpClient)
-        self.lambda = LambdaProxyIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
+        self.lambda = LambdaIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
+        self.accountID = accountID
     }
 
     /// Where a request goes, decided from its method and invoke URL alone.
     public enum Route: Sendable {
         /// The gateway answers itself (no such stage, resource or method).
-        case rejected(GatewayError, gatewayResponses: [String: JSON])
+        case rejected(GatewayError, gatewayResponses: [String: DeployedGatewayResponse])
         case matched(DeployedStage, RoutingTable.Match, functions: [String: DeployedFunction])
 
         /// Whether answering needs I/O (a backend call); without it the answer can be given at once.
@@ -63,12 +65,13 @@ public struct Gateway: Sendable {
         var log = executionLog(for: invocation)
         do throws(GatewayError) {
             try checkPayload(request)
+            try MethodRequest.validate(invocation, log: &log)
             let response = try await integrate(invocation, log: &log)
             log?.methodResponse(response)
             return finished(response, invocation, log: log)
         } catch {
             log?.failure(error)
-            return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation, log: log)
+            return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation), invocation, log: log)
         }
     }
 
@@ -94,21 +97,24 @@ public struct Gateway: Sendable {
             var log = executionLog(for: invocation)
             do throws(GatewayError) {
                 try checkPayload(request)
+                try MethodRequest.validate(invocation, log: &log)
                 guard let integration = match.method.integration else { throw .configurationError }
-                let response = try MockIntegration.invoke(invocation, integration)
+                let response = try MockIntegration.invoke(invocation, integration, log: &log)
                 log?.methodResponse(response)
                 return finished(response, invocation, log: log)
             } catch {
                 log?.failure(error)
-                return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses), invocation, log: log)
+                return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation), invocation, log: log)
             }
         }
     }
 
     private func invocation(_ request: IncomingRequest, _ target: InvokeTarget, _ stage: DeployedStage, _ match: RoutingTable.Match) -> Invocation {
-        Invocation(
+        var invocation = Invocation(
             request: request, target: target, stage: stage, match: match, requestID: RequestID.next(),
             extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+        invocation.accountID = accountID
+        return invocation
     }
 
     private func checkPayload(_ request: IncomingRequest) throws(GatewayError) {
@@ -140,15 +146,17 @@ public struct Gateway: Sendable {
             match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
             requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
         invocation.functions = directory.stages.functions
+        invocation.accountID = accountID
         var log: ExecutionLog? = ExecutionLog(requestID: requestID)
         log?.methodRequest(invocation)
         let response: OutgoingResponse
         do throws(GatewayError) {
+            try MethodRequest.validate(invocation, log: &log)
             response = try await Self.collected(integrate(invocation, log: &log))
             log?.methodResponse(response)
         } catch {
             log?.failure(error)
-            response = GatewayResponses.render(error, customized: stage.api.gatewayResponses)
+            response = GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation)
         }
         return (response, log?.text ?? "")
     }
@@ -158,10 +166,11 @@ public struct Gateway: Sendable {
     private func integrate(_ invocation: Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
         guard let integration = invocation.match.method.integration else { throw .configurationError }
         switch integration.type {
-        case "MOCK": return try MockIntegration.invoke(invocation, integration)
+        case "MOCK": return try MockIntegration.invoke(invocation, integration, log: &log)
         case "HTTP_PROXY": return try await http.proxy(invocation, integration)
-        case "HTTP": return try await http.http(invocation, integration)
-        case "AWS_PROXY": return try await lambda.invoke(invocation, integration, log: &log)
+        case "HTTP": return try await http.http(invocation, integration, log: &log)
+        case "AWS_PROXY": return try await lambda.proxy(invocation, integration, log: &log)
+        case "AWS": return try await lambda.invoke(invocation, integration, log: &log)
         default: throw .configurationError
         }
     }

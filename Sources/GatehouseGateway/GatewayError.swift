@@ -9,12 +9,14 @@ public struct GatewayError: Error, Sendable, Equatable {
     public var message: String
     /// The `x-amzn-ErrorType` AWS sends with this answer, when it sends one.
     public var errorType: String?
+    /// What request validation found (`$context.error.validationErrorString`).
+    public var validationErrorString: String? = nil
 
     public static let missingAuthenticationToken = GatewayError(
         responseType: "MISSING_AUTHENTICATION_TOKEN", status: 403, message: "Missing Authentication Token",
         errorType: "MissingAuthenticationTokenException")
     public static let requestTooLarge = GatewayError(
-        responseType: "REQUEST_TOO_LARGE", status: 413, message: "Request Too Long", errorType: nil)
+        responseType: "REQUEST_TOO_LARGE", status: 413, message: "Request Too Long", errorType: "BadRequestException")
     public static let integrationTimeout = GatewayError(
         responseType: "INTEGRATION_TIMEOUT", status: 504, message: "Endpoint request timed out", errorType: nil)
     /// The backend could not be reached or answered garbage.
@@ -28,25 +30,33 @@ public struct GatewayError: Error, Sendable, Equatable {
 }
 
 /// Renders gateway errors through the stage's gateway responses: a customized response type
-/// wins, then the DEFAULT_4XX/DEFAULT_5XX customization, then AWS's default.
+/// wins, then the DEFAULT_4XX/DEFAULT_5XX customization, then AWS's default. Templates are
+/// Velocity with `$context.error.*`; `gatewayresponse.header.*` parameters take literals,
+/// `method.request.*`, `stageVariables.*` and `context.*` values.
 enum GatewayResponses {
-    static func render(_ error: GatewayError, customized: [String: JSON]) -> OutgoingResponse {
+    static let defaultTemplate = MappingTemplate("{\"message\":$context.error.messageString}")
+
+    static func render(_ error: GatewayError, customized: [String: DeployedGatewayResponse], invocation: Invocation? = nil) -> OutgoingResponse {
         let family = error.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"
         let custom = customized[error.responseType] ?? customized[family]
-        let status = custom?["statusCode"]?.stringValue.flatMap(Int.init) ?? error.status
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
-        if let errorType = error.errorType { headers.append(("x-amzn-ErrorType", errorType)) }
-        for (name, value) in custom?["responseParameters"]?.objectValue ?? [:] {
-            guard name.hasPrefix("gatewayresponse.header."), let literal = value.stringValue.flatMap(Self.literal) else { continue }
-            headers.append((String(name.dropFirst("gatewayresponse.header.".count)), literal))
+        var response = OutgoingResponse(status: custom?.statusCode ?? error.status)
+        let (contentType, template) = MappingTemplate.select(from: custom?.responseTemplates ?? [:], accept: invocation?.request.header("Accept"))
+            ?? ("application/json", defaultTemplate)
+        let errorContext = TemplateVariables.ErrorContext(
+            message: error.message, responseType: error.responseType, validationErrorString: error.validationErrorString ?? "")
+        var variables = TemplateVariables.make(for: template, invocation: invocation, payload: Data(), error: errorContext)
+        let body = (try? template.render(&variables)) ?? (try? defaultTemplate.render(&variables)) ?? ""
+        response.body = Data(body.utf8)
+        response.headers.append(("Content-Type", contentType))
+        if let errorType = error.errorType { response.headers.append(("x-amzn-ErrorType", errorType)) }
+        for (target, source) in (custom?.responseParameters ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let name = target.dropPrefix("gatewayresponse.header."),
+                let value = literal(source) ?? invocation?.value(of: source)
+            else { continue }
+            response.headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+            response.headers.append((name, value))
         }
-        let template = custom?["responseTemplates"]?["application/json"]?.stringValue
-            ?? "{\"message\":$context.error.messageString}"
-        let body = template
-            .replacingOccurrences(of: "$context.error.messageString", with: JSON.string(error.message).serializedString)
-            .replacingOccurrences(of: "$context.error.message", with: error.message)
-            .replacingOccurrences(of: "$context.error.responseType", with: error.responseType)
-        return OutgoingResponse(status: status, headers: headers, body: Data(body.utf8))
+        return response
     }
 
     /// The text of a `'quoted'` static mapping value, or nil if it is not one.

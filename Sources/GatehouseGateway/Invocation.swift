@@ -14,6 +14,10 @@ public struct Invocation: Sendable {
     public var requestTime: Date
     /// The functions integrations may call, from the same snapshot as the stage.
     public var functions: [String: DeployedFunction] = [:]
+    public var accountID = ""
+
+    /// Whether the request's body is binary: its Content-Type is one of the API's binary media types.
+    var hasBinaryBody: Bool { ContentHandling.isBinary(request.header("Content-Type"), stage.api.binaryMediaTypes) }
 
     /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`, as policies name a method.
     public func executeAPIArn(accountID: String) -> String {
@@ -31,17 +35,8 @@ public struct Invocation: Sendable {
         }
         if let name = source.dropPrefix("method.request.header.") { return request.header(name) }
         if let name = source.dropPrefix("stageVariables.") { return stage.variables[name] }
-        switch source {
-        case "context.requestId": return requestID
-        case "context.extendedRequestId": return extendedRequestID
-        case "context.stage": return stage.name
-        case "context.apiId": return stage.apiID
-        case "context.resourceId": return match.resource.id
-        case "context.resourcePath": return match.resource.path
-        case "context.httpMethod": return request.method
-        case "context.identity.sourceIp": return request.remoteAddress
-        default: return nil
-        }
+        if let name = source.dropPrefix("context.") { return contextVariables[name] }
+        return nil
     }
 
     /// `text` with `${stageVariables.x}` replaced by the stage's variables.

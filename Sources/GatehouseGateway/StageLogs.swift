@@ -35,21 +35,12 @@ struct StageLogs: Sendable {
 /// `$context` variables in an access log format.
 enum AccessLogFormat {
     static func render(_ format: String, _ invocation: Invocation, response: OutgoingResponse, latency: Double, integrationLatency: Double?) -> String {
-        let request = invocation.request
-        let values: [String: String] = [
-            "requestId": invocation.requestID, "extendedRequestId": invocation.extendedRequestID,
-            "identity.sourceIp": request.remoteAddress ?? "-", "identity.userAgent": request.header("User-Agent") ?? "-",
-            "identity.caller": "-", "identity.user": "-", "identity.accountId": "-",
-            "requestTime": ProxyEvent.requestTime(invocation.requestTime),
-            "requestTimeEpoch": String(Int64(invocation.requestTime.timeIntervalSince1970 * 1000)),
-            "httpMethod": request.method, "resourcePath": invocation.match.resource.path, "resourceId": invocation.match.resource.id,
-            "path": "/\(invocation.stage.name)\(invocation.target.path)", "status": String(response.status), "protocol": "HTTP/1.1",
-            "responseLength": String(response.body.count), "stage": invocation.stage.name, "apiId": invocation.stage.apiID,
-            "domainName": String((request.header("Host") ?? "-").prefix { $0 != ":" }),
+        var values = invocation.contextVariables
+        values.merge([
+            "status": String(response.status), "responseLength": String(response.body.count),
             "responseLatency": String(Int(latency.rounded())), "integrationLatency": integrationLatency.map { String(Int($0.rounded())) } ?? "-",
             "integrationStatus": "-", "error.message": "-", "error.messageString": "\"-\"",
-            "deploymentId": invocation.stage.deploymentID,
-        ]
+        ]) { _, new in new }
         var output = ""
         var rest = Substring(format)
         while let dollar = rest.firstIndex(of: "$") {

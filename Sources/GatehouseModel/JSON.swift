@@ -81,6 +81,19 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
     }
 }
 
+extension JSON: JSONBuildable {
+    public static var jsonNull: JSON { .null }
+    public init(jsonBool: Bool) { self = .bool(jsonBool) }
+    public init(jsonNumber: Double, integral: Bool) { self = .number(jsonNumber) }
+    public init(jsonString: String) { self = .string(jsonString) }
+    public init(jsonArray: [JSON]) { self = .array(jsonArray) }
+    public init(jsonObject: [(key: String, value: JSON)]) {
+        var members = [String: JSON](minimumCapacity: jsonObject.count)
+        for (key, value) in jsonObject { members[key] = value }
+        self = .object(members)
+    }
+}
+
 extension JSON: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -117,7 +130,7 @@ extension JSON: Codable {
 extension JSON {
     /// Parses UTF-8 JSON text; throws on anything that is not exactly one JSON value.
     public init(parsing data: Data) throws {
-        self = try JSONParser.parse(data)
+        self = try JSONParser<JSON>.parse(data)
     }
 
     /// Serializes to compact JSON text with sorted keys (stable output for storage and tests).

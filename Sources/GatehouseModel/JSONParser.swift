@@ -1,8 +1,28 @@
 import Foundation
 
-/// A strict RFC 8259 parser straight from UTF-8 bytes into `JSON`, about ten times faster than
-/// going through `JSONDecoder`: stored documents and request bodies are parsed on every call.
-struct JSONParser {
+/// A value JSON text can be parsed into. `JSON` is one; the gateway builds template values the
+/// same way, keeping object members in document order.
+public protocol JSONBuildable {
+    static var jsonNull: Self { get }
+    init(jsonBool: Bool)
+    /// `integral` tells a number written without fraction or exponent (`12`, not `12.0`).
+    init(jsonNumber: Double, integral: Bool)
+    init(jsonString: String)
+    init(jsonArray: [Self])
+    /// Members in document order; a repeated name keeps its last value.
+    init(jsonObject: [(key: String, value: Self)])
+}
+
+extension JSONBuildable {
+    /// Parses UTF-8 JSON text; throws on anything that is not exactly one JSON value.
+    public init(parsingJSON data: Data) throws {
+        self = try JSONParser<Self>.parse(data)
+    }
+}
+
+/// A strict RFC 8259 parser straight from UTF-8 bytes, about ten times faster than going
+/// through `JSONDecoder`: stored documents and request bodies are parsed on every call.
+struct JSONParser<Value: JSONBuildable> {
     struct SyntaxError: Error, CustomStringConvertible {
         var offset: Int
         var reason: String
@@ -17,7 +37,7 @@ struct JSONParser {
         bytes = Array(data)
     }
 
-    static func parse(_ data: Data) throws -> JSON {
+    static func parse(_ data: Data) throws -> Value {
         var parser = JSONParser(data)
         let value = try parser.value()
         parser.skipWhitespace()
@@ -33,17 +53,17 @@ struct JSONParser {
         }
     }
 
-    private mutating func value() throws -> JSON {
+    private mutating func value() throws -> Value {
         skipWhitespace()
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        default: return .number(try number())
+        case UInt8(ascii: "\""): return Value(jsonString: try string())
+        case UInt8(ascii: "t"): try literal("true"); return Value(jsonBool: true)
+        case UInt8(ascii: "f"): try literal("false"); return Value(jsonBool: false)
+        case UInt8(ascii: "n"): try literal("null"); return Value.jsonNull
+        default: return try number()
         }
     }
 
@@ -60,15 +80,15 @@ struct JSONParser {
         guard depth <= 512 else { throw error("nesting too deep") }
     }
 
-    private mutating func object() throws -> JSON {
+    private mutating func object() throws -> Value {
         try nest()
         defer { depth -= 1 }
         index += 1
-        var members: [String: JSON] = [:]
+        var members: [(key: String, value: Value)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return Value(jsonObject: members)
         }
         while true {
             skipWhitespace()
@@ -77,25 +97,25 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
-            members[key] = try value()
+            members.append((key, try value()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
             index += 1
-            return .object(members)
+            return Value(jsonObject: members)
         }
     }
 
-    private mutating func array() throws -> JSON {
+    private mutating func array() throws -> Value {
         try nest()
         defer { depth -= 1 }
         index += 1
-        var items: [JSON] = []
+        var items: [Value] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(items)
+            return Value(jsonArray: items)
         }
         while true {
             items.append(try value())
@@ -104,7 +124,7 @@ struct JSONParser {
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             guard bytes[index] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
             index += 1
-            return .array(items)
+            return Value(jsonArray: items)
         }
     }
 
@@ -181,20 +201,23 @@ struct JSONParser {
         return code
     }
 
-    private mutating func number() throws -> Double {
+    private mutating func number() throws -> Value {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         let digitsStart = index
         while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
         guard index > digitsStart else { throw error("invalid value") }
         if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 { throw error("leading zero") }
+        var integral = true
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            integral = false
             index += 1
             let fraction = index
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
             guard index > fraction else { throw error("invalid number") }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            integral = false
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             let exponent = index
@@ -202,6 +225,6 @@ struct JSONParser {
             guard index > exponent else { throw error("invalid number") }
         }
         guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw error("invalid number") }
-        return value
+        return Value(jsonNumber: value, integral: integral)
     }
 }

@@ -56,6 +56,18 @@ struct Reference: Sendable {
     /// The reference exactly as written, e.g. `$input.params('name')`.
     var source: String
     var location: SourceLocation
+
+    /// Whether this is `$a.b` or `$a.b[0]` — informal, its chain ending in a property — after
+    /// which Velocity 1.7's lexer takes `##` as text rather than a comment.
+    var endsInProperty: Bool {
+        guard !source.hasPrefix("${"), !source.hasPrefix("$!{") else { return false }
+        let last = segments.last { segment in
+            if case .index = segment { return false }
+            return true
+        }
+        if case .property? = last { return true }
+        return false
+    }
 }
 
 /// An expression inside a directive, a method argument or a literal.
@@ -69,7 +81,6 @@ indirect enum Expression: Sendable {
     case range(Expression, Expression, SourceLocation)
     case map([(key: Expression, value: Expression)])
     case not(Expression)
-    case negate(Expression, SourceLocation)
     case binary(BinaryOperator, Expression, Expression, SourceLocation)
 }
 

@@ -10,7 +10,7 @@ final class Renderer {
     enum Flow { case normal, breakLoop, stop }
 
     private var output = ""
-    private var globals: [String: VelocityValue]
+    private(set) var globals: [String: VelocityValue]
     private var frames: [[String: VelocityValue]] = []
     private let macros: [String: Macro]
     private var macroDepth = 0
@@ -31,7 +31,14 @@ final class Renderer {
 
     // MARK: Variables
 
-    func lookup(_ name: String) -> VelocityValue? {
+    func lookup(_ name: String) throws -> VelocityValue? {
+        guard let value = binding(of: name) else { return nil }
+        if case .object(let argument as MacroArgument) = value { return try evaluate(argument) }
+        return value
+    }
+
+    /// What `name` is bound to, a ``MacroArgument`` left unevaluated.
+    private func binding(of name: String) -> VelocityValue? {
         for frame in frames.reversed() {
             if let value = frame[name] { return value }
         }
@@ -76,7 +83,7 @@ final class Renderer {
             let value = try evaluate(expression)
             if !value.isNull { try set(target, to: value) }
         case .conditional(let branches, let otherwise):
-            for branch in branches where try evaluate(branch.condition).isTruthy {
+            for branch in branches where try isTrue(branch.condition) {
                 return try renderNodes(branch.body)
             }
             return try renderNodes(otherwise)
@@ -94,17 +101,26 @@ final class Renderer {
         return .normal
     }
 
-    /// Unset references render as written unless quiet. Backslashes escape a defined reference
-    /// in pairs (`\$x` → `$x`, `\\$x` → `\` + value); before an undefined one they all stay.
+    /// Unset references render as written unless quiet — a macro parameter as the caller wrote
+    /// its argument. Backslashes escape a defined reference in pairs (`\$x` → `$x`,
+    /// `\\$x` → `\` + value); before an undefined one they all stay.
     private func renderReference(_ reference: Reference, backslashes: Int) throws {
         let value = try resolve(reference)
         if value.isNull {
             output += String(repeating: "\\", count: backslashes)
-            if !reference.quiet || backslashes > 0 { output += reference.source }
+            if !reference.quiet || backslashes > 0 { output += literal(of: reference) }
             return
         }
         output += String(repeating: "\\", count: backslashes / 2)
         output += backslashes % 2 == 1 ? reference.source : try text(of: value)
+    }
+
+    private func literal(of reference: Reference) -> String {
+        guard reference.segments.isEmpty,
+            case .object(let argument as MacroArgument)? = binding(of: reference.root),
+            case .reference(let passed) = argument.expression
+        else { return reference.source }
+        return passed.source
     }
 
     func text(of value: VelocityValue) throws -> String {
@@ -130,6 +146,7 @@ final class Renderer {
             let last = frames.count - 1
             frames[last][variable] = item
             frames[last]["velocityCount"] = .int(Int64(index + 1))
+            frames[last]["velocityHasNext"] = .bool(index < items.count - 1)
             frames[last]["foreach"] = [
                 "index": .int(Int64(index)), "count": .int(Int64(index + 1)),
                 "hasNext": .bool(index < items.count - 1), "first": .bool(index == 0),
@@ -144,12 +161,14 @@ final class Renderer {
         return .normal
     }
 
-    /// Arguments are evaluated once, at the call (Velocity passes them by name); a call with
-    /// more arguments than the macro takes, or to no macro, renders as written.
+    /// Arguments are passed by name, as in Velocity 1.7: each read of a parameter evaluates the
+    /// argument again, in the caller's scope. Extra arguments are ignored; a parameter without
+    /// one reads the variable of that name, as Velocity 1.7 does. A call to no macro renders as
+    /// written.
     private func callMacro(_ name: String, arguments: [Expression], source: String, at location: SourceLocation)
         throws -> Flow
     {
-        guard let macro = macros[name], arguments.count <= macro.parameters.count else {
+        guard let macro = macros[name] else {
             output += source
             return .normal
         }
@@ -158,8 +177,7 @@ final class Renderer {
         }
         var frame: [String: VelocityValue] = [:]
         for (parameter, argument) in zip(macro.parameters, arguments) {
-            let value = try evaluate(argument)
-            if !value.isNull { frame[parameter] = value }
+            frame[parameter] = .object(MacroArgument(expression: argument, scopeDepth: frames.count))
         }
         frames.append(frame)
         macroDepth += 1
@@ -168,6 +186,14 @@ final class Renderer {
             macroDepth -= 1
         }
         return try renderNodes(macro.body)
+    }
+
+    /// Evaluates a macro argument with only the frames its caller could see.
+    private func evaluate(_ argument: MacroArgument) throws -> VelocityValue {
+        let hidden = frames[argument.scopeDepth...]
+        frames.removeSubrange(argument.scopeDepth...)
+        defer { frames += hidden }
+        return try evaluate(argument.expression)
     }
 
     // MARK: Expressions
@@ -190,16 +216,34 @@ final class Renderer {
                 map[try evaluate(entry.key).renderedText] = try evaluate(entry.value)
             }
             return .map(map)
-        case .not(let operand):
-            return .bool(!(try evaluate(operand).isTruthy))
-        case .negate(let operand, _):
-            return Operators.negate(try evaluate(operand))
-        case .binary(.and, let left, let right, _):
-            return .bool(try evaluate(left).isTruthy && evaluate(right).isTruthy)
-        case .binary(.or, let left, let right, _):
-            return .bool(try evaluate(left).isTruthy || evaluate(right).isTruthy)
+        case .not, .binary(.and, _, _, _), .binary(.or, _, _, _):
+            return .bool(try isTrue(expression))
         case .binary(let op, let left, let right, _):
             return Operators.apply(op, try evaluate(left), try evaluate(right))
+        }
+    }
+
+    /// Whether `expression` holds as a condition. Velocity 1.7 asks the kind of expression, not
+    /// only its value: a reference is true unless null or false, a comparison or logical operation
+    /// by its result, `true` and `false` as written — and any other literal or arithmetic is
+    /// false whatever its value, so `#if('x')`, `#if(1)` and `#if([1])` all fail.
+    func isTrue(_ expression: Expression) throws -> Bool {
+        switch expression {
+        case .literal(.bool(let value)):
+            return value
+        case .reference:
+            return try evaluate(expression).isTruthy
+        case .not(let operand):
+            return try !isTrue(operand)
+        case .binary(.and, let left, let right, _):
+            return try isTrue(left) && isTrue(right)
+        case .binary(.or, let left, let right, _):
+            return try isTrue(left) || isTrue(right)
+        case .binary(.equal, _, _, _), .binary(.notEqual, _, _, _), .binary(.less, _, _, _),
+            .binary(.greater, _, _, _), .binary(.lessOrEqual, _, _, _), .binary(.greaterOrEqual, _, _, _):
+            return try evaluate(expression) == .bool(true)
+        default:
+            return false
         }
     }
 
@@ -216,4 +260,11 @@ final class Renderer {
 /// The body of a `#define`, rendered afresh wherever its reference appears.
 struct DefinedBlock: VelocityObject {
     var body: [Node]
+}
+
+/// A macro parameter's binding: the caller's argument expression, unevaluated, and how many
+/// frames were in scope at the call.
+struct MacroArgument: VelocityObject {
+    var expression: Expression
+    var scopeDepth: Int
 }

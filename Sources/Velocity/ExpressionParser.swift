@@ -1,6 +1,7 @@
 /// Expressions and references: what goes inside `#if(…)`, `#set(…)`, method arguments and
 /// `$a.b(…)[…]` chains. Precedence, loosest first: `||`, `&&`, `== !=`, `< > <= >=`, `+ -`,
-/// `* / %`, then unary `!` and `-`. Word forms (`or and eq ne lt gt le ge not`) are equivalent.
+/// `* / %`, then unary `!`. Word forms (`or and eq ne lt gt le ge not`) are equivalent.
+/// As in Velocity 1.7 there is no unary minus: `-3` is a literal, `-$x` and `-(1)` do not parse.
 extension Parser {
     private static let wordOperators: [String: String] = [
         "or": "||", "and": "&&", "eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=",
@@ -49,16 +50,6 @@ extension Parser {
             _ = try lexer.nextToken()
             return .not(try parseUnary())
         }
-        if symbol == "-" {
-            _ = try lexer.nextToken()
-            let location = lexer.location
-            let operand = try parseUnary()
-            switch operand {
-            case .literal(.int(let value)): return .literal(.int(-value))
-            case .literal(.double(let value)): return .literal(.double(-value))
-            default: return .negate(operand, location)
-            }
-        }
         return try parsePrimary()
     }
 
@@ -71,6 +62,7 @@ extension Parser {
         case .string(let text, let interpolates, let contentStart):
             guard interpolates else { return .literal(.string(text)) }
             var inner = Parser(text, start: contentStart)
+            inner.isStringContent = true
             inner.macros = macros
             inner.depth = depth
             let nodes = try inner.parseTemplate()

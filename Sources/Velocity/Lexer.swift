@@ -120,7 +120,8 @@ struct Lexer {
         let start = location
         if scalar == "$" { return .dollar }
         if scalar == "\"" || scalar == "'" { return try readString(quote: scalar) }
-        if Lexer.isDigit(scalar) { return readNumber() }
+        // As in Velocity 1.7, a '-' touching a digit is part of the number: `5 -1` is two values.
+        if Lexer.isDigit(scalar) || (scalar == "-" && Lexer.isDigit(peek(1))) { return readNumber() }
         if Lexer.isIdentifierStart(scalar) { return .word(readIdentifier(allowingHyphen: false)!) }
         if let next = peek(1) {
             let pair = String(scalar) + String(next)
@@ -138,6 +139,7 @@ struct Lexer {
 
     private mutating func readNumber() -> Token {
         let start = position
+        if peek() == "-" { advance() }
         while Lexer.isDigit(peek()) { advance() }
         // `1..3` is a range, not the number `1.`.
         if peek() == ".", Lexer.isDigit(peek(1)) {
@@ -151,7 +153,7 @@ struct Lexer {
     }
 
     /// A quoted literal. A doubled quote stands for one quote; backslashes are kept as written
-    /// (Velocity 1.7 does not unescape `\n`), though `\"` does not end the string.
+    /// and escape nothing (Velocity 1.7 neither unescapes `\n` nor lets `\"` continue a string).
     private mutating func readString(quote: Unicode.Scalar) throws -> Token {
         let start = location
         advance()
@@ -165,11 +167,6 @@ struct Lexer {
             if scalar == quote {
                 guard peek() == quote else { break }
                 advance()
-            } else if scalar == "\\", peek() == quote {
-                content.append(scalar)
-                advance()
-                content.append(quote)
-                continue
             }
             content.append(scalar)
         }

@@ -4,11 +4,12 @@
 /// reference then renders as written, as Velocity does when it cannot find a method. What Java
 /// would throw for (an index out of range) throws ``VelocityError/evaluation(message:line:column:)``.
 enum Methods {
-    /// `$value.name`: a map key, else a bean getter (`$s.empty` → `isEmpty()`,
-    /// `$m.class` is not supported), else a host object's property.
+    /// `$value.name`: a host object's property; on a map only the key, as Velocity 1.7 asks a
+    /// `Map` for `get(name)` before any getter (so `$m.empty` is not `isEmpty()`); else a bean
+    /// getter (`$s.empty` → `isEmpty()`; `$x.class` is not supported).
     static func property(_ name: String, of receiver: VelocityValue, at location: SourceLocation) throws -> VelocityValue {
         if case .object(let object) = receiver { return try object.property(name) ?? .null }
-        if case .map(let map) = receiver, let value = map[name] { return value }
+        if case .map(let map) = receiver { return map[name] ?? .null }
         let capitalized = name.prefix(1).uppercased() + name.dropFirst()
         if let value = try call("get" + capitalized, on: receiver, [], at: location) { return value }
         return try call("is" + capitalized, on: receiver, [], at: location) ?? .null

@@ -17,8 +17,7 @@ enum Operators {
         case .greaterOrEqual: compare(left, right).map { .bool($0 >= 0) } ?? .bool(false)
         case .add: add(left, right)
         case .subtract, .multiply, .divide, .remainder: arithmetic(op, left, right)
-        case .and: .bool(left.isTruthy && right.isTruthy)
-        case .or: .bool(left.isTruthy || right.isTruthy)
+        case .and, .or: preconditionFailure("the renderer short-circuits && and || itself")
         }
     }
 
@@ -34,23 +33,14 @@ enum Operators {
         }
     }
 
-    /// Negative, zero or positive; nil when the values do not order (Velocity answers false).
+    /// Negative, zero or positive; nil unless both are numbers: Velocity 1.7 orders nothing else,
+    /// not even strings, and answers false.
     static func compare(_ left: VelocityValue, _ right: VelocityValue) -> Int? {
         switch (left, right) {
         case (.int(let a), .int(let b)): return a < b ? -1 : (a == b ? 0 : 1)
-        case (.string(let a), .string(let b)): return a < b ? -1 : (a == b ? 0 : 1)
         default:
             guard let a = double(left), let b = double(right) else { return nil }
             return a < b ? -1 : (a == b ? 0 : 1)
-        }
-    }
-
-    static func negate(_ value: VelocityValue) -> VelocityValue {
-        switch value {
-        case .int(let v) where v != .min: .int(-v)
-        case .int(let v): .double(-Double(v))
-        case .double(let v): .double(-v)
-        default: .null
         }
     }
 

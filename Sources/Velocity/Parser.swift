@@ -1,15 +1,17 @@
 /// Turns template source into ``Node``s: text, references, directives and comments.
 ///
 /// Expressions (directive arguments, method arguments, literals) are parsed in
-/// `ExpressionParser.swift`; this file handles the template level and whitespace gobbling.
+/// `ExpressionParser.swift`; this file handles the template level and whitespace.
 ///
-/// Whitespace: a line that holds only a directive (`#set`, `#if`, `#elseif`, `#else`, `#end`,
-/// `#foreach`, `#break`, `#stop`, `#macro`, `#define`) or only a comment, plus spaces or
-/// tabs, renders nothing — its indentation and its newline are dropped. Directives sharing a
-/// line with text or references leave all whitespace alone. This is Velocity 2's "lines"
-/// space gobbling; Velocity 1.7 (what API Gateway runs) differs in corners, such as keeping
-/// the indentation before an indented directive, which has yet to be checked against AWS.
-/// Macro calls are not gobbled: they produce output.
+/// Whitespace follows Velocity 1.7 (what API Gateway runs; Velocity 2 calls it the `bc` space
+/// gobbling mode), as its parser grammar defines it:
+/// - the `)` that closes a directive or macro call (`#set`, `#if`, `#elseif`, `#foreach`,
+///   `#macro`, `#define`, `#name(…)`) swallows the spaces, tabs and one line break after it,
+///   if nothing else follows on the line; so do `#end` and `#else`;
+/// - `#set` also swallows the spaces and tabs before it, unless text leads up to them (see
+///   ``PendingText``); every other directive keeps its indentation in the output;
+/// - a `##` comment swallows its line break, a `#* … *#` comment nothing;
+/// - `#break`, `#stop` and references swallow nothing.
 struct Parser {
     var lexer: Lexer
     /// Every `#macro` seen so far, wherever it appears, as in Velocity's parse-time registry.
@@ -18,6 +20,9 @@ struct Parser {
     /// template fails to parse instead of exhausting the stack.
     var depth = 0
     static let maximumDepth = 50
+    /// Whether this parses a double-quoted string's content rather than a whole template; only a
+    /// whole template may not end in a lone `$` or `#`.
+    var isStringContent = false
 
     /// How a nested block ended.
     enum Terminator {
@@ -46,40 +51,34 @@ struct Parser {
         if opener != nil { try enterNesting() }
         defer { if opener != nil { depth -= 1 } }
         var nodes: [Node] = []
-        var text = ""
-        func flush() {
-            if !text.isEmpty { nodes.append(.text(text)) }
-            text = ""
+        var text = PendingText()
+        func append(_ node: Node) {
+            if let pending = text.take() { nodes.append(.text(pending)) }
+            nodes.append(node)
         }
         while let scalar = lexer.peek() {
             switch scalar {
             case "\\":
-                if let escaped = try parseEscape(into: &text) {
-                    flush()
-                    nodes.append(escaped)
-                }
+                if let escaped = try parseEscape(into: &text) { append(escaped) }
             case "$":
                 if let reference = try parseReference() {
-                    flush()
-                    nodes.append(.reference(reference, backslashes: 0))
+                    append(.reference(reference, backslashes: 0))
+                    if reference.endsInProperty, lexer.consume("##") { text.appendToken("##") }
                 } else {
-                    text.unicodeScalars.append(lexer.advance())
+                    try appendLoneSymbol(to: &text)
                 }
             case "#":
-                let lineOnly = isAlone(before: lexer.position)
-                let lineComment = lexer.looks(at: "##")
                 if try skipComment() {
-                    // A `##` comment swallows its newline itself.
-                    if lineOnly, lineComment || gobbleLineEnd() { trimBlanks(&text) }
+                    text.markBoundary()
                     continue
                 }
                 if lexer.consume("#[[") {
-                    text += try readUnparsed()
+                    text.appendToken(try readUnparsed())
                     continue
                 }
                 let start = lexer.location
                 guard let name = readDirectiveName() else {
-                    text.unicodeScalars.append(lexer.advance())
+                    try appendLoneSymbol(to: &text)
                     continue
                 }
                 switch name {
@@ -87,36 +86,51 @@ struct Parser {
                     guard let opener, name == "end" || opener.name == "#if" || opener.name == "#elseif" else {
                         throw VelocityError.parse("#\(name) without a matching #if/#foreach/#macro/#define", at: start)
                     }
-                    let terminator: Terminator =
-                        switch name {
-                        case "end": .end
-                        case "else": .otherwise
-                        default: .elseIf(try parseParenthesizedCondition(directive: name))
-                        }
-                    if lineOnly, gobbleLineEnd() { trimBlanks(&text) }
-                    flush()
+                    let terminator: Terminator
+                    switch name {
+                    case "end", "else":
+                        terminator = name == "end" ? .end : .otherwise
+                        gobbleLineEnd()
+                    default:
+                        terminator = .elseIf(try parseParenthesizedCondition(directive: name))
+                    }
+                    if let pending = text.take() { nodes.append(.text(pending)) }
                     return (nodes, terminator)
                 case "set", "if", "foreach", "break", "stop", "macro", "define":
-                    let header = try parseDirective(name, at: start, lineOnly: lineOnly, text: &text)
-                    flush()
-                    if let header { nodes.append(header) }
-                default:
-                    if lexer.peek() == "(" {
-                        flush()
-                        nodes.append(try parseMacroCall(name, at: start))
+                    if name == "set" { text.dropBlanksBeforeSet() }
+                    if let node = try parseDirective(name, at: start) {
+                        append(node)
                     } else {
-                        text += "#" + name
+                        text.markBoundary()
+                    }
+                default:
+                    if let call = try parseMacroCall(name, at: start) {
+                        append(call)
+                    } else {
+                        text.appendToken("#" + name)
                     }
                 }
             default:
-                text.unicodeScalars.append(lexer.advance())
+                text.append(lexer.advance())
             }
         }
         if let opener {
             throw VelocityError.parse("\(opener.name) has no matching #end", at: opener.location)
         }
-        flush()
+        if let pending = text.take() { nodes.append(.text(pending)) }
         return (nodes, nil)
+    }
+
+    /// A `$` or `#` that starts nothing is text — except at the very end of a template, where
+    /// Velocity 1.7's lexer fails on it (`$!` too).
+    private mutating func appendLoneSymbol(to text: inout PendingText) throws {
+        let location = lexer.location
+        let symbol = lexer.advance()
+        let atEnd = lexer.isAtEnd || (symbol == "$" && lexer.peek() == "!" && lexer.peek(1) == nil)
+        if atEnd && !isStringContent {
+            throw VelocityError.parse("a template cannot end with a lone '\(symbol)'", at: location)
+        }
+        text.appendToken(String(symbol))
     }
 
     mutating func enterNesting() throws {
@@ -127,12 +141,7 @@ struct Parser {
     }
 
     /// Parses one opening directive whose name has been read; answers the node it makes, if any.
-    private mutating func parseDirective(
-        _ name: String, at start: SourceLocation, lineOnly: Bool, text: inout String
-    ) throws -> Node? {
-        func gobble(_ text: inout String) {
-            if lineOnly, gobbleLineEnd() { trimBlanks(&text) }
-        }
+    private mutating func parseDirective(_ name: String, at start: SourceLocation) throws -> Node? {
         switch name {
         case "set":
             try expectOpeningParenthesis(directive: name)
@@ -145,12 +154,10 @@ struct Parser {
             }
             try expectSymbol("=", after: "#set($\(target.root)")
             let value = try parseExpression()
-            try expectSymbol(")", after: "#set")
-            gobble(&text)
+            try closeDirective("#set")
             return .set(target: target, value: value, location: start)
         case "if":
             var branches = [Branch(condition: try parseParenthesizedCondition(directive: name), body: [])]
-            gobble(&text)
             var opener = (name: "#if", location: start)
             while true {
                 let (body, terminator) = try parseNodes(opener: opener)
@@ -176,8 +183,7 @@ struct Parser {
                 throw VelocityError.parse("#foreach expects 'in' after $\(variable)", at: lexer.location)
             }
             let iterable = try parseExpression()
-            try expectSymbol(")", after: "#foreach")
-            gobble(&text)
+            try closeDirective("#foreach")
             let body = try parseNodes(opener: ("#foreach", start)).nodes
             return .loop(variable: variable, iterable: iterable, body: body, location: start)
         case "macro":
@@ -188,16 +194,14 @@ struct Parser {
             }
             var parameters: [String] = []
             while true {
-                while lexer.peek() == "," || lexer.peek() == " " || lexer.peek() == "\t" || lexer.peek() == "\n" {
-                    lexer.advance()
-                }
+                skipArgumentSeparators()
                 if lexer.consume(")") { break }
                 guard lexer.consume("$"), let parameter = lexer.readIdentifier() else {
                     throw VelocityError.parse("#macro parameters must be references such as $a", at: lexer.location)
                 }
                 parameters.append(parameter)
             }
-            gobble(&text)
+            gobbleLineEnd()
             let body = try parseNodes(opener: ("#macro", start)).nodes
             macros[macroName] = Macro(name: macroName, parameters: parameters, body: body)
             return nil
@@ -207,47 +211,85 @@ struct Parser {
             guard lexer.consume("$"), let variable = lexer.readIdentifier() else {
                 throw VelocityError.parse("#define needs a reference such as $block", at: lexer.location)
             }
-            try expectSymbol(")", after: "#define")
-            gobble(&text)
+            try closeDirective("#define")
             let body = try parseNodes(opener: ("#define", start)).nodes
             return .define(name: variable, body: body)
         case "break":
-            gobble(&text)
             return .breakLoop
         default:
-            gobble(&text)
             return .stop
         }
     }
 
-    private mutating func parseMacroCall(_ name: String, at start: SourceLocation) throws -> Node {
+    /// `#name(arguments…)`, a call to a macro defined anywhere in the template; nil, consuming
+    /// nothing, when no `(` follows. Velocity 1.7 also takes bare words as arguments of a call it
+    /// cannot resolve (`#fff (see note)`) and renders such a call as written.
+    private mutating func parseMacroCall(_ name: String, at start: SourceLocation) throws -> Node? {
         let sourceStart = lexer.position
-        lexer.advance()  // (
+        var probe = lexer
+        probe.skipWhitespace()
+        guard probe.consume("(") else { return nil }
+        lexer = probe
         var arguments: [Expression] = []
+        var hasWords = false
         while true {
-            while lexer.peek() == "," || lexer.peek() == " " || lexer.peek() == "\t" || lexer.peek() == "\n" {
-                lexer.advance()
-            }
+            skipArgumentSeparators()
             if lexer.consume(")") { break }
             if lexer.isAtEnd { throw VelocityError.parse("#\(name)( is not closed", at: start) }
-            arguments.append(try parseUnary())
+            if case .word(let word) = try lexer.peekToken(), word != "true", word != "false" {
+                _ = try lexer.nextToken()
+                hasWords = true
+            } else {
+                arguments.append(try parseUnary())
+            }
         }
+        gobbleLineEnd()
+        // Rendered as written when no macro answers, the swallowed line break included.
         let source = "#" + name + lexer.text(from: sourceStart, to: lexer.position)
-        return .macroCall(name: name, arguments: arguments, source: source, location: start)
+        guard hasWords else {
+            return .macroCall(name: name, arguments: arguments, source: source, location: start)
+        }
+        if macros[name] != nil {
+            throw VelocityError.parse("arguments of #\(name) must be values, not bare words", at: start)
+        }
+        return .text(source)
+    }
+
+    private mutating func skipArgumentSeparators() {
+        while let scalar = lexer.peek(), scalar == "," || scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" {
+            lexer.advance()
+        }
     }
 
     private mutating func parseParenthesizedCondition(directive: String) throws -> Expression {
         try expectOpeningParenthesis(directive: directive)
         let condition = try parseExpression()
-        try expectSymbol(")", after: "#\(directive)(condition")
+        try closeDirective("#\(directive)(condition")
         return condition
     }
 
+    /// Velocity 1.7 allows only spaces between `#set` and its `(`, any whitespace elsewhere.
     private mutating func expectOpeningParenthesis(directive: String) throws {
-        while lexer.peek() == " " || lexer.peek() == "\t" { lexer.advance() }
+        while let scalar = lexer.peek(), scalar == " " || (directive != "set" && (scalar == "\t" || scalar == "\n" || scalar == "\r")) {
+            lexer.advance()
+        }
         guard lexer.consume("(") else {
             throw VelocityError.parse("#\(directive) must be followed by '('", at: lexer.location)
         }
+    }
+
+    /// The `)` ending a directive's arguments, and the line end it swallows.
+    private mutating func closeDirective(_ context: String) throws {
+        try expectSymbol(")", after: context)
+        gobbleLineEnd()
+    }
+
+    /// Velocity 1.7's directive ending: spaces, tabs and one line break right after a
+    /// directive's `)`, `#end` or `#else` belong to it — when nothing else follows on the line.
+    private mutating func gobbleLineEnd() {
+        var probe = lexer
+        while probe.peek() == " " || probe.peek() == "\t" { probe.advance() }
+        if probe.consume("\r\n") || probe.consume("\n") || probe.consume("\r") { lexer = probe }
     }
 
     /// `#name` or `#{name}` naming a directive or macro; consumes nothing when it does not.
@@ -291,10 +333,9 @@ struct Parser {
     }
 
     /// Backslashes before `$reference` or `#directive` escape it; elsewhere they are text.
-    private mutating func parseEscape(into text: inout String) throws -> Node? {
+    private mutating func parseEscape(into text: inout PendingText) throws -> Node? {
         var count = 0
         while lexer.peek(count) == "\\" { count += 1 }
-        let backslashes = String(repeating: "\\", count: count)
         if lexer.peek(count) == "$" {
             var probe = self
             probe.lexer.advance(by: count)
@@ -305,44 +346,22 @@ struct Parser {
         } else if lexer.peek(count) == "#" {
             var probe = self
             probe.lexer.advance(by: count)
+            let nameStart = probe.lexer.position
             if let name = probe.readDirectiveName(), Parser.directives.contains(name) || macros[name] != nil {
-                lexer.advance(by: count)
-                text += String(repeating: "\\", count: count / 2)
-                if count % 2 == 1 { text.unicodeScalars.append(lexer.advance()) }
+                var escaped = String(repeating: "\\", count: count / 2)
+                if count % 2 == 1 {
+                    // `\#if` is text, lexed as one token together with the name.
+                    escaped += probe.lexer.text(from: nameStart, to: probe.lexer.position)
+                    lexer = probe.lexer
+                } else {
+                    lexer.advance(by: count)
+                }
+                text.appendToken(escaped)
                 return nil
             }
         }
         lexer.advance(by: count)
-        text += backslashes
+        text.appendToken(String(repeating: "\\", count: count))
         return nil
-    }
-
-    /// Whether only spaces and tabs stand between the start of the line and `position`.
-    private func isAlone(before position: Int) -> Bool {
-        var index = position - 1
-        while index >= 0, lexer.scalars[index] == " " || lexer.scalars[index] == "\t" { index -= 1 }
-        return index < 0 || lexer.scalars[index] == "\n"
-    }
-
-    /// Consumes trailing blanks and the newline if nothing else is left on the line.
-    private mutating func gobbleLineEnd() -> Bool {
-        var probe = lexer
-        while probe.peek() == " " || probe.peek() == "\t" { probe.advance() }
-        if probe.isAtEnd || probe.consume("\n") || probe.consume("\r\n") {
-            lexer = probe
-            return true
-        }
-        // A `##` comment ending the line swallows the newline itself.
-        if probe.looks(at: "##") {
-            lexer = probe
-            return true
-        }
-        return false
-    }
-
-    private func trimBlanks(_ text: inout String) {
-        while let last = text.unicodeScalars.last, last == " " || last == "\t" {
-            text.unicodeScalars.removeLast()
-        }
     }
 }

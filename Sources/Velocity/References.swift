@@ -12,7 +12,7 @@ extension Renderer {
 
     /// The reference's value, or `.null` when any step along the chain is null or missing.
     func resolve(_ reference: Reference) throws -> VelocityValue {
-        guard var current = lookup(reference.root) else { return .null }
+        guard var current = try lookup(reference.root) else { return .null }
         var path: [PathKey]? = []
         for segment in reference.segments {
             switch segment {
@@ -60,7 +60,7 @@ extension Renderer {
             case .method: return
             }
         }
-        guard lookup(target.root) != nil else { return }
+        guard try lookup(target.root) != nil else { return }
         try store(value, into: target.root, along: path[...])
     }
 
@@ -73,7 +73,7 @@ extension Renderer {
     }
 
     private func store(_ value: VelocityValue, into root: String, along path: ArraySlice<PathKey>) throws {
-        guard let container = lookup(root) else { return }
+        guard let container = try lookup(root) else { return }
         if let updated = replacing(in: container, along: path, with: value) {
             assign(root, updated)
         }

@@ -24,7 +24,16 @@ public struct VelocityTemplate: Sendable {
     /// throws on (an index out of range, an invalid regular expression, runaway macro recursion)
     /// and rethrows what host ``VelocityObject``s throw.
     public func render(context: [String: VelocityValue] = [:]) throws -> String {
-        let renderer = Renderer(globals: context, macros: macros)
-        return try renderer.render(nodes)
+        var variables = context
+        return try render(variables: &variables)
+    }
+
+    /// Renders the template with `variables`, leaving in them what its `#set`s wrote — how an
+    /// embedder reads values a template sets for it (API Gateway's `$context.responseOverride`).
+    public func render(variables: inout [String: VelocityValue]) throws -> String {
+        let renderer = Renderer(globals: variables, macros: macros)
+        let output = try renderer.render(nodes)
+        variables = renderer.globals
+        return output
     }
 }

@@ -17,8 +17,8 @@ public enum VelocityValue: Sendable {
     case map(VelocityMap)
     case object(any VelocityObject)
 
-    /// Whether `#if` takes this value as true: Velocity 1.7 semantics, where only `null` and
-    /// `false` are false (an empty string or list is true).
+    /// Whether `#if($x)` takes a reference holding this value as true: Velocity 1.7 semantics,
+    /// where only `null` and `false` are false (an empty string or list is true).
     public var isTruthy: Bool {
         switch self {
         case .null: false
@@ -50,11 +50,34 @@ public enum VelocityValue: Sendable {
         }
     }
 
-    /// Java's `Double.toString` for the common cases: integral values keep a `.0`.
+    /// Java's `Double.toString`: plain decimals from 10⁻³ up to 10⁷ (integral values keep a
+    /// `.0`), computerized scientific notation such as `1.0E20` or `1.5E-5` outside that range.
     static func javaText(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-        return "\(value)"
+        let magnitude = value.magnitude
+        // Swift's shortest representation is already Java's in this range, `-0.0` included.
+        if magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e7) { return "\(value)" }
+        let (digits, exponent) = decimalDigits(of: magnitude)
+        let fraction = digits.count > 1 ? String(digits.dropFirst()) : "0"
+        return "\(value < 0 ? "-" : "")\(digits.prefix(1)).\(fraction)E\(exponent)"
+    }
+
+    /// The significant digits of Swift's shortest representation of a positive `value`, and the
+    /// power of ten of the first one: 12345678.9 → ("123456789", 7).
+    private static func decimalDigits(of value: Double) -> (digits: String, exponent: Int) {
+        let text = "\(value)"
+        let parts = text.split(separator: "e")
+        let mantissa = parts[0]
+        let integral = mantissa.prefix { $0 != "." }
+        let fraction = mantissa.drop { $0 != "." }.dropFirst()
+        var exponent = parts.count == 2 ? Int(parts[1])! : 0
+        var digits = Substring(integral + fraction)
+        let leadingZeros = digits.prefix { $0 == "0" }.count
+        digits = digits.dropFirst(leadingZeros)
+        exponent += integral.count - 1 - leadingZeros
+        while digits.count > 1, digits.last == "0" { digits = digits.dropLast() }
+        return (String(digits), exponent)
     }
 }
 

@@ -18,11 +18,11 @@ import Testing
 
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"abc", "\"\\x\"", "[1] 2", "\"\\ud800\"", "{a:1}", "\"a\u{01}\""])
     func rejectsMalformedText(_ text: String) {
-        #expect(throws: JSONParser.SyntaxError.self) { try parse(text) }
+        #expect(throws: JSONParser<JSON>.SyntaxError.self) { try parse(text) }
     }
 
     @Test func rejectsPathologicalNesting() {
-        #expect(throws: JSONParser.SyntaxError.self) { try parse(String(repeating: "[", count: 1000)) }
+        #expect(throws: JSONParser<JSON>.SyntaxError.self) { try parse(String(repeating: "[", count: 1000)) }
     }
 
     @Test func writesSortedCompactTextWithIntegralNumbersAsIntegers() {

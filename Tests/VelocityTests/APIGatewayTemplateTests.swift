@@ -9,6 +9,7 @@ import Velocity
         #expect(output == #"{"name": "Ada"}"#)
     }
 
+    /// The blank line after `#end` is the usual idiom: `#end` swallows its own line break.
     @Test func buildsAJSONArrayFromAPath() throws {
         let template = try VelocityTemplate(
             """
@@ -18,6 +19,7 @@ import Velocity
               "names": [
             #foreach($item in $items)
                 "$util.escapeJavaScript($item.name)"#if($foreach.hasNext),#end
+
             #end
               ]
             }

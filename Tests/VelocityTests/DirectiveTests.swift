@@ -23,13 +23,19 @@ import Velocity
         #expect(try render(template, ["n": 3]) == "pos")
     }
 
-    @Test func onlyNullAndFalseAreFalse() throws {
-        #expect(try render("#if($missing)a#end#if(false)b#end#if('')c#end#if([])d#end#if(0)e#end") == "cde")
+    @Test func onlyNullAndFalseReferencesAreFalse() throws {
+        let values: [String: VelocityValue] = ["f": false, "s": "", "l": [], "z": 0]
+        #expect(try render("#if($missing)a#end#if($f)b#end#if($s)c#end#if($l)d#end#if($z)e#end", values) == "cde")
+    }
+
+    @Test func literalsOtherThanTrueAndArithmeticAreFalseConditions() throws {
+        #expect(try render("#if('x')a#end#if(1)b#end#if([1])c#end#if(1 + 1)d#end#if(true)e#end#if(!'x')f#end") == "ef")
     }
 
     @Test func foreachIteratesListsWithLoopState() throws {
         let template = "#foreach($x in $xs)$foreach.index/$foreach.count/$velocityCount:$x#if($foreach.hasNext),#end#end"
         #expect(try render(template, ["xs": ["a", "b", "c"]]) == "0/1/1:a,1/2/2:b,2/3/3:c")
+        #expect(try render("#foreach($x in [1, 2])$x#if($velocityHasNext)+#end#end") == "1+2")
     }
 
     @Test func foreachOverAMapVisitsItsValues() throws {
@@ -62,6 +68,18 @@ import Velocity
         #expect(try render("#macro(m $x)[$x]#end#set($x = 1)#m(2)$x") == "[2]1")
     }
 
+    @Test func macroArgumentsArePassedByName() throws {
+        #expect(try render("#macro(m $a)$a$a#end#set($l = [])#m($l.add(1))$l.size()") == "truetrue2")
+    }
+
+    @Test func anUnsetMacroArgumentRendersAsTheCallerWroteIt() throws {
+        #expect(try render("#macro(m $a)[$a][$!a]#end#m($undefined)") == "[$undefined][]")
+    }
+
+    @Test func extraMacroArgumentsAreIgnored() throws {
+        #expect(try render("#macro(m $a $b)$a$b#end#m(1 2 3)") == "12")
+    }
+
     @Test func unknownMacrosRenderLiterally() throws {
         #expect(try render("#nothing(1 2) and #plain") == "#nothing(1 2) and #plain")
     }
@@ -71,7 +89,7 @@ import Velocity
     }
 
     @Test func defineRendersItsBodyWhenReferenced() throws {
-        #expect(try render("#define($block)v=$v#end#set($v = 1)$block #set($v = 2)$block") == "v=1 v=2")
+        #expect(try render("#define($block)v=$v#end#set($v = 1)$block|#set($v = 2)$block") == "v=1|v=2")
     }
 
     @Test func commentsRenderNothing() throws {

@@ -68,6 +68,17 @@ import Velocity
         }
     }
 
+    @Test func aTemplateEndingInALoneDollarOrHashFailsAsInVelocity17() {
+        for source in ["trailing $", "a #", "x $!"] {
+            #expect(parseError(source) != nil)
+        }
+        #expect(parseError(#"#set($a = "cost $")"#) == nil)
+    }
+
+    @Test func aBackslashDoesNotEscapeAQuote() {
+        #expect(parseError(#"#set($s = "a\"b")"#) != nil)
+    }
+
     @Test func errorsDescribeThemselves() {
         let error = VelocityError.parse(message: "boom", line: 3, column: 7)
         #expect(error.description == "Velocity parse error at line 3, column 7: boom")

@@ -1,4 +1,4 @@
-"""The README's classic walkthrough, run as written (only the endpoint changes), so it never rots."""
+"""The README's walkthroughs, run as written (only the endpoint changes), so they never rot."""
 import os
 import pathlib
 import re
@@ -8,15 +8,16 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def walkthrough_script():
+def readme_block(name):
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->", text, re.S)
-    assert block, "README has no walkthrough block"
+    block = re.search(rf"<!-- {name}:start -->\n```sh\n(.*?)```\n<!-- {name}:end -->", text, re.S)
+    assert block, f"README has no {name} block"
     return block.group(1)
 
 
-def test_readme_walkthrough_runs_and_answers_like_aws(gatehouse, tmp_path):
-    script = walkthrough_script().replace("GW=http://localhost:4566", f"GW={gatehouse.url}")
+def run_readme_block(name, gatehouse, tmp_path):
+    """Runs a README block with bash -euo pipefail against `gatehouse`; returns its stdout."""
+    script = readme_block(name).replace("GW=http://localhost:4566", f"GW={gatehouse.url}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     # The README calls `aws`; make sure it is the awscli of this Python.
     bin_dir = tmp_path / "bin"
@@ -27,9 +28,22 @@ def test_readme_walkthrough_runs_and_answers_like_aws(gatehouse, tmp_path):
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr + result.stdout
-    out = result.stdout
+    return result.stdout
+
+
+def test_readme_walkthrough_runs_and_answers_like_aws(gatehouse, tmp_path):
+    out = run_readme_block("walkthrough", gatehouse, tmp_path)
     assert '["CA", "OR", "WA"]\n' in out  # test-invoke-method body, and the deployed /states
     assert out.count('["CA", "OR", "WA"]') >= 2
     assert '{"message": "Hello from Gatehouse", "path": "/"}' in out
     assert '{"message":"Missing Authentication Token"}' in out
     assert ".execute-api.localhost:4566/dev/states in a browser" in out
+
+
+def test_readme_templates_walkthrough_validates_maps_and_answers_cors(gatehouse, tmp_path):
+    out = run_readme_block("templates", gatehouse, tmp_path)
+    assert '{"pet": {"name":"REX","cents":1250.0,"tags":["good","dog"],"from":"127.0.0.1"}}' in out, out
+    assert '{"error": "Invalid request body", "hint": "a pet needs a name and a price"} 422' in out
+    assert "HTTP/1.1 200 OK" in out
+    assert "Access-Control-Allow-Methods: OPTIONS,POST" in out
+    assert "Access-Control-Allow-Origin: *" in out

@@ -43,7 +43,7 @@ public struct HTTPIntegration: Sendable {
         return response
     }
 
-    func http(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
+    func http(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
         var headers = HTTPHeaders()
         var query: [(String, String)] = []
         for (target, source) in integration.requestParameters.sorted(by: { $0.key < $1.key }) {
@@ -57,11 +57,11 @@ public struct HTTPIntegration: Sendable {
         if let contentType = invocation.request.header("Content-Type"), !headers.contains(name: "Content-Type") {
             headers.add(name: "Content-Type", value: contentType)
         }
-        let body = try IntegrationRequest.body(for: invocation, integration: integration)
+        let body = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
         let rawQuery = query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         let url = try endpoint(invocation, integration, query: rawQuery)
         let backend = try await send(method: integration.httpMethod ?? "GET", url: url, headers: headers, body: body, timeoutMillis: integration.timeoutInMillis)
-        return try IntegrationResponse.map(backend, selector: String(backend.status), invocation: invocation, integration: integration)
+        return try IntegrationResponse.map(backend, selector: String(backend.status), invocation: invocation, integration: integration, log: &log)
     }
 
     /// The integration uri with stage variables and `{name}` path parameters filled in.

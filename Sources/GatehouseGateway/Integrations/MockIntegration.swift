@@ -3,16 +3,16 @@ import GatehouseModel
 
 /// `MOCK`: the backend is the request template itself; its `statusCode` picks the integration response.
 enum MockIntegration {
-    static func invoke(_ invocation: Invocation, _ integration: DeployedIntegration) throws(GatewayError) -> OutgoingResponse {
+    static func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> OutgoingResponse {
         let contentType = IntegrationRequest.mediaType(invocation.request.header("Content-Type")) ?? "application/json"
         let status: Int
         if let known = integration.templateStatusCodes[contentType] {
             status = known
         } else {
-            status = statusCode(in: try IntegrationRequest.body(for: invocation, integration: integration)) ?? 200
+            status = statusCode(in: try IntegrationRequest.body(for: invocation, integration: integration, log: &log)) ?? 200
         }
         let backend = BackendResponse(status: status, headers: [], body: Data())
-        return try IntegrationResponse.map(backend, selector: String(status), invocation: invocation, integration: integration)
+        return try IntegrationResponse.map(backend, selector: String(status), invocation: invocation, integration: integration, log: &log)
     }
 
     /// The `statusCode` a mapped request asks for: from its JSON, or found as `"statusCode": 404`

@@ -4,7 +4,7 @@ import GatehouseModel
 /// The Lambda proxy event, payload format 1.0, field for field as API Gateway sends it; `null`
 /// where AWS sends `null`.
 enum ProxyEvent {
-    static func make(_ invocation: Invocation, accountID: String) -> JSON {
+    static func make(_ invocation: Invocation) -> JSON {
         let request = invocation.request
         let resource = invocation.match.resource
         var headers: [String: JSON] = [:]
@@ -32,26 +32,16 @@ enum ProxyEvent {
             query[item.name] = .string(item.value)
             multiQuery[item.name, default: []].append(.string(item.value))
         }
-        let binary = ProxyResult.isBinary(request.header("Content-Type"), invocation.stage.api.binaryMediaTypes)
+        let binary = invocation.hasBinaryBody
         let body: JSON = request.body.isEmpty
             ? .null : .string(binary ? request.body.base64EncodedString() : String(decoding: request.body, as: UTF8.self))
-        let domainName = String(host.prefix { $0 != ":" })
-        let epoch = invocation.requestTime.timeIntervalSince1970
-        let identity: JSON = [
-            "cognitoIdentityPoolId": nil, "accountId": nil, "cognitoIdentityId": nil, "caller": nil,
-            "sourceIp": .string(request.remoteAddress ?? "127.0.0.1"), "principalOrgId": nil, "accessKey": nil,
-            "cognitoAuthenticationType": nil, "cognitoAuthenticationProvider": nil, "userArn": nil,
-            "userAgent": request.header("User-Agent").map(JSON.string) ?? .null, "user": nil,
-        ]
-        let context: JSON = [
-            "resourceId": .string(resource.id), "resourcePath": .string(resource.path), "httpMethod": .string(request.method),
-            "extendedRequestId": .string(invocation.extendedRequestID), "requestTime": .string(requestTime(invocation.requestTime)),
-            "path": .string("/\(invocation.stage.name)\(invocation.target.path)"), "accountId": .string(accountID),
-            "protocol": "HTTP/1.1", "stage": .string(invocation.stage.name),
-            "domainPrefix": .string(String(domainName.prefix { $0 != "." })), "requestTimeEpoch": .number((epoch * 1000).rounded(.down)),
-            "requestId": .string(invocation.requestID), "identity": identity, "domainName": .string(domainName),
-            "deploymentId": .string(invocation.stage.deploymentID), "apiId": .string(invocation.stage.apiID),
-        ]
+        var context = JSON.object(invocation.contextVariables.filter { !$0.key.contains(".") }.mapValues(JSON.string))
+        context["requestTimeEpoch"] = .number((invocation.requestTime.timeIntervalSince1970 * 1000).rounded(.down))
+        var identity = JSON.object(Dictionary(uniqueKeysWithValues: identityFields.map { ($0, JSON.null) }))
+        for (key, value) in invocation.contextVariables {
+            if let field = key.dropPrefix("identity.") { identity[field] = .string(value) }
+        }
+        context["identity"] = identity
         return [
             "resource": .string(resource.path), "path": .string(decodedPath(invocation.target.path)), "httpMethod": .string(request.method),
             "headers": headers.isEmpty ? .null : .object(headers),
@@ -66,8 +56,11 @@ enum ProxyEvent {
 
     private static func decodedPath(_ raw: String) -> String { raw.removingPercentEncoding ?? raw }
 
-    /// `25/Nov/2026:15:04:05 +0000`, the CLF time AWS puts in `requestTime`.
-    static func requestTime(_ date: Date) -> String { date.utc("dd/MMM/yyyy:HH:mm:ss Z") }
+    /// The identity members of `requestContext`, null unless the caller established them.
+    static let identityFields = [
+        "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp", "principalOrgId", "accessKey",
+        "cognitoAuthenticationType", "cognitoAuthenticationProvider", "userArn", "userAgent", "user",
+    ]
 }
 
 /// A Lambda proxy result (`statusCode`, `headers`, `multiValueHeaders`, `body`,
@@ -105,7 +98,7 @@ enum ProxyResult {
         case .string(let text)?:
             // A base64 body goes out as bytes only to a client that accepts a binary media type;
             // others get the base64 text, as on AWS.
-            let acceptsBinary = isBinary(accept?.split(separator: ",").first.map(String.init), binaryMediaTypes)
+            let acceptsBinary = ContentHandling.isBinary(accept, binaryMediaTypes)
             if result["isBase64Encoded"] == true {
                 guard let bytes = Data(base64Encoded: text) else { return nil }
                 response.body = acceptsBinary ? bytes : Data(text.utf8)
@@ -118,17 +111,6 @@ enum ProxyResult {
             response.headers.append(("Content-Type", "application/json"))
         }
         return response
-    }
-
-    /// Whether a Content-Type is one of the API's binary media types (`image/png`, `image/*`, `*/*`).
-    static func isBinary(_ contentType: String?, _ binaryMediaTypes: [String]) -> Bool {
-        guard !binaryMediaTypes.isEmpty, let type = IntegrationRequest.mediaType(contentType) else { return false }
-        return binaryMediaTypes.contains { pattern in
-            let pattern = pattern.lowercased()
-            if pattern == "*/*" || pattern == type { return true }
-            if pattern.hasSuffix("/*") { return type.hasPrefix(String(pattern.dropLast())) }
-            return false
-        }
     }
 
     private static func scalarText(_ value: JSON) -> String? {

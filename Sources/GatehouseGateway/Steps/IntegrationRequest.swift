@@ -4,10 +4,12 @@ import GatehouseModel
 /// Integration Request: the body a non-proxy integration receives, chosen by the request's
 /// Content-Type among the request templates, under the integration's passthrough behaviour.
 enum IntegrationRequest {
-    static func body(for invocation: Invocation, integration: DeployedIntegration) throws(GatewayError) -> Data {
+    static func body(for invocation: Invocation, integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> Data {
         let contentType = mediaType(invocation.request.header("Content-Type")) ?? "application/json"
         if let template = integration.requestTemplates[contentType] {
-            return Data(MappingTemplate.render(template).utf8)
+            let payload = ContentHandling.templateInput(invocation.request.body, isBinary: invocation.hasBinaryBody)
+            let rendered = try MappingTemplate.transform(template, invocation: invocation, payload: payload, stage: "request", log: &log)
+            return Data(rendered.body.utf8)
         }
         switch integration.passthroughBehavior {
         case "NEVER":
@@ -15,7 +17,7 @@ enum IntegrationRequest {
         case "WHEN_NO_TEMPLATES" where !integration.requestTemplates.isEmpty:
             throw GatewayError.unsupportedMediaType
         default:
-            return invocation.request.body
+            return try ContentHandling.convert(invocation.request.body, isBinary: invocation.hasBinaryBody, to: integration.contentHandling)
         }
     }
 
@@ -27,13 +29,7 @@ enum IntegrationRequest {
     }
 }
 
-/// Mapping templates. Without a template engine a template is its own output; the Velocity
-/// engine plugs in here.
-enum MappingTemplate {
-    static func render(_ template: String) -> String { template }
-}
-
 extension GatewayError {
     public static let unsupportedMediaType = GatewayError(
-        responseType: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported Media Type", errorType: nil)
+        responseType: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported Media Type", errorType: "BadRequestException")
 }

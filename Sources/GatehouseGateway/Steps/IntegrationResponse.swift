@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseModel
+import Velocity
 
 /// What a non-proxy backend answered, before Integration Response maps it.
 struct BackendResponse: Sendable {
@@ -15,30 +16,48 @@ struct BackendResponse: Sendable {
 }
 
 /// Integration Response → Method Response: picks the integration response whose selection
-/// pattern matches the backend's status (the default one otherwise), applies its response
-/// template and `method.response.header.*` mappings.
+/// pattern matches the backend's status (or a Lambda error message), applies the response
+/// template the client's Accept header picks, the `method.response.header.*` mappings and a
+/// template's `$context.responseOverride`.
 enum IntegrationResponse {
-    static func map(_ backend: BackendResponse, selector: String, invocation: Invocation, integration: DeployedIntegration) throws(GatewayError) -> OutgoingResponse {
+    static func map(
+        _ backend: BackendResponse, selector: String, invocation: Invocation, integration: DeployedIntegration, log: inout ExecutionLog?
+    ) throws(GatewayError) -> OutgoingResponse {
         guard let selected = select(selector, among: integration.integrationResponses), let status = Int(selected.statusCode) else {
-            // AWS: "No match for output mapping and no default output mapping configured."
+            log?.line("Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: \(backend.status)")
             throw GatewayError.configurationError
         }
         var response = OutgoingResponse(status: status)
-        let accept = IntegrationRequest.mediaType(invocation.request.header("Accept"))
-        let templateType = accept.flatMap { selected.responseTemplates[$0] != nil ? $0 : nil }
-            ?? (selected.responseTemplates["application/json"] != nil ? "application/json" : selected.responseTemplates.keys.sorted().first)
-        if let templateType, let template = selected.responseTemplates[templateType] {
-            response.body = Data(MappingTemplate.render(template).utf8)
-            response.headers.append(("Content-Type", templateType))
+        let binaryTypes = invocation.stage.api.binaryMediaTypes
+        let accept = invocation.request.header("Accept")
+        var payload = backend.body
+        var isBinary = ContentHandling.isBinary(backend.header("Content-Type"), binaryTypes)
+        var override: VelocityMap?
+        if let (contentType, template) = MappingTemplate.select(from: selected.responseTemplates, accept: accept) {
+            let input = ContentHandling.templateInput(backend.body, isBinary: isBinary)
+            let rendered = try MappingTemplate.transform(template, invocation: invocation, payload: input, stage: "response", log: &log)
+            payload = Data(rendered.body.utf8)
+            isBinary = false
+            response.headers.append(("Content-Type", contentType))
+            if case .map(let context)? = rendered.variables["context"], case .map(let requested)? = context["responseOverride"] {
+                override = requested
+            }
         } else {
-            response.body = backend.body
             response.headers.append(("Content-Type", backend.header("Content-Type") ?? "application/json"))
+        }
+        do {
+            response.body = try ContentHandling.convertResponse(
+                payload, isBinary: isBinary, acceptsBinary: ContentHandling.isBinary(accept, binaryTypes), binaryMediaTypes: binaryTypes,
+                handling: selected.contentHandling)
+        } catch {
+            log?.line("Execution failed due to configuration error: Unable to convert the response body to binary (base64 decoding failed)")
+            throw error
         }
         for (target, source) in selected.responseParameters.sorted(by: { $0.key < $1.key }) {
             guard let name = target.dropPrefix("method.response.header."), let value = value(of: source, backend, invocation) else { continue }
-            response.headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
-            response.headers.append((name, value))
+            response.setHeader(name, value)
         }
+        if let override { apply(override, to: &response) }
         return response
     }
 
@@ -46,19 +65,37 @@ enum IntegrationResponse {
         responses.first { $0.pattern?.matches(selector) ?? false } ?? responses.first { $0.isDefault }
     }
 
+    /// `#set($context.responseOverride.status = 400)` and `….header.X = "v"`.
+    private static func apply(_ override: VelocityMap, to response: inout OutgoingResponse) {
+        switch override["status"] {
+        case .int(let status)? where (100...599).contains(status): response.status = Int(status)
+        case .string(let text)?: if let status = Int(text), (100...599).contains(status) { response.status = status }
+        default: break
+        }
+        if case .map(let headers)? = override["header"] {
+            for (name, value) in headers.entries where !value.isNull { response.setHeader(name, value.renderedText) }
+        }
+    }
+
     private static func value(of source: String, _ backend: BackendResponse, _ invocation: Invocation) -> String? {
         if let name = source.dropPrefix("integration.response.header.") { return backend.header(name) }
         if source == "integration.response.body" { return String(decoding: backend.body, as: UTF8.self) }
         if let path = source.dropPrefix("integration.response.body.") {
-            guard let json = try? JSON(parsing: backend.body) else { return nil }
-            var current: JSON? = json
-            for key in path.split(separator: ".") { current = current?[String(key)] }
-            switch current {
-            case .string(let text)?: return text
-            case let other?: return other.serializedString
-            case nil: return nil
+            guard let json = try? VelocityValue(parsingJSON: backend.body), let path = try? JSONPath("$." + path) else { return nil }
+            switch path.evaluate(json) {
+            case .null: return nil
+            case .string(let text): return text
+            case let other: return other.jsonText
             }
         }
         return invocation.value(of: source)
+    }
+}
+
+extension OutgoingResponse {
+    /// Sets `name` to `value`, replacing any earlier value.
+    mutating func setHeader(_ name: String, _ value: String) {
+        headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+        headers.append((name, value))
     }
 }

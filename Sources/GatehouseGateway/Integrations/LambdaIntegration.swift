@@ -3,16 +3,59 @@ import GatehouseFunctions
 import GatehouseModel
 import Synchronization
 
-/// `AWS_PROXY` to Lambda: the request becomes AWS's proxy event (payload format 1.0), the
-/// function's result becomes the response. A function error, a malformed result or a missing
-/// permission is a 502/500 `Internal server error`, as on AWS.
-struct LambdaProxyIntegration: Sendable {
+/// Calling a function from an integration, in both of AWS's forms: `AWS_PROXY` (the request
+/// becomes the proxy event, payload format 1.0; the result becomes the response) and `AWS`
+/// (the request template's output is the event; the result goes through Integration Response,
+/// a function error selected by its `errorMessage`). A missing function or permission is a
+/// 500, a function error or malformed proxy result a 502, as on AWS.
+struct LambdaIntegration: Sendable {
     let runtime: FunctionRuntime
     let accountID: String
     /// Skip the resource-policy check (a server option for quick local work).
     let relaxedPermissions: Bool
 
+    func proxy(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
+        let event = ProxyEvent.make(invocation)
+        let result = try await call(invocation, integration, payload: event.serialized(), log: &log)
+        if result.functionError != nil {
+            log?.line("Lambda execution failed with status 200 due to customer function error: \(String(decoding: result.payload, as: UTF8.self))")
+            throw .lambdaFailure
+        }
+        guard let response = ProxyResult.response(
+            from: Data(result.payload), binaryMediaTypes: invocation.stage.api.binaryMediaTypes, accept: invocation.request.header("Accept"))
+        else {
+            log?.line("Execution failed due to configuration error: Malformed Lambda proxy response")
+            throw .lambdaFailure
+        }
+        return response
+    }
+
+    /// `AWS`: an `Event` invocation type (`integration.request.header.X-Amz-Invocation-Type`)
+    /// queues the call and maps an empty 200.
     func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
+        let event = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
+        let invocationType = integration.requestParameters["integration.request.header.X-Amz-Invocation-Type"].flatMap(invocation.value(of:))
+        let backend: BackendResponse
+        var selector = ""
+        if invocationType == "Event" {
+            let (spec, arn) = try function(invocation, integration, log: &log)
+            log?.line("Endpoint request body after transformations: \(String(decoding: event, as: UTF8.self))")
+            let runtime = self.runtime
+            Task { _ = try? await runtime.invoke(spec, payload: Array(event), invokedArn: arn) }
+            backend = BackendResponse(status: 202, headers: [], body: Data())
+        } else {
+            let result = try await call(invocation, integration, payload: event, log: &log)
+            backend = BackendResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data(result.payload))
+            if result.functionError != nil {
+                // AWS matches selection patterns against the error's message.
+                selector = (try? JSON(parsing: backend.body))?["errorMessage"]?.stringValue ?? ""
+            }
+        }
+        return try IntegrationResponse.map(backend, selector: selector, invocation: invocation, integration: integration, log: &log)
+    }
+
+    /// The function and ARN the integration's uri names, if it exists and may be invoked.
+    private func function(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, String) {
         let uri = invocation.substitutingStageVariables(integration.uri ?? "")
         guard let target = FunctionTarget(uri: uri, defaultRegion: invocation.stage.region) else {
             log?.line("Execution failed due to configuration error: Invalid Lambda function URI \(uri)")
@@ -28,12 +71,17 @@ struct LambdaProxyIntegration: Sendable {
             log?.line("Gatehouse: no statement in the function's policy lets apigateway.amazonaws.com invoke it from \(sourceARN). Add one with `aws lambda add-permission --function-name \(target.name) --statement-id apigateway --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn \(sourceARN)`, or start Gatehouse with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed.")
             throw .configurationError
         }
-        let event = ProxyEvent.make(invocation, accountID: accountID)
-        log?.line("Endpoint request body after transformations: \(event.serializedString)")
+        return (spec, target.arn(accountID))
+    }
+
+    /// Invokes the function synchronously within the integration's timeout.
+    private func call(_ invocation: Invocation, _ integration: DeployedIntegration, payload: Data, log: inout ExecutionLog?) async throws(GatewayError) -> InvocationResult {
+        let (spec, arn) = try function(invocation, integration, log: &log)
+        log?.line("Endpoint request body after transformations: \(String(decoding: payload, as: UTF8.self))")
         let result: InvocationResult
         do {
             result = try await withTimeout(milliseconds: integration.timeoutInMillis) {
-                try await runtime.invoke(spec, payload: Array(event.serialized()), invokedArn: target.arn(accountID))
+                try await runtime.invoke(spec, payload: Array(payload), invokedArn: arn)
             }
         } catch let error as GatewayError {
             log?.line("Execution failed due to a timeout error")
@@ -43,17 +91,7 @@ struct LambdaProxyIntegration: Sendable {
             throw .lambdaFailure
         }
         log?.line("Endpoint response body before transformations: \(String(decoding: result.payload, as: UTF8.self))")
-        if result.functionError != nil {
-            log?.line("Lambda execution failed with status 200 due to customer function error: \(String(decoding: result.payload, as: UTF8.self))")
-            throw .lambdaFailure
-        }
-        guard let response = ProxyResult.response(
-            from: Data(result.payload), binaryMediaTypes: invocation.stage.api.binaryMediaTypes, accept: invocation.request.header("Accept"))
-        else {
-            log?.line("Execution failed due to configuration error: Malformed Lambda proxy response")
-            throw .lambdaFailure
-        }
-        return response
+        return result
     }
 
     /// Whether a statement lets API Gateway invoke the function from `sourceARN`.
