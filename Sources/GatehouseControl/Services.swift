@@ -1,11 +1,12 @@
+import GatehouseModel
 import GatehouseStore
 
 /// Every management API Gateway serves. Services whose operations are not built yet still
 /// route and validate by their model and answer each operation with a clear 501.
 public enum Services {
-    public static func all(lambda: Lambda.Environment, logEvents: any LogEventStore) throws -> [ServiceDefinition] {
+    public static func all(lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger) throws -> [ServiceDefinition] {
         [
-            try APIGateway.definition(),
+            try APIGateway.definition(usage: usage),
             ServiceDefinition(model: try .bundled("apigatewayv2"), validationError: "BadRequestException", handlers: [:]),
             try Lambda.definition(lambda),
             try Logs.definition(events: logEvents),

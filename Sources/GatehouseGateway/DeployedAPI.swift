@@ -6,6 +6,8 @@ import GatehouseModel
 public struct DeployedAPI: Sendable {
     public var id: String
     public var binaryMediaTypes: [String]
+    /// Where API keys come from: `HEADER` (`x-api-key`) or `AUTHORIZER`.
+    public var apiKeySource: String
     public var resources: [DeployedResource]
     /// The customized gateway responses by type.
     public var gatewayResponses: [String: DeployedGatewayResponse]
@@ -18,6 +20,7 @@ public struct DeployedAPI: Sendable {
         let api = snapshot["restApi"] ?? .emptyObject
         id = api["id"]?.stringValue ?? ""
         binaryMediaTypes = api["binaryMediaTypes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        apiKeySource = api["apiKeySource"]?.stringValue ?? "HEADER"
         resources = (snapshot["resources"]?.arrayValue ?? []).map(DeployedResource.init)
         gatewayResponses = Dictionary(
             (snapshot["gatewayResponses"]?.arrayValue ?? []).map { ($0["responseType"]?.stringValue ?? "", DeployedGatewayResponse($0)) },

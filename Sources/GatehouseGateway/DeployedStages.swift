@@ -16,14 +16,29 @@ public struct DeployedStage: Sendable {
     public var accessLog: (format: String, group: String)?
     /// `methodSettings` logging levels by key (`*/*`, `states/GET`): `INFO` or `ERROR`.
     public var loggingLevels: [String: String] = [:]
+    /// `methodSettings` throttles by the same keys.
+    public var throttles: [String: Throttle] = [:]
     /// The stage document this was compiled from, to tell when it changed.
     public var source: JSON = .null
 
     /// The execution logging level for a method (`INFO`, `ERROR`), or nil when off.
     public func loggingLevel(resourcePath: String, method: String) -> String? {
-        let key = "\(resourcePath.dropFirst())/\(method)"
-        let level = loggingLevels[key] ?? loggingLevels["~1" + key.replacingOccurrences(of: "/", with: "~1")] ?? loggingLevels["*/*"]
+        let level = Self.setting(loggingLevels, resourcePath: resourcePath, method: method)?.value
         return level == "OFF" ? nil : level
+    }
+
+    /// The stage's throttle for a method and the `methodSettings` key it comes from.
+    public func throttle(resourcePath: String, method: String) -> (key: String, value: Throttle)? {
+        Self.setting(throttles, resourcePath: resourcePath, method: method)
+    }
+
+    /// A method's `methodSettings` entry, keyed `path/METHOD` (or `~1`-escaped), else `*/*`'s.
+    private static func setting<T>(_ settings: [String: T], resourcePath: String, method: String) -> (key: String, value: T)? {
+        let key = "\(resourcePath.dropFirst())/\(method)"
+        for candidate in [key, "~1" + key.replacingOccurrences(of: "/", with: "~1"), "*/*"] {
+            if let value = settings[candidate] { return (candidate, value) }
+        }
+        return nil
     }
 
     /// Whether any request to this stage writes a log.
@@ -52,6 +67,10 @@ public struct DeployedStage: Sendable {
             accessLog = (format, group)
         }
         loggingLevels = (stage["methodSettings"]?.objectValue ?? [:]).compactMapValues { $0["loggingLevel"]?.stringValue }
+        throttles = (stage["methodSettings"]?.objectValue ?? [:]).compactMapValues { settings in
+            Throttle(.object(["rateLimit": settings["throttlingRateLimit"] ?? .null, "burstLimit": settings["throttlingBurstLimit"] ?? .null]
+                .filter { $0.value != .null }))
+        }
     }
 }
 
@@ -97,11 +116,17 @@ public struct DeployedFunction: Sendable {
 public final class DeployedStages: AtomicReference, Sendable {
     public let stages: [String: [String: DeployedStage]]
     public let functions: [String: DeployedFunction]
+    /// API keys, usage plans and account throttles, by region.
+    public let access: [String: AccessTable]
     public let revision: Int64
 
-    public init(stages: [String: [String: DeployedStage]] = [:], functions: [String: DeployedFunction] = [:], revision: Int64 = -1) {
+    public init(
+        stages: [String: [String: DeployedStage]] = [:], functions: [String: DeployedFunction] = [:], access: [String: AccessTable] = [:],
+        revision: Int64 = -1
+    ) {
         self.stages = stages
         self.functions = functions
+        self.access = access
         self.revision = revision
     }
 

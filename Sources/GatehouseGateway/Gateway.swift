@@ -17,13 +17,21 @@ public struct Gateway: Sendable {
     let lambda: LambdaIntegration
     let stageLogs: StageLogs
     let accountID: String
+    let apiKeys: APIKey
+    let throttling: Throttling
+    /// Request counts per usage plan and key; the control plane reads them for GetUsage.
+    public let usage: QuotaMeter
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
     public init(
         directory: StageDirectory, httpClient: HTTPClient, functions: FunctionRuntime, accountID: String, logs: any LogSink,
-        relaxedLambdaPermissions: Bool = false
+        relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter()
     ) {
+        let limiter = RateLimiter()
+        self.apiKeys = APIKey(limiter: limiter, meter: usage)
+        self.throttling = Throttling(limiter: limiter)
+        self.usage = usage
         self.stageLogs = StageLogs(sink: logs)
         self.directory = directory
         self.http = HTTPIntegration(client: httpClient)
@@ -64,8 +72,7 @@ public struct Gateway: Sendable {
         invocation.functions = functions
         var log = executionLog(for: invocation)
         do throws(GatewayError) {
-            try checkPayload(request)
-            try MethodRequest.validate(invocation, log: &log)
+            try methodRequest(&invocation, log: &log)
             let response = try await integrate(invocation, log: &log)
             log?.methodResponse(response)
             return finished(response, invocation, log: log)
@@ -93,11 +100,10 @@ public struct Gateway: Sendable {
             response.headers.append(("x-amz-apigw-id", Self.extendedRequestID()))
             return response
         case .matched(let stage, let match, _):
-            let invocation = invocation(request, target, stage, match)
+            var invocation = invocation(request, target, stage, match)
             var log = executionLog(for: invocation)
             do throws(GatewayError) {
-                try checkPayload(request)
-                try MethodRequest.validate(invocation, log: &log)
+                try methodRequest(&invocation, log: &log)
                 guard let integration = match.method.integration else { throw .configurationError }
                 let response = try MockIntegration.invoke(invocation, integration, log: &log)
                 log?.methodResponse(response)
@@ -114,11 +120,17 @@ public struct Gateway: Sendable {
             request: request, target: target, stage: stage, match: match, requestID: RequestID.next(),
             extendedRequestID: Self.extendedRequestID(), requestTime: Date())
         invocation.accountID = accountID
+        invocation.access = directory.stages.access[stage.region] ?? AccessTable()
         return invocation
     }
 
-    private func checkPayload(_ request: IncomingRequest) throws(GatewayError) {
-        guard request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
+    /// Method Request, in AWS's order: payload size, throttles, the usage plan's key check,
+    /// then the request validator.
+    private func methodRequest(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
+        guard invocation.request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
+        try throttling.check(invocation, log: &log)
+        try apiKeys.check(&invocation, log: &log)
+        try MethodRequest.validate(invocation, log: &log)
     }
 
     /// Every answer carries AWS's two request ids; a logging stage gets its log lines.

@@ -14,7 +14,14 @@ public struct Invocation: Sendable {
     public var requestTime: Date
     /// The functions integrations may call, from the same snapshot as the stage.
     public var functions: [String: DeployedFunction] = [:]
+    /// API keys, usage plans and the account throttle of the stage's region.
+    public var access = AccessTable()
     public var accountID = ""
+    /// What authentication established about the caller (`apiKey`, `apiKeyId`, `user`…),
+    /// shown as `$context.identity.*`.
+    public var identity: [String: String] = [:]
+    /// What the method's authorizer answered.
+    public var authorizer = AuthorizerResult()
 
     /// Whether the request's body is binary: its Content-Type is one of the API's binary media types.
     var hasBinaryBody: Bool { ContentHandling.isBinary(request.header("Content-Type"), stage.api.binaryMediaTypes) }

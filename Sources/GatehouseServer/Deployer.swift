@@ -37,7 +37,28 @@ actor Deployer {
                 }
             }
         }
-        directory.publish(DeployedStages(stages: stages, functions: try await functions(), revision: revision))
+        directory.publish(DeployedStages(stages: stages, functions: try await functions(), access: try await access(), revision: revision))
+    }
+
+    /// API keys, usage plans (with their keys) and the account's throttle, by region.
+    private func access() async throws -> [String: AccessTable] {
+        typealias Kind = APIGateway.Kind
+        var regions = Set(try await store.parents(ofKind: Kind.apiKey))
+        regions.formUnion(try await store.parents(ofKind: Kind.usagePlan))
+        regions.formUnion(try await store.parents(ofKind: "account"))
+        var tables: [String: AccessTable] = [:]
+        for region in regions {
+            let plans = try await store.documents(kind: Kind.usagePlan, parent: region)
+            var planKeys: [String: [String]] = [:]
+            for plan in plans {
+                guard let id = plan["id"]?.stringValue else { continue }
+                planKeys[id] = try await store.documents(kind: Kind.usagePlanKey, parent: id).compactMap { $0["id"]?.stringValue }
+            }
+            tables[region] = AccessTable(
+                keys: try await store.documents(kind: Kind.apiKey, parent: region), plans: plans, planKeys: planKeys,
+                account: try await store.document(DocumentKey(kind: "account", parent: region, id: "account")))
+        }
+        return tables
     }
 
     /// Every function with its versions, aliases and policy, by `region:name`.

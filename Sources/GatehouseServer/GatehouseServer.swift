@@ -45,7 +45,7 @@ public struct GatehouseServer: Sendable {
             directory: directory, httpClient: httpClient, functions: functions, accountID: configuration.accountId, logs: logSink,
             relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed")
         var services = try Services.all(
-            lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store)
+            lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
         }

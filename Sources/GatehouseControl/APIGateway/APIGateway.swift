@@ -9,11 +9,12 @@ import GatehouseStore
 /// integrations, deployments, stages, models, validators, authorizers, gateway responses) lives
 /// under the API's id, so deleting the API deletes all of it in one statement.
 public enum APIGateway {
-    public static func definition() throws -> ServiceDefinition {
+    /// `usage` is where the gateway counts requests per usage plan and API key.
+    public static func definition(usage: any UsageLedger) throws -> ServiceDefinition {
         let handlers = [
             restAPIHandlers, resourceHandlers, methodHandlers, integrationHandlers, deploymentHandlers,
             stageHandlers, modelHandlers, requestValidatorHandlers, authorizerHandlers, gatewayResponseHandlers,
-            tagHandlers, accountHandlers,
+            tagHandlers, accountHandlers, apiKeyHandlers, usagePlanHandlers, usageHandlers(usage),
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         return ServiceDefinition(
             model: try ServiceModel.bundled("apigateway"), validationError: "ValidationException", namesInputInMessages: true,
@@ -21,7 +22,7 @@ public enum APIGateway {
     }
 
     /// Document kinds.
-    enum Kind {
+    public enum Kind {
         static let restAPI = "restapi"
         static let resource = "resource"
         static let deployment = "deployment"
@@ -32,6 +33,10 @@ public enum APIGateway {
         static let authorizer = "authorizer"
         static let gatewayResponse = "gatewayresponse"
         static let account = "account"
+        /// API keys and usage plans live under the region; usage plan keys under their plan.
+        public static let apiKey = "apikey"
+        public static let usagePlan = "usageplan"
+        public static let usagePlanKey = "usageplankey"
     }
 
     /// A new id as API Gateway makes them: lowercase letters and digits.

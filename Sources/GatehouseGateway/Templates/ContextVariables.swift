@@ -20,6 +20,10 @@ extension Invocation {
             "identity.sourceIp": request.remoteAddress ?? "127.0.0.1",
         ]
         if let agent = request.header("User-Agent") { variables["identity.userAgent"] = agent }
+        for (name, value) in identity { variables["identity." + name] = value }
+        if let principal = authorizer.principalID { variables["authorizer.principalId"] = principal }
+        for (name, value) in authorizer.context { variables["authorizer." + name] = value }
+        for (name, value) in authorizer.claims { variables["authorizer.claims." + name] = value }
         return variables
     }
 

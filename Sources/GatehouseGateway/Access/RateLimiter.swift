@@ -1,0 +1,39 @@
+import Foundation
+import Synchronization
+
+/// Token buckets by name (`plan/key/method`, `stage/method`, `account`), as API Gateway
+/// throttles: a bucket holds up to `burstLimit` tokens, refills at `rateLimit` per second, and a
+/// request that finds it empty is throttled.
+///
+/// The buckets are spread over shards, each behind its own small lock, so concurrent requests
+/// rarely meet; the control plane never touches them.
+public final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: UInt64
+    }
+
+    private final class Shard: Sendable {
+        let buckets = Mutex<[String: Bucket]>([:])
+    }
+
+    private let shards: [Shard] = (0..<16).map { _ in Shard() }
+
+    public init() {}
+
+    /// Takes one token from the bucket `name`; false when it is empty.
+    public func take(_ name: String, _ throttle: Throttle, now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Bool {
+        let shard = shards[Int(UInt(bitPattern: name.hashValue) % UInt(shards.count))]
+        return shard.buckets.withLock { buckets in
+            let capacity = Double(max(throttle.burstLimit, 0))
+            var bucket = buckets[name] ?? Bucket(tokens: capacity, updated: now)
+            let elapsed = Double(now &- bucket.updated) / 1e9
+            bucket.tokens = min(capacity, bucket.tokens + elapsed * throttle.rateLimit)
+            bucket.updated = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 }
+            buckets[name] = bucket
+            return allowed
+        }
+    }
+}
