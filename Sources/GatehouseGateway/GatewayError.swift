@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseModel
+import Velocity
 
 /// A request the gateway answers itself, by gateway response type, as AWS does.
 public struct GatewayError: Error, Sendable, Equatable {
@@ -11,6 +12,13 @@ public struct GatewayError: Error, Sendable, Equatable {
     public var errorType: String?
     /// What request validation found (`$context.error.validationErrorString`).
     public var validationErrorString: String? = nil
+    /// The member AWS's default body puts the message in: `message`, or `Message` for denials.
+    public var bodyKey = "message"
+    /// AWS answers some errors with `{"message": null}`.
+    public var nullMessage = false
+
+    /// `$context.error.messageString`: the message as a JSON string (or `null`).
+    var messageString: String { nullMessage ? "null" : VelocityValue.string(message).jsonText }
 
     public static let missingAuthenticationToken = GatewayError(
         responseType: "MISSING_AUTHENTICATION_TOKEN", status: 403, message: "Missing Authentication Token",
@@ -35,15 +43,17 @@ public struct GatewayError: Error, Sendable, Equatable {
 /// `method.request.*`, `stageVariables.*` and `context.*` values.
 enum GatewayResponses {
     static let defaultTemplate = MappingTemplate("{\"message\":$context.error.messageString}")
+    static let capitalizedTemplate = MappingTemplate("{\"Message\":$context.error.messageString}")
 
     static func render(_ error: GatewayError, customized: [String: DeployedGatewayResponse], invocation: Invocation? = nil) -> OutgoingResponse {
         let family = error.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"
         let custom = customized[error.responseType] ?? customized[family]
         var response = OutgoingResponse(status: custom?.statusCode ?? error.status)
         let (contentType, template) = MappingTemplate.select(from: custom?.responseTemplates ?? [:], accept: invocation?.request.header("Accept"))
-            ?? ("application/json", defaultTemplate)
+            ?? ("application/json", error.bodyKey == "Message" ? capitalizedTemplate : defaultTemplate)
         let errorContext = TemplateVariables.ErrorContext(
-            message: error.message, responseType: error.responseType, validationErrorString: error.validationErrorString ?? "")
+            message: error.message, messageString: error.messageString, responseType: error.responseType,
+            validationErrorString: error.validationErrorString ?? "")
         var variables = TemplateVariables.make(for: template, invocation: invocation, payload: Data(), error: errorContext)
         let body = (try? template.render(&variables)) ?? (try? defaultTemplate.render(&variables)) ?? ""
         response.body = Data(body.utf8)

@@ -13,15 +13,18 @@ final class Renderer {
     private(set) var globals: [String: VelocityValue]
     private var frames: [[String: VelocityValue]] = []
     private let macros: [String: Macro]
+    /// Whether unset references render as nothing, as if every one were quiet.
+    private let quietReferences: Bool
     private var macroDepth = 0
     /// Velocity's `velocimacro.max.depth`.
     static let maximumMacroDepth = 20
     /// A guard against `[1..999999999]` exhausting memory.
     static let maximumRangeSize = 1_000_000
 
-    init(globals: [String: VelocityValue], macros: [String: Macro]) {
+    init(globals: [String: VelocityValue], macros: [String: Macro], quietReferences: Bool = false) {
         self.globals = globals
         self.macros = macros
+        self.quietReferences = quietReferences
     }
 
     func render(_ nodes: [Node]) throws -> String {
@@ -33,7 +36,7 @@ final class Renderer {
 
     func lookup(_ name: String) throws -> VelocityValue? {
         guard let value = binding(of: name) else { return nil }
-        if case .object(let argument as MacroArgument) = value { return try evaluate(argument) }
+        if case .object(let argument as MacroArgument) = value { return try evaluateInCallerScope(argument) }
         return value
     }
 
@@ -108,13 +111,15 @@ final class Renderer {
         let value = try resolve(reference)
         if value.isNull {
             output += String(repeating: "\\", count: backslashes)
-            if !reference.quiet || backslashes > 0 { output += literal(of: reference) }
+            if !(reference.quiet || quietReferences) || backslashes > 0 { output += literal(of: reference) }
             return
         }
         output += String(repeating: "\\", count: backslashes / 2)
         output += backslashes % 2 == 1 ? reference.source : try text(of: value)
     }
 
+    /// How an unset reference renders: as written, or — for a bare macro parameter bound to a
+    /// reference — as the caller wrote that argument.
     private func literal(of reference: Reference) -> String {
         guard reference.segments.isEmpty,
             case .object(let argument as MacroArgument)? = binding(of: reference.root),
@@ -189,7 +194,7 @@ final class Renderer {
     }
 
     /// Evaluates a macro argument with only the frames its caller could see.
-    private func evaluate(_ argument: MacroArgument) throws -> VelocityValue {
+    private func evaluateInCallerScope(_ argument: MacroArgument) throws -> VelocityValue {
         let hidden = frames[argument.scopeDepth...]
         frames.removeSubrange(argument.scopeDepth...)
         defer { frames += hidden }
@@ -218,6 +223,17 @@ final class Renderer {
             return .map(map)
         case .not, .binary(.and, _, _, _), .binary(.or, _, _, _):
             return .bool(try isTrue(expression))
+        case .binary(.add, let left, let right, _):
+            var augend = try evaluate(left)
+            var addend = try evaluate(right)
+            // Velocity 1.7 joins a null reference to a string as it is written: 'x' + $missing is x$missing.
+            if case .string = addend, augend.isNull, case .reference(let reference) = left {
+                augend = .string(literal(of: reference))
+            }
+            if case .string = augend, addend.isNull, case .reference(let reference) = right {
+                addend = .string(literal(of: reference))
+            }
+            return Operators.apply(.add, augend, addend)
         case .binary(let op, let left, let right, _):
             return Operators.apply(op, try evaluate(left), try evaluate(right))
         }

@@ -3,7 +3,8 @@
 /// - `+` concatenates rendered text when either side is a string.
 /// - Integer arithmetic stays integral (`7 / 2` is `3`) and widens to double on overflow.
 /// - A null operand, or division by zero, gives null — Velocity logs and yields null — so
-///   `#set($x = $missing + 1)` leaves `$x` as it was.
+///   `#set($x = $missing + 1)` leaves `$x` as it was. (Beside a string, the renderer hands
+///   over a null reference's source text instead: `'x' + $missing` is `x$missing`.)
 /// - `==` compares numbers by value, equal kinds by value, and unrelated kinds by their
 ///   rendered text, as Velocity compares `toString()` of different classes.
 enum Operators {

@@ -77,6 +77,7 @@ struct Parser {
                     continue
                 }
                 let start = lexer.location
+                let sourceStart = lexer.position
                 guard let name = readDirectiveName() else {
                     try appendLoneSymbol(to: &text)
                     continue
@@ -107,7 +108,7 @@ struct Parser {
                     if let call = try parseMacroCall(name, at: start) {
                         append(call)
                     } else {
-                        text.appendToken("#" + name)
+                        text.appendToken(lexer.text(from: sourceStart, to: lexer.position))
                     }
                 }
             default:

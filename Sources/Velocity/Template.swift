@@ -10,12 +10,17 @@
 public struct VelocityTemplate: Sendable {
     let nodes: [Node]
     let macros: [String: Macro]
+    let quietReferences: Bool
 
     /// Parses `source`; throws ``VelocityError/parse(message:line:column:)`` when it is invalid.
-    public init(_ source: String) throws {
+    ///
+    /// With `quietReferences`, an unset reference renders as nothing (as `$!x` does) instead of
+    /// as written — the convention of hosts such as API Gateway.
+    public init(_ source: String, quietReferences: Bool = false) throws {
         var parser = Parser(source)
         nodes = try parser.parseTemplate()
         macros = parser.macros
+        self.quietReferences = quietReferences
     }
 
     /// Renders the template with `context` as its variables.
@@ -31,7 +36,7 @@ public struct VelocityTemplate: Sendable {
     /// Renders the template with `variables`, leaving in them what its `#set`s wrote — how an
     /// embedder reads values a template sets for it (API Gateway's `$context.responseOverride`).
     public func render(variables: inout [String: VelocityValue]) throws -> String {
-        let renderer = Renderer(globals: variables, macros: macros)
+        let renderer = Renderer(globals: variables, macros: macros, quietReferences: quietReferences)
         let output = try renderer.render(nodes)
         variables = renderer.globals
         return output

@@ -16,6 +16,11 @@ import Velocity
         #expect(try render("[$!name]", ["name": "x"]) == "[x]")
     }
 
+    @Test func aHostCanMakeEveryUnsetReferenceQuiet() throws {
+        let template = try VelocityTemplate("[$name][${a.b}][$m.missing]", quietReferences: true)
+        #expect(try template.render(context: ["m": ["x": 1]]) == "[][][]")
+    }
+
     @Test func formalReferencesSeparateTheNameFromFollowingText() throws {
         #expect(try render("${size}px", ["size": 12]) == "12px")
     }

@@ -38,7 +38,7 @@ struct LambdaIntegration: Sendable {
         let backend: BackendResponse
         var selector = ""
         if invocationType == "Event" {
-            let (spec, arn) = try function(invocation, integration, log: &log)
+            let (spec, arn) = try function(invocation, uri: integration.uri, sourceARN: invocation.executeAPIArn(accountID: accountID), log: &log)
             log?.line("Endpoint request body after transformations: \(String(decoding: event, as: UTF8.self))")
             let runtime = self.runtime
             Task { _ = try? await runtime.invoke(spec, payload: Array(event), invokedArn: arn) }
@@ -54,9 +54,9 @@ struct LambdaIntegration: Sendable {
         return try IntegrationResponse.map(backend, selector: selector, invocation: invocation, integration: integration, log: &log)
     }
 
-    /// The function and ARN the integration's uri names, if it exists and may be invoked.
-    private func function(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, String) {
-        let uri = invocation.substitutingStageVariables(integration.uri ?? "")
+    /// The function and ARN a Lambda uri names, if it exists and may be invoked from `sourceARN`.
+    private func function(_ invocation: Invocation, uri: String?, sourceARN: String, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, String) {
+        let uri = invocation.substitutingStageVariables(uri ?? "")
         guard let target = FunctionTarget(uri: uri, defaultRegion: invocation.stage.region) else {
             log?.line("Execution failed due to configuration error: Invalid Lambda function URI \(uri)")
             throw .configurationError
@@ -65,7 +65,6 @@ struct LambdaIntegration: Sendable {
             log?.line("Execution failed due to configuration error: Lambda function \(target.arn(accountID)) does not exist")
             throw .configurationError
         }
-        let sourceARN = invocation.executeAPIArn(accountID: accountID)
         guard relaxedPermissions || Self.permits(function.statements(for: target.qualifier), sourceARN: sourceARN, functionARN: target.arn(accountID)) else {
             log?.line("Execution failed due to configuration error: Invalid permissions on Lambda function")
             log?.line("Gatehouse: no statement in the function's policy lets apigateway.amazonaws.com invoke it from \(sourceARN). Add one with `aws lambda add-permission --function-name \(target.name) --statement-id apigateway --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn \(sourceARN)`, or start Gatehouse with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed.")
@@ -74,13 +73,23 @@ struct LambdaIntegration: Sendable {
         return (spec, target.arn(accountID))
     }
 
-    /// Invokes the function synchronously within the integration's timeout.
+    /// Invokes the integration's function synchronously within the integration's timeout.
     private func call(_ invocation: Invocation, _ integration: DeployedIntegration, payload: Data, log: inout ExecutionLog?) async throws(GatewayError) -> InvocationResult {
-        let (spec, arn) = try function(invocation, integration, log: &log)
+        try await call(
+            invocation, uri: integration.uri, sourceARN: invocation.executeAPIArn(accountID: accountID), timeoutMillis: integration.timeoutInMillis,
+            payload: payload, log: &log)
+    }
+
+    /// Invokes the function `uri` names synchronously within `timeoutMillis`: a timeout is
+    /// `integrationTimeout`, a function that cannot run `lambdaFailure`.
+    func call(
+        _ invocation: Invocation, uri: String?, sourceARN: String, timeoutMillis: Int, payload: Data, log: inout ExecutionLog?
+    ) async throws(GatewayError) -> InvocationResult {
+        let (spec, arn) = try function(invocation, uri: uri, sourceARN: sourceARN, log: &log)
         log?.line("Endpoint request body after transformations: \(String(decoding: payload, as: UTF8.self))")
         let result: InvocationResult
         do {
-            result = try await withTimeout(milliseconds: integration.timeoutInMillis) {
+            result = try await withTimeout(milliseconds: timeoutMillis) {
                 try await runtime.invoke(spec, payload: Array(payload), invokedArn: arn)
             }
         } catch let error as GatewayError {

@@ -36,6 +36,7 @@ struct TemplateVariables {
     /// The error a gateway response is rendering (`$context.error.*`).
     struct ErrorContext {
         var message: String
+        var messageString: String
         var responseType: String
         var validationErrorString: String = ""
     }
@@ -60,7 +61,7 @@ struct TemplateVariables {
             var context = nested(invocation?.contextVariables ?? [:])
             if let error {
                 context["error"] = [
-                    "message": .string(error.message), "messageString": .string(VelocityValue.string(error.message).jsonText),
+                    "message": .string(error.message), "messageString": .string(error.messageString),
                     "responseType": .string(error.responseType), "validationErrorString": .string(error.validationErrorString),
                 ]
             }

@@ -28,7 +28,8 @@ public struct MappingTemplate: Sendable {
             return
         }
         do {
-            parsed = .success(try VelocityTemplate(source))
+            // API Gateway renders unset references (a missing `$input.path(…)` member) as nothing.
+            parsed = .success(try VelocityTemplate(source, quietReferences: true))
         } catch let error as VelocityError {
             parsed = .failure(error)
         } catch {
