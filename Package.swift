@@ -60,6 +60,8 @@ let package = Package(
                 "GatehouseModel",
                 "GatehouseFunctions",
                 "Velocity",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

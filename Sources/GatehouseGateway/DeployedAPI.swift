@@ -13,6 +13,12 @@ public struct DeployedAPI: Sendable {
     public var gatewayResponses: [String: DeployedGatewayResponse]
     /// Request validators by id.
     public var validators: [String: RequestValidator]
+    /// Authorizers by id.
+    public var authorizers: [String: DeployedAuthorizer]
+    /// The API's resource policy; nil when it has none (or it does not parse).
+    var policy: IAMPolicy?
+    /// Whether the API's endpoint type is `PRIVATE` (reachable through a VPC endpoint only).
+    public var isPrivate: Bool
     /// Model schemas by model name; a model whose schema does not compile is absent.
     public var models: [String: JSONSchema]
 
@@ -29,6 +35,11 @@ public struct DeployedAPI: Sendable {
             (snapshot["requestValidators"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", RequestValidator($0)) },
             uniquingKeysWith: { first, _ in first })
         models = Self.compileModels(snapshot["models"]?.arrayValue ?? [], apiID: id)
+        authorizers = Dictionary(
+            (snapshot["authorizers"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", DeployedAuthorizer($0)) },
+            uniquingKeysWith: { first, _ in first })
+        policy = api["policy"]?.stringValue.flatMap { try? JSON(parsing: Data($0.utf8)) }.flatMap { try? IAMPolicy($0) }
+        isPrivate = api["endpointConfiguration"]?["types"]?.arrayValue?.contains("PRIVATE") ?? false
     }
 
     /// Each model's schema, compiled with references to the API's other models
@@ -81,6 +92,9 @@ public struct DeployedMethod: Sendable {
     public var apiKeyRequired: Bool
     public var requestParameters: [String: Bool]
     public var requestValidatorID: String?
+    public var authorizerID: String?
+    /// The OAuth scopes a Cognito-authorized method requires of access tokens.
+    public var authorizationScopes: [String]
     /// Model names by content type.
     public var requestModels: [String: String]
     public var integration: DeployedIntegration?
@@ -92,6 +106,8 @@ public struct DeployedMethod: Sendable {
         apiKeyRequired = json["apiKeyRequired"]?.boolValue ?? false
         requestParameters = (json["requestParameters"]?.objectValue ?? [:]).mapValues { $0.boolValue ?? false }
         requestValidatorID = json["requestValidatorId"]?.stringValue
+        authorizerID = json["authorizerId"]?.stringValue
+        authorizationScopes = json["authorizationScopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         requestModels = (json["requestModels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         integration = json["methodIntegration"].map(DeployedIntegration.init)
         methodResponses = json["methodResponses"]?.objectValue ?? [:]

@@ -34,6 +34,7 @@ public struct DeployedStage: Sendable {
 
     /// A method's `methodSettings` entry, keyed `path/METHOD` (or `~1`-escaped), else `*/*`'s.
     private static func setting<T>(_ settings: [String: T], resourcePath: String, method: String) -> (key: String, value: T)? {
+        guard !settings.isEmpty else { return nil }
         let key = "\(resourcePath.dropFirst())/\(method)"
         for candidate in [key, "~1" + key.replacingOccurrences(of: "/", with: "~1"), "*/*"] {
             if let value = settings[candidate] { return (candidate, value) }

@@ -19,14 +19,21 @@ public struct Gateway: Sendable {
     let accountID: String
     let apiKeys: APIKey
     let throttling: Throttling
+    let authorization: Authorize
+    /// Lambda authorizer results; `FlushStageAuthorizersCache` empties a stage's.
+    public let authorizerCache: AuthorizerCache
     /// Request counts per usage plan and key; the control plane reads them for GetUsage.
     public let usage: QuotaMeter
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
+    /// `signatures` checks SigV4 on `AWS_IAM` methods; `cognitoJWKS` maps user pool ids to where
+    /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
+    /// carries the VPC endpoint id of calls to PRIVATE APIs.
     public init(
         directory: StageDirectory, httpClient: HTTPClient, functions: FunctionRuntime, accountID: String, logs: any LogSink,
-        relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter()
+        relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
+        cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
     ) {
         let limiter = RateLimiter()
         self.apiKeys = APIKey(limiter: limiter, meter: usage)
@@ -35,7 +42,13 @@ public struct Gateway: Sendable {
         self.stageLogs = StageLogs(sink: logs)
         self.directory = directory
         self.http = HTTPIntegration(client: httpClient)
-        self.lambda = LambdaIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
+        let lambda = LambdaIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
+        let cache = AuthorizerCache()
+        self.lambda = lambda
+        self.authorizerCache = cache
+        self.authorization = Authorize(
+            lambda: lambda, cache: cache, signatures: signatures,
+            cognito: CognitoAuthorizer(client: httpClient, jwksLocations: cognitoJWKS), vpceHeader: vpceHeader)
         self.accountID = accountID
     }
 
@@ -48,7 +61,7 @@ public struct Gateway: Sendable {
         /// Whether answering needs I/O (a backend call); without it the answer can be given at once.
         public var needsIO: Bool {
             guard case .matched(_, let match, _) = self else { return false }
-            return match.method.integration.map { $0.type != "MOCK" } ?? false
+            return (match.method.integration.map { $0.type != "MOCK" } ?? false) || Authorize.needsIO(match.method)
         }
     }
 
@@ -73,6 +86,8 @@ public struct Gateway: Sendable {
         var log = executionLog(for: invocation)
         do throws(GatewayError) {
             try methodRequest(&invocation, log: &log)
+            try await authorization.authorize(&invocation, log: &log)
+            try admission(&invocation, log: &log)
             let response = try await integrate(invocation, log: &log)
             log?.methodResponse(response)
             return finished(response, invocation, log: log)
@@ -104,6 +119,7 @@ public struct Gateway: Sendable {
             var log = executionLog(for: invocation)
             do throws(GatewayError) {
                 try methodRequest(&invocation, log: &log)
+                try admission(&invocation, log: &log)
                 guard let integration = match.method.integration else { throw .configurationError }
                 let response = try MockIntegration.invoke(invocation, integration, log: &log)
                 log?.methodResponse(response)
@@ -124,11 +140,16 @@ public struct Gateway: Sendable {
         return invocation
     }
 
-    /// Method Request, in AWS's order: payload size, throttles, the usage plan's key check,
-    /// then the request validator.
+    /// Method Request up to the authorizer, in AWS's order: payload size, throttles, the
+    /// endpoint, resource policy and IAM signature.
     private func methodRequest(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
         guard invocation.request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
         try throttling.check(invocation, log: &log)
+        try authorization.authenticate(&invocation, log: &log)
+    }
+
+    /// Method Request after the authorizer: the usage plan's key check, then the request validator.
+    private func admission(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
         try apiKeys.check(&invocation, log: &log)
         try MethodRequest.validate(invocation, log: &log)
     }
@@ -145,37 +166,9 @@ public struct Gateway: Sendable {
         return response
     }
 
-    /// Runs one method of a live, undeployed API, as the console's Test button does: the named
-    /// resource and method, whatever path was given. Returns the response and an execution log.
-    public func testInvoke(
-        stage: DeployedStage, resource: DeployedResource, method: DeployedMethod, request: IncomingRequest
-    ) async -> (response: OutgoingResponse, log: String) {
-        let requestID = RequestID.next()
-        let match = RoutingTable(resources: [resource]).match(method: method.httpMethod == "ANY" ? "ANY" : request.method, path: request.rawPath)
-            ?? RoutingTable.Match(resource: resource, method: method, pathParameters: [:])
-        var invocation = Invocation(
-            request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
-            match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
-            requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
-        invocation.functions = directory.stages.functions
-        invocation.accountID = accountID
-        var log: ExecutionLog? = ExecutionLog(requestID: requestID)
-        log?.methodRequest(invocation)
-        let response: OutgoingResponse
-        do throws(GatewayError) {
-            try MethodRequest.validate(invocation, log: &log)
-            response = try await Self.collected(integrate(invocation, log: &log))
-            log?.methodResponse(response)
-        } catch {
-            log?.failure(error)
-            response = GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation)
-        }
-        return (response, log?.text ?? "")
-    }
-
     /// Integration Request → Integration → Integration Response, by integration type.
     /// `log` collects an execution log when one is wanted (TestInvokeMethod).
-    private func integrate(_ invocation: Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
+    func integrate(_ invocation: Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
         guard let integration = invocation.match.method.integration else { throw .configurationError }
         switch integration.type {
         case "MOCK": return try MockIntegration.invoke(invocation, integration, log: &log)
@@ -188,7 +181,7 @@ public struct Gateway: Sendable {
     }
 
     /// A streamed response read whole (the Test button shows the body).
-    private static func collected(_ response: OutgoingResponse) async -> OutgoingResponse {
+    static func collected(_ response: OutgoingResponse) async -> OutgoingResponse {
         guard let stream = response.stream else { return response }
         var whole = response
         whole.stream = nil

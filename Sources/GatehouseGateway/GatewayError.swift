@@ -54,7 +54,7 @@ enum GatewayResponses {
         let errorContext = TemplateVariables.ErrorContext(
             message: error.message, messageString: error.messageString, responseType: error.responseType,
             validationErrorString: error.validationErrorString ?? "")
-        var variables = TemplateVariables.make(for: template, invocation: invocation, payload: Data(), error: errorContext)
+        var variables = TemplateVariables(for: template, invocation: invocation, payload: Data(), error: errorContext).values
         let body = (try? template.render(&variables)) ?? (try? defaultTemplate.render(&variables)) ?? ""
         response.body = Data(body.utf8)
         response.headers.append(("Content-Type", contentType))

@@ -23,6 +23,11 @@ public struct Configuration: Sendable, Codable, Equatable {
     public var workerIdleSeconds: Int = 300
     /// `enforced` (as AWS: a Lambda proxy integration needs `lambda add-permission`) or `relaxed`.
     public var lambdaPermissions: String = "enforced"
+    /// Where Cognito user pools' keys are, by pool id (a URL or a file), when not at the pool's
+    /// public `…/.well-known/jwks.json` address.
+    public var cognitoJWKS: [String: String] = [:]
+    /// The header carrying the VPC endpoint id of calls to PRIVATE APIs.
+    public var vpceHeader: String = "x-apigw-vpce-id"
 
     public init() {}
 
@@ -38,6 +43,8 @@ public struct Configuration: Sendable, Codable, Equatable {
         maxWorkers = try container.decodeIfPresent(Int.self, forKey: .maxWorkers) ?? defaults.maxWorkers
         workerIdleSeconds = try container.decodeIfPresent(Int.self, forKey: .workerIdleSeconds) ?? defaults.workerIdleSeconds
         lambdaPermissions = try container.decodeIfPresent(String.self, forKey: .lambdaPermissions) ?? defaults.lambdaPermissions
+        cognitoJWKS = try container.decodeIfPresent([String: String].self, forKey: .cognitoJWKS) ?? defaults.cognitoJWKS
+        vpceHeader = try container.decodeIfPresent(String.self, forKey: .vpceHeader) ?? defaults.vpceHeader
     }
 
     /// Defaults overlaid with the config file (if any) and the environment.
@@ -54,6 +61,12 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let workers = environment["GATEHOUSE_MAX_WORKERS"].flatMap(Int.init) { configuration.maxWorkers = workers }
         if let idle = environment["GATEHOUSE_WORKER_IDLE_SECONDS"].flatMap(Int.init) { configuration.workerIdleSeconds = idle }
         if let permissions = environment["GATEHOUSE_LAMBDA_PERMISSIONS"] { configuration.lambdaPermissions = permissions }
+        if let header = environment["GATEHOUSE_VPCE_HEADER"] { configuration.vpceHeader = header }
+        // `us-east-1_abc=file:///keys.json,us-east-1_def=http://localhost:9000/jwks.json`
+        for entry in (environment["GATEHOUSE_COGNITO_JWKS"] ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { configuration.cognitoJWKS[parts[0]] = parts[1] }
+        }
         if let key = environment["GATEHOUSE_ACCESS_KEY_ID"], let secret = environment["GATEHOUSE_SECRET_ACCESS_KEY"] {
             configuration.credentials = [Credential(accessKeyId: key, secretAccessKey: secret)]
         }

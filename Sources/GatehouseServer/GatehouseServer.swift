@@ -3,6 +3,7 @@ import Foundation
 import GatehouseControl
 import GatehouseFunctions
 import GatehouseGateway
+import GatehouseModel
 import GatehouseStore
 import Hummingbird
 import Logging
@@ -41,13 +42,23 @@ public struct GatehouseServer: Sendable {
                 accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
                 secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test"),
             code: code, logs: logSink)
+        // execute-api allows 5 minutes of clock skew, the management APIs 15.
+        var dataPlaneVerifier = verifier
+        dataPlaneVerifier.allowedSkew = 5 * 60
         let gateway = Gateway(
             directory: directory, httpClient: httpClient, functions: functions, accountID: configuration.accountId, logs: logSink,
-            relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed")
+            relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed",
+            signatures: { [dataPlaneVerifier] request throws(AWSError) in
+                let caller = try dataPlaneVerifier.verify(request)
+                return (caller.accessKeyId, caller.service)
+            },
+            cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader)
         var services = try Services.all(
             lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
+            services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
+            services[index].handlers["FlushStageAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(gateway: gateway)
         }
         let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")

@@ -27,7 +27,7 @@ enum TestInvokeMethod {
                 variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
             let started = Date()
             let (response, log) = await gateway.testInvoke(
-                stage: stage, resource: resource, method: method, request: request(from: input, method: method, resource: resource))
+                stage: stage, resource: resource, method: method, request: request(from: input, method: method.httpMethod == "ANY" ? "GET" : method.httpMethod, path: resource.path))
             var headers: [String: JSON] = [:]
             var multiValueHeaders: [String: JSON] = [:]
             for header in response.headers {
@@ -42,9 +42,9 @@ enum TestInvokeMethod {
         }
     }
 
-    /// The request the test describes: `pathWithQueryString`, headers and body.
-    private static func request(from input: JSON, method: DeployedMethod, resource: DeployedResource) -> IncomingRequest {
-        let target = input["pathWithQueryString"]?.stringValue ?? resource.path
+    /// The request a test describes: `pathWithQueryString` (else `path`), headers and body.
+    static func request(from input: JSON, method: String, path: String) -> IncomingRequest {
+        let target = input["pathWithQueryString"]?.stringValue ?? path
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         var headers: [(name: String, value: String)] = []
         for (name, value) in input["headers"]?.objectValue ?? [:] {
@@ -54,8 +54,8 @@ enum TestInvokeMethod {
             for value in values.arrayValue ?? [] { if let text = value.stringValue { headers.append((name, text)) } }
         }
         return IncomingRequest(
-            method: method.httpMethod == "ANY" ? "GET" : method.httpMethod,
-            rawPath: parts.isEmpty || parts[0].isEmpty ? resource.path : String(parts[0]),
+            method: method,
+            rawPath: parts.isEmpty || parts[0].isEmpty ? path : String(parts[0]),
             rawQuery: parts.count > 1 ? String(parts[1]) : "",
             headers: headers, body: Data((input["body"]?.stringValue ?? "").utf8), remoteAddress: "test-invoke-source-ip")
     }

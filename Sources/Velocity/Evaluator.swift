@@ -152,11 +152,7 @@ final class Renderer {
             frames[last][variable] = item
             frames[last]["velocityCount"] = .int(Int64(index + 1))
             frames[last]["velocityHasNext"] = .bool(index < items.count - 1)
-            frames[last]["foreach"] = [
-                "index": .int(Int64(index)), "count": .int(Int64(index + 1)),
-                "hasNext": .bool(index < items.count - 1), "first": .bool(index == 0),
-                "last": .bool(index == items.count - 1),
-            ]
+            frames[last]["foreach"] = .object(LoopState(index: index, total: items.count))
             switch try renderNodes(body) {
             case .normal: continue
             case .breakLoop: return .normal
@@ -283,4 +279,35 @@ struct DefinedBlock: VelocityObject {
 struct MacroArgument: VelocityObject {
     var expression: Expression
     var scopeDepth: Int
+}
+
+/// `$foreach` inside a loop: `index`, `count`, `hasNext`, `first`, `last` — answered from two
+/// numbers rather than a map built for every iteration.
+struct LoopState: VelocityObject {
+    let index: Int
+    let total: Int
+
+    func property(_ name: String) throws -> VelocityValue? {
+        switch name {
+        case "index": .int(Int64(index))
+        case "count": .int(Int64(index + 1))
+        case "hasNext": .bool(index < total - 1)
+        case "first": .bool(index == 0)
+        case "last": .bool(index == total - 1)
+        default: nil
+        }
+    }
+
+    func call(_ method: String, arguments: [VelocityValue]) throws -> VelocityValue? {
+        guard arguments.isEmpty else { return nil }
+        switch method {
+        case "getIndex": return try property("index")
+        case "getCount": return try property("count")
+        case "hasNext", "isFirst", "isLast":
+            return try property(method == "hasNext" ? method : String(method.dropFirst(2)).lowercased())
+        default: return nil
+        }
+    }
+
+    var renderedText: String { "{index=\(index), count=\(index + 1), hasNext=\(index < total - 1)}" }
 }

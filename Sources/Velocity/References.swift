@@ -18,11 +18,11 @@ extension Renderer {
             switch segment {
             case .property(let name):
                 current = try Methods.property(name, of: current, at: reference.location)
-                path = path.map { $0 + [.key(name)] }
+                path?.append(.key(name))
             case .index(let expression):
                 let index = try evaluate(expression)
                 current = try Methods.index(current, by: index, at: reference.location)
-                path = path.flatMap { path in pathKey(for: index).map { path + [$0] } }
+                if let key = pathKey(for: index) { path?.append(key) } else { path = nil }
             case .method(let name, let expressions):
                 let arguments = try expressions.map(evaluate)
                 if let mutation = try Methods.mutate(current, name, arguments, at: reference.location) {
@@ -33,7 +33,7 @@ extension Renderer {
                     let receiver = current
                     current = try Methods.call(name, on: receiver, arguments, at: reference.location) ?? .null
                     if name == "get", arguments.count == 1, let key = pathKey(for: arguments[0]) {
-                        path = path.map { $0 + [key] }
+                        path?.append(key)
                     } else {
                         path = nil
                     }
@@ -80,7 +80,7 @@ extension Renderer {
     }
 
     /// `container` with the value at `path` replaced; nil when the path does not lead anywhere
-    /// writable (a host object, a missing key on the way, an index out of range).
+    /// writable (a host object that refuses, a missing key on the way, an index out of range).
     private func replacing(in container: VelocityValue, along path: ArraySlice<PathKey>, with value: VelocityValue)
         -> VelocityValue?
     {
@@ -103,6 +103,12 @@ extension Renderer {
             else { return nil }
             list[index] = updated
             return .list(list)
+        case (.object(let object), .key(let key)):
+            // Host objects are references: a write lands in the object itself.
+            if rest.isEmpty { return object.setProperty(key, to: value) ? container : nil }
+            guard let child = try? object.property(key), case .object = child, replacing(in: child, along: rest, with: value) != nil
+            else { return nil }
+            return container
         default:
             return nil
         }

@@ -162,6 +162,9 @@ public protocol VelocityObject: Sendable {
     func property(_ name: String) throws -> VelocityValue?
     /// `$object.name(arguments…)`; the default answers `nil` (no such method).
     func call(_ method: String, arguments: [VelocityValue]) throws -> VelocityValue?
+    /// `#set($object.name = value)`: whether the object took the value; the default refuses.
+    /// An object that takes values is a reference its embedder reads back after rendering.
+    func setProperty(_ name: String, to value: VelocityValue) -> Bool
     /// What `#foreach` iterates over; the default answers `nil` (not iterable).
     var elements: [VelocityValue]? { get }
     /// The text `$object` renders as; the default is the type's name.
@@ -170,6 +173,7 @@ public protocol VelocityObject: Sendable {
 
 extension VelocityObject {
     public func property(_ name: String) throws -> VelocityValue? { nil }
+    public func setProperty(_ name: String, to value: VelocityValue) -> Bool { false }
     public func call(_ method: String, arguments: [VelocityValue]) throws -> VelocityValue? { nil }
     public var elements: [VelocityValue]? { nil }
     public var renderedText: String { String(describing: type(of: self)) }

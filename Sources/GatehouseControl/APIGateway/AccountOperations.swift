@@ -7,7 +7,9 @@ extension APIGateway {
         "GetAccount": { context in try await account(context, in: context.store) },
         "UpdateAccount": { context in
             try await context.store.write { tx in
-                let patched = try patch(try await account(context, in: tx), context, shape: "Account", patchable: ["cloudwatchRoleArn", "features"])
+                // Gatehouse also lets UpdateAccount set the account's throttle (AWS changes it on request).
+                let patched = try patch(
+                    try await account(context, in: tx), context, shape: "Account", patchable: ["cloudwatchRoleArn", "features", "throttleSettings"])
                 try await tx.put(accountKey(context), patched)
                 return patched
             }

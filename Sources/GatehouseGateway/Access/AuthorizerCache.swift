@@ -7,6 +7,8 @@ public final class AuthorizerCache: Sendable {
     /// What an authorizer function answered, ready to evaluate.
     struct Entry: Sendable {
         var policy: IAMPolicy
+        /// The policy document as the function wrote it (TestInvokeAuthorizer shows it).
+        var policyText: String
         var result: AuthorizerResult
         var expires: Date
     }

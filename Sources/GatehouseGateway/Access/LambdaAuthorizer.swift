@@ -37,7 +37,7 @@ struct LambdaAuthorizer: Sendable {
     }
 
     /// The policy and result in the function's answer.
-    static func decision(from result: InvocationOutcome, log: inout ExecutionLog?) throws(GatewayError) -> (IAMPolicy, AuthorizerResult) {
+    static func decision(from result: InvocationOutcome, log: inout ExecutionLog?) throws(GatewayError) -> (IAMPolicy, String, AuthorizerResult) {
         let text = String(decoding: result.payload, as: UTF8.self)
         let payload = Data(result.payload)
         if result.failed {
@@ -70,7 +70,7 @@ struct LambdaAuthorizer: Sendable {
             }
         }
         decided.usageIdentifierKey = answer["usageIdentifierKey"]?.stringValue
-        return (policy, decided)
+        return (policy, document.serializedString, decided)
     }
 }
 

@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 import Synchronization
 
@@ -18,8 +19,34 @@ public final class RateLimiter: Sendable {
     }
 
     private let shards: [Shard] = (0..<16).map { _ in Shard() }
+    /// The accounts' buckets by region: every request takes from one, so finding it is one
+    /// atomic load and taking from it one compare-and-swap.
+    private let accounts = ManagedAtomic(AccountBuckets([:]))
+
+    private final class AccountBuckets: AtomicReference, Sendable {
+        let byRegion: [String: AtomicTokenBucket]
+        init(_ byRegion: [String: AtomicTokenBucket]) { self.byRegion = byRegion }
+    }
 
     public init() {}
+
+    /// Takes one token from the account's bucket for `region`.
+    public func takeForAccount(region: String, _ throttle: Throttle) -> Bool {
+        bucket(forRegion: region, throttle).take(throttle)
+    }
+
+    private func bucket(forRegion region: String, _ throttle: Throttle) -> AtomicTokenBucket {
+        var current = accounts.load(ordering: .acquiring)
+        while true {
+            if let bucket = current.byRegion[region] { return bucket }
+            var extended = current.byRegion
+            extended[region] = AtomicTokenBucket(tokens: Double(throttle.burstLimit))
+            let (exchanged, original) = accounts.compareExchange(
+                expected: current, desired: AccountBuckets(extended), ordering: .acquiringAndReleasing)
+            if exchanged { return extended[region]! }
+            current = original
+        }
+    }
 
     /// Takes one token from the bucket `name`; false when it is empty.
     public func take(_ name: String, _ throttle: Throttle, now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Bool {

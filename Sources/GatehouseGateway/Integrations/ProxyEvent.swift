@@ -42,6 +42,15 @@ enum ProxyEvent {
             if let field = key.dropPrefix("identity.") { identity[field] = .string(value) }
         }
         context["identity"] = identity
+        if invocation.authorizer != AuthorizerResult() {
+            var authorizer = JSON.object(invocation.authorizer.context.mapValues(JSON.string))
+            if let principal = invocation.authorizer.principalID {
+                authorizer["principalId"] = .string(principal)
+                authorizer["integrationLatency"] = 0
+            }
+            if !invocation.authorizer.claims.isEmpty { authorizer["claims"] = .object(invocation.authorizer.claims.mapValues(JSON.string)) }
+            context["authorizer"] = authorizer
+        }
         return [
             "resource": .string(resource.path), "path": .string(decodedPath(invocation.target.path)), "httpMethod": .string(request.method),
             "headers": headers.isEmpty ? .null : .object(headers),

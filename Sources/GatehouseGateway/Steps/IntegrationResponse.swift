@@ -32,16 +32,14 @@ enum IntegrationResponse {
         let accept = invocation.request.header("Accept")
         var payload = backend.body
         var isBinary = ContentHandling.isBinary(backend.header("Content-Type"), binaryTypes)
-        var override: VelocityMap?
+        var override: ResponseOverride?
         if let (contentType, template) = MappingTemplate.select(from: selected.responseTemplates, accept: accept) {
             let input = ContentHandling.templateInput(backend.body, isBinary: isBinary)
             let rendered = try MappingTemplate.transform(template, invocation: invocation, payload: input, stage: "response", log: &log)
             payload = Data(rendered.body.utf8)
             isBinary = false
             response.headers.append(("Content-Type", contentType))
-            if case .map(let context)? = rendered.variables["context"], case .map(let requested)? = context["responseOverride"] {
-                override = requested
-            }
+            override = rendered.responseOverride
         } else {
             response.headers.append(("Content-Type", backend.header("Content-Type") ?? "application/json"))
         }
@@ -66,15 +64,13 @@ enum IntegrationResponse {
     }
 
     /// `#set($context.responseOverride.status = 400)` and `….header.X = "v"`.
-    private static func apply(_ override: VelocityMap, to response: inout OutgoingResponse) {
-        switch override["status"] {
+    private static func apply(_ override: ResponseOverride, to response: inout OutgoingResponse) {
+        switch override.status {
         case .int(let status)? where (100...599).contains(status): response.status = Int(status)
         case .string(let text)?: if let status = Int(text), (100...599).contains(status) { response.status = status }
         default: break
         }
-        if case .map(let headers)? = override["header"] {
-            for (name, value) in headers.entries where !value.isNull { response.setHeader(name, value.renderedText) }
-        }
+        for (name, value) in override.header.values { response.setHeader(name, value) }
     }
 
     private static func value(of source: String, _ backend: BackendResponse, _ invocation: Invocation) -> String? {

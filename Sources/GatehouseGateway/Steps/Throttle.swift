@@ -14,7 +14,7 @@ struct Throttling: Sendable {
             log?.line("Method throttle limit exceeded for RestApi \(stage.apiID), Stage \(stage.name), Resource \(path), HttpMethod \(method). Limit: \(throttle.rateLimit) Burst: \(throttle.burstLimit)")
             throw .throttled
         }
-        guard limiter.take("account/\(stage.region)", invocation.access.accountThrottle) else {
+        guard limiter.takeForAccount(region: stage.region, invocation.access.accountThrottle) else {
             log?.line("Account throttle limit exceeded")
             throw .throttled
         }

@@ -11,7 +11,7 @@ extension Invocation {
         let domainName = String(host.prefix { $0 != ":" })
         var variables: [String: String] = [
             "requestId": requestID, "extendedRequestId": extendedRequestID,
-            "requestTime": Self.clfTime(requestTime),
+            "requestTime": requestTime.clfTime,
             "requestTimeEpoch": String(Int64((requestTime.timeIntervalSince1970 * 1000).rounded(.down))),
             "httpMethod": request.method, "resourcePath": match.resource.path, "resourceId": match.resource.id,
             "path": "/\(stage.name)\(target.path)", "protocol": "HTTP/1.1", "stage": stage.name, "apiId": stage.apiID,
@@ -26,9 +26,6 @@ extension Invocation {
         for (name, value) in authorizer.claims { variables["authorizer.claims." + name] = value }
         return variables
     }
-
-    /// `25/Nov/2026:15:04:05 +0000`, the CLF time AWS puts in `requestTime`.
-    static func clfTime(_ date: Date) -> String { date.utc("dd/MMM/yyyy:HH:mm:ss Z") }
 }
 
 /// The variables a mapping template sees: `$input`, `$util`, `$context`, `$stageVariables`.
@@ -43,47 +40,25 @@ struct TemplateVariables {
 
     static let util = VelocityValue.object(UtilVariable())
 
+    var values: [String: VelocityValue] = [:]
+    /// What a response template `#set` in `$context.responseOverride`, read after rendering.
+    var responseOverride: ResponseOverride?
+
     /// Builds only the roots the template mentions.
-    static func make(
-        for template: MappingTemplate, invocation: Invocation?, payload: Data, error: ErrorContext? = nil, responseOverride: Bool = false
-    ) -> [String: VelocityValue] {
-        var variables: [String: VelocityValue] = [:]
+    init(for template: MappingTemplate, invocation: Invocation?, payload: Data, error: ErrorContext? = nil, responseOverride: Bool = false) {
         if template.mentions.contains(.input) {
-            variables["input"] = .object(InputVariable(body: payload, parameters: invocation.map(RequestParameters.init) ?? RequestParameters()))
+            values["input"] = .object(InputVariable(body: payload, parameters: invocation.map(RequestParameters.init) ?? RequestParameters()))
         }
-        if template.mentions.contains(.util) { variables["util"] = util }
+        if template.mentions.contains(.util) { values["util"] = Self.util }
         if template.mentions.contains(.stageVariables) {
             var map = VelocityMap()
             for (name, value) in (invocation?.stage.variables ?? [:]).sorted(by: { $0.key < $1.key }) { map[name] = .string(value) }
-            variables["stageVariables"] = .map(map)
+            values["stageVariables"] = .map(map)
         }
         if template.mentions.contains(.context) {
-            var context = nested(invocation?.contextVariables ?? [:])
-            if let error {
-                context["error"] = [
-                    "message": .string(error.message), "messageString": .string(error.messageString),
-                    "responseType": .string(error.responseType), "validationErrorString": .string(error.validationErrorString),
-                ]
-            }
-            if responseOverride { context["responseOverride"] = ["header": .map(VelocityMap())] }
-            variables["context"] = .map(context)
+            let override = responseOverride ? ResponseOverride() : nil
+            values["context"] = .object(ContextVariable(invocation: invocation, error: error, responseOverride: override))
+            self.responseOverride = override
         }
-        return variables
-    }
-
-    /// `["identity.sourceIp": …]` as `{identity: {sourceIp: …}}`.
-    private static func nested(_ flat: [String: String]) -> VelocityMap {
-        var map = VelocityMap()
-        for (key, value) in flat.sorted(by: { $0.key < $1.key }) {
-            guard let dot = key.firstIndex(of: ".") else {
-                map[key] = .string(value)
-                continue
-            }
-            let group = String(key[..<dot])
-            guard case .map(var inner) = map[group] ?? .map(VelocityMap()) else { continue }
-            inner[String(key[key.index(after: dot)...])] = .string(value)
-            map[group] = .map(inner)
-        }
-        return map
     }
 }

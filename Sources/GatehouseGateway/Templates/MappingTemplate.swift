@@ -74,11 +74,11 @@ extension MappingTemplate {
     /// configuration error (`Unable to transform request` in the execution log).
     static func transform(
         _ template: MappingTemplate, invocation: Invocation, payload: Data, stage: String, log: inout ExecutionLog?
-    ) throws(GatewayError) -> (body: String, variables: [String: VelocityValue]) {
-        var variables = TemplateVariables.make(for: template, invocation: invocation, payload: payload, responseOverride: stage == "response")
+    ) throws(GatewayError) -> (body: String, responseOverride: ResponseOverride?) {
+        let variables = TemplateVariables(for: template, invocation: invocation, payload: payload, responseOverride: stage == "response")
+        var values = variables.values
         do {
-            let body = try template.render(&variables)
-            return (body, variables)
+            return (try template.render(&values), variables.responseOverride)
         } catch TemplateFailure.invalidJSON(let reason) {
             log?.line("Execution failed due to configuration error: Unable to transform \(stage): \(reason)")
             throw GatewayError.unparsableBody(reason)

@@ -1,0 +1,67 @@
+import Foundation
+import GatehouseModel
+
+/// The console's Test buttons: a method or an authorizer of the live API, run outside any
+/// deployment, with an execution log.
+extension Gateway {
+    /// Runs one method of a live, undeployed API, as the console's Test button does: the named
+    /// resource and method, whatever path was given. Returns the response and an execution log.
+    public func testInvoke(
+        stage: DeployedStage, resource: DeployedResource, method: DeployedMethod, request: IncomingRequest
+    ) async -> (response: OutgoingResponse, log: String) {
+        let requestID = RequestID.next()
+        let match = RoutingTable(resources: [resource]).match(method: method.httpMethod == "ANY" ? "ANY" : request.method, path: request.rawPath)
+            ?? RoutingTable.Match(resource: resource, method: method, pathParameters: [:])
+        var invocation = Invocation(
+            request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
+            match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
+            requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+        invocation.functions = directory.stages.functions
+        invocation.accountID = accountID
+        var log: ExecutionLog? = ExecutionLog(requestID: requestID)
+        log?.methodRequest(invocation)
+        let response: OutgoingResponse
+        do throws(GatewayError) {
+            try MethodRequest.validate(invocation, log: &log)
+            response = try await Self.collected(integrate(invocation, log: &log))
+            log?.methodResponse(response)
+        } catch {
+            log?.failure(error)
+            response = GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation)
+        }
+        return (response, log?.text ?? "")
+    }
+
+    /// Runs an authorizer as `TestInvokeAuthorizer` does: always calling its function (no
+    /// cache), answering the client status AWS would give (0 when allowed) and what it decided.
+    public func testAuthorizer(stage: DeployedStage, authorizer: DeployedAuthorizer, request: IncomingRequest) async
+        -> (status: Int, log: String, result: AuthorizerResult?, policy: String?)
+    {
+        let requestID = RequestID.next()
+        let resource = DeployedResource(["id": "test", "path": .string(request.rawPath)])
+        let method = DeployedMethod(["httpMethod": .string(request.method), "authorizationType": "CUSTOM", "authorizerId": .string(authorizer.id)])
+        var invocation = Invocation(
+            request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
+            match: RoutingTable.Match(resource: resource, method: method, pathParameters: [:]),
+            requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+        invocation.functions = directory.stages.functions
+        invocation.accountID = accountID
+        var log: ExecutionLog? = ExecutionLog(requestID: requestID)
+        do throws(GatewayError) {
+            if authorizer.type == "COGNITO_USER_POOLS" {
+                let result = try await authorization.cognito.verify(invocation, authorizer, scopes: [], log: &log)
+                return (0, log?.text ?? "", result, nil)
+            }
+            let entry = try await authorization.lambdaDecision(authorizer, for: invocation, cached: false, log: &log)
+            let status: Int
+            switch entry.policy.evaluate(action: "execute-api:Invoke", resource: invocation.methodARN, request: RequestFacts()) {
+            case .allow: status = 0
+            default: status = 403
+            }
+            return (status, log?.text ?? "", entry.result, entry.policyText)
+        } catch {
+            log?.failure(error)
+            return (error.status, log?.text ?? "", nil, nil)
+        }
+    }
+}

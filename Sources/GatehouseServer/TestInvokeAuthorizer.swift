@@ -1,0 +1,50 @@
+import Foundation
+import GatehouseControl
+import GatehouseGateway
+import GatehouseModel
+import GatehouseStore
+
+/// `TestInvokeAuthorizer` and `FlushStageAuthorizersCache`: the authorizer operations that need
+/// the data plane (its function runtime and its result cache).
+enum TestInvokeAuthorizer {
+    static func handler(gateway: Gateway) -> OperationHandler {
+        { context in
+            let input = context.input
+            guard let api = try await context.store.document(DocumentKey(kind: "restapi", parent: context.caller.region, id: context.string("restApiId"))) else {
+                throw AWSError.notFound("Invalid API identifier specified \(context.caller.accountId):\(context.string("restApiId"))")
+            }
+            let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: context.store))
+            guard let authorizer = deployed.authorizers[context.string("authorizerId")] else {
+                throw AWSError.notFound("Invalid Authorizer identifier specified")
+            }
+            let stage = DeployedStage(
+                apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
+                variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
+            let started = Date()
+            let test = await gateway.testAuthorizer(
+                stage: stage, authorizer: authorizer, request: TestInvokeMethod.request(from: input, method: "GET", path: "/"))
+            var output: JSON = [
+                "clientStatus": .number(Double(test.status)), "log": .string(test.log),
+                "latency": .number((Date().timeIntervalSince(started) * 1000).rounded()),
+            ]
+            if let result = test.result {
+                if let principal = result.principalID { output["principalId"] = .string(principal) }
+                if !result.claims.isEmpty { output["claims"] = .object(result.claims.mapValues(JSON.string)) }
+                output["authorization"] = .object(result.context.mapValues { JSON.array([.string($0)]) })
+            }
+            if let policy = test.policy { output["policy"] = .string(policy) }
+            return output
+        }
+    }
+
+    static func flushHandler(gateway: Gateway) -> OperationHandler {
+        { context in
+            let apiID = context.string("restApiId"), stage = context.string("stageName")
+            guard try await context.store.document(DocumentKey(kind: "stage", parent: apiID, id: stage)) != nil else {
+                throw AWSError.notFound("Invalid stage identifier specified")
+            }
+            gateway.authorizerCache.flush(api: apiID, stage: stage)
+            return .emptyObject
+        }
+    }
+}
