@@ -19,6 +19,8 @@ TARGETS = [
     ("hello", "Hummingbird hello"),
     ("gatehouse-mock", "Gatehouse MOCK"),
     ("gatehouse-template", "Gatehouse MOCK + #foreach template"),
+    ("gatehouse-keyed", "Gatehouse MOCK + API key and usage plan"),
+    ("gatehouse-authorized", "Gatehouse MOCK + cached Lambda authorizer"),
     ("nginx-proxy", "nginx proxy_pass"),
     ("gatehouse-proxy", "Gatehouse HTTP_PROXY"),
 ]
@@ -26,6 +28,8 @@ RATIOS = [
     ("gatehouse-mock", "hello", "Gatehouse MOCK / Hummingbird hello"),
     ("gatehouse-mock", "nginx-return", "Gatehouse MOCK / nginx return 200"),
     ("gatehouse-template", "gatehouse-mock", "Gatehouse MOCK + #foreach template / plain MOCK"),
+    ("gatehouse-keyed", "gatehouse-mock", "Gatehouse MOCK + API key and usage plan / plain MOCK"),
+    ("gatehouse-authorized", "gatehouse-mock", "Gatehouse MOCK + cached Lambda authorizer / plain MOCK"),
     ("gatehouse-proxy", "nginx-proxy", "Gatehouse HTTP_PROXY / nginx proxy_pass"),
 ]
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}

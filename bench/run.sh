@@ -203,14 +203,19 @@ wait_body "$GATEHOUSE_URL/_gatehouse/health" "" 30 "$GATEHOUSE_PID"
 FRONT_PIDS=("$FRONT_PID" $(pgrep -P "$FRONT_PID" || true))
 
 log "creating the bench API"
-mapfile -t URLS < <(timeout 120 "$PYTHON" "$BENCH_DIR/setup.py" "$GATEHOUSE_URL" "$UPSTREAM_URL")
-((${#URLS[@]} == 3)) || die "setup.py did not print three URLs"
-MOCK_URL=${URLS[0]}
-PROXY_URL=${URLS[1]}
-TEMPLATE_URL=${URLS[2]}
+mapfile -t ROUTES < <(timeout 120 "$PYTHON" "$BENCH_DIR/setup.py" "$GATEHOUSE_URL" "$UPSTREAM_URL")
+((${#ROUTES[@]} == 5)) || die "setup.py did not print five routes"
+# Each line is a URL, then optionally a tab and the header the route needs.
+MOCK_URL=${ROUTES[0]}
+PROXY_URL=${ROUTES[1]}
+TEMPLATE_URL=${ROUTES[2]}
+IFS=$'\t' read -r KEYED_URL KEYED_HEADER <<<"${ROUTES[3]}"
+IFS=$'\t' read -r AUTHORIZED_URL AUTHORIZED_HEADER <<<"${ROUTES[4]}"
 log "MOCK:       $MOCK_URL"
 log "HTTP_PROXY: $PROXY_URL"
 log "MOCK+VTL:   $TEMPLATE_URL"
+log "MOCK+key:   $KEYED_URL ($KEYED_HEADER)"
+log "MOCK+auth:  $AUTHORIZED_URL ($AUTHORIZED_HEADER)"
 # Gatehouse picks deployments up within about a second.
 wait_body "$MOCK_URL" hello 30 "$GATEHOUSE_PID"
 wait_body "$PROXY_URL" hello 30 "$GATEHOUSE_PID"
@@ -228,19 +233,20 @@ wait_for_other_builds
 BUSY=()
 WRK_LIMIT=$(( $(sed 's/[^0-9]//g' <<<"$DURATION") * 60 + 60 )) # generous bound even for "1m"-style durations
 
-# measure KEY URL PID...: check the body, warm up, run wrk with RSS before and after
+# measure KEY URL [--header H] PID...: check the body, warm up, run wrk with RSS before and after
 measure() {
     local key=$1 url=$2; shift 2
-    local body
-    body=$(curl -s --noproxy '*' --max-time 5 "$url" || true)
+    local body header=()
+    if [[ ${1:-} == --header ]]; then header=(-H "$2"); shift 2; fi
+    body=$(curl -s --noproxy '*' --max-time 5 "${header[@]}" "$url" || true)
     [[ $body == hello ]] || die "$key: $url answered '$body', not 'hello'"
     log "$key: warm-up $WARMUP"
-    timeout "$WRK_LIMIT" "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout 5s "$url" >"$RUN_DIR/$key.warmup" 2>&1 \
+    timeout "$WRK_LIMIT" "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout 5s "${header[@]}" "$url" >"$RUN_DIR/$key.warmup" 2>&1 \
         || die "$key: warm-up failed: $(cat "$RUN_DIR/$key.warmup")"
     sleep 1
     rss_kb "$@" >"$RUN_DIR/$key.rss-before"
     log "$key: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $url"
-    timeout "$WRK_LIMIT" "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency "$url" >"$RUN_DIR/$key.wrk" 2>&1 \
+    timeout "$WRK_LIMIT" "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency "${header[@]}" "$url" >"$RUN_DIR/$key.wrk" 2>&1 \
         || die "$key: wrk failed: $(cat "$RUN_DIR/$key.wrk")"
     rss_kb "$@" >"$RUN_DIR/$key.rss-after"
     if pgrep -f swift-build >/dev/null; then
@@ -255,6 +261,8 @@ measure nginx-return "http://127.0.0.1:$RETURN_PORT/" "${FRONT_PIDS[@]}"
 measure hello "http://127.0.0.1:$HELLO_PORT/" "$HELLO_PID"
 measure gatehouse-mock "$MOCK_URL" "$GATEHOUSE_PID"
 measure gatehouse-template "$TEMPLATE_URL" "$GATEHOUSE_PID"
+measure gatehouse-keyed "$KEYED_URL" --header "$KEYED_HEADER" "$GATEHOUSE_PID"
+measure gatehouse-authorized "$AUTHORIZED_URL" --header "$AUTHORIZED_HEADER" "$GATEHOUSE_PID"
 measure nginx-proxy "http://127.0.0.1:$PROXY_PORT/" "${FRONT_PIDS[@]}"
 measure gatehouse-proxy "$PROXY_URL" "$GATEHOUSE_PID"
 

@@ -3,23 +3,25 @@ import GatehouseFunctions
 import GatehouseModel
 
 /// One stage as callers see it: the deployment it points at, compiled, plus its variables.
-public struct DeployedStage: Sendable {
-    public var apiID: String
+/// A class: every request holds the stage it routed to, and sharing one reference is cheaper
+/// than copying its fields.
+public final class DeployedStage: Sendable {
+    public let apiID: String
     /// The region the API lives in (for ARNs).
-    public var region = "us-east-1"
-    public var name: String
-    public var deploymentID: String
-    public var variables: [String: String]
-    public var api: DeployedAPI
-    public var routes: RoutingTable
+    public let region: String
+    public let name: String
+    public let deploymentID: String
+    public let variables: [String: String]
+    public let api: DeployedAPI
+    public let routes: RoutingTable
     /// Where access logs go (`accessLogSettings`): the format and the log group.
-    public var accessLog: (format: String, group: String)?
+    public let accessLog: (format: String, group: String)?
     /// `methodSettings` logging levels by key (`*/*`, `states/GET`): `INFO` or `ERROR`.
-    public var loggingLevels: [String: String] = [:]
+    public let loggingLevels: [String: String]
     /// `methodSettings` throttles by the same keys.
-    public var throttles: [String: Throttle] = [:]
+    public let throttles: [String: Throttle]
     /// The stage document this was compiled from, to tell when it changed.
-    public var source: JSON = .null
+    public let source: JSON
 
     /// The execution logging level for a method (`INFO`, `ERROR`), or nil when off.
     public func loggingLevel(resourcePath: String, method: String) -> String? {
@@ -45,20 +47,30 @@ public struct DeployedStage: Sendable {
     /// Whether any request to this stage writes a log.
     public var logs: Bool { accessLog != nil || !loggingLevels.values.allSatisfy { $0 == "OFF" } }
 
-    public init(apiID: String, name: String, deploymentID: String, variables: [String: String], api: DeployedAPI) {
+    /// A stage with no settings (the console's Test buttons run on one).
+    public init(apiID: String, name: String, deploymentID: String, variables: [String: String], api: DeployedAPI, region: String = "us-east-1") {
         self.apiID = apiID
+        self.region = region
         self.name = name
         self.deploymentID = deploymentID
         self.variables = variables
         self.api = api
         routes = RoutingTable(resources: api.resources)
+        accessLog = nil
+        loggingLevels = [:]
+        throttles = [:]
+        source = .null
     }
 
-    public init(apiID: String, stage: JSON, snapshot: JSON) {
-        self.init(
-            apiID: apiID, name: stage["stageName"]?.stringValue ?? "", deploymentID: stage["deploymentId"]?.stringValue ?? "",
-            variables: (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            api: DeployedAPI(snapshot: snapshot))
+    /// The stage document `stage` of a deployment whose snapshot is `snapshot`.
+    public init(apiID: String, stage: JSON, snapshot: JSON, region: String = "us-east-1") {
+        self.apiID = apiID
+        self.region = region
+        name = stage["stageName"]?.stringValue ?? ""
+        deploymentID = stage["deploymentId"]?.stringValue ?? ""
+        variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        api = DeployedAPI(snapshot: snapshot)
+        routes = RoutingTable(resources: api.resources)
         source = stage
         if let format = stage["accessLogSettings"]?["format"]?.stringValue,
             let destination = stage["accessLogSettings"]?["destinationArn"]?.stringValue
@@ -66,9 +78,12 @@ public struct DeployedStage: Sendable {
             // arn:aws:logs:{region}:{account}:log-group:{name}
             let group = destination.components(separatedBy: ":log-group:").last.map { $0.hasSuffix(":*") ? String($0.dropLast(2)) : $0 } ?? destination
             accessLog = (format, group)
+        } else {
+            accessLog = nil
         }
-        loggingLevels = (stage["methodSettings"]?.objectValue ?? [:]).compactMapValues { $0["loggingLevel"]?.stringValue }
-        throttles = (stage["methodSettings"]?.objectValue ?? [:]).compactMapValues { settings in
+        let settings = stage["methodSettings"]?.objectValue ?? [:]
+        loggingLevels = settings.compactMapValues { $0["loggingLevel"]?.stringValue }
+        throttles = settings.compactMapValues { settings in
             Throttle(.object(["rateLimit": settings["throttlingRateLimit"] ?? .null, "burstLimit": settings["throttlingBurstLimit"] ?? .null]
                 .filter { $0.value != .null }))
         }

@@ -65,6 +65,24 @@ public struct Gateway: Sendable {
         }
     }
 
+    /// How a request can be answered without I/O: nothing to wait for, or a cached authorizer
+    /// result to use. Nil when answering needs I/O (a backend, an authorizer to call).
+    public struct ImmediateAnswer: Sendable {
+        let cachedAuthorization: AuthorizerCache.Entry?
+
+        public static let nothingToWaitFor = ImmediateAnswer(cachedAuthorization: nil)
+    }
+
+    /// Whether `request` (its head; the body may not have arrived) can be answered without I/O.
+    public func immediateAnswer(_ route: Route, head request: IncomingRequest, target: InvokeTarget) -> ImmediateAnswer? {
+        guard route.needsIO else { return .nothingToWaitFor }
+        guard case .matched(let stage, let match, _) = route, match.method.integration?.type == "MOCK" else { return nil }
+        // Ids and clocks are not needed to find the identity: a bare invocation will do.
+        var bare = Invocation(request: request, target: target, stage: stage, match: match, requestID: "", extendedRequestID: "", requestTime: .distantPast)
+        bare.accountID = accountID
+        return authorization.cachedDecision(for: bare).map { ImmediateAnswer(cachedAuthorization: $0) }
+    }
+
     public func route(method: String, target: InvokeTarget) -> Route {
         let deployed = directory.stages
         guard let stage = deployed.stage(api: target.apiID, name: target.stage) else {
@@ -79,7 +97,7 @@ public struct Gateway: Sendable {
     public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
         let route = route(method: request.method, target: target)
         guard route.needsIO, case .matched(let stage, let match, let functions) = route else {
-            return respondWithoutIO(request, target: target, route: route)
+            return respondWithoutIO(request, target: target, route: route, answer: .nothingToWaitFor)
         }
         var invocation = invocation(request, target, stage, match)
         invocation.functions = functions
@@ -105,9 +123,9 @@ public struct Gateway: Sendable {
         return log
     }
 
-    /// The answer for a route that needs no I/O (`route.needsIO` is false), computed at once:
-    /// the server calls this on the event loop, without a task per request.
-    public func respondWithoutIO(_ request: IncomingRequest, target: InvokeTarget, route: Route) -> OutgoingResponse {
+    /// The answer for a request that needs no I/O (see `immediateAnswer`), computed at once: the
+    /// server calls this on the event loop, without a task per request.
+    public func respondWithoutIO(_ request: IncomingRequest, target: InvokeTarget, route: Route, answer: ImmediateAnswer) -> OutgoingResponse {
         switch route {
         case .rejected(let error, let customized):
             var response = GatewayResponses.render(error, customized: customized)
@@ -119,6 +137,7 @@ public struct Gateway: Sendable {
             var log = executionLog(for: invocation)
             do throws(GatewayError) {
                 try methodRequest(&invocation, log: &log)
+                if let cached = answer.cachedAuthorization { try authorization.apply(cached, to: &invocation, log: &log) }
                 try admission(&invocation, log: &log)
                 guard let integration = match.method.integration else { throw .configurationError }
                 let response = try MockIntegration.invoke(invocation, integration, log: &log)

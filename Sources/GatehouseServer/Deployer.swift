@@ -31,8 +31,7 @@ actor Deployer {
             for api in try await store.documents(kind: "restapi", parent: region) {
                 guard let apiID = api["id"]?.stringValue else { continue }
                 for stage in try await store.documents(kind: "stage", parent: apiID) {
-                    guard var deployed = try await compile(stage, apiID: apiID, previous: previous) else { continue }
-                    deployed.region = region
+                    guard let deployed = try await compile(stage, apiID: apiID, region: region, previous: previous) else { continue }
                     stages[apiID, default: [:]][deployed.name] = deployed
                 }
             }
@@ -89,15 +88,15 @@ actor Deployer {
         return functions
     }
 
-    private func compile(_ stage: JSON, apiID: String, previous: DeployedStages) async throws -> DeployedStage? {
+    private func compile(_ stage: JSON, apiID: String, region: String, previous: DeployedStages) async throws -> DeployedStage? {
         guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue else { return nil }
-        if let known = previous.stage(api: apiID, name: name), known.deploymentID == deploymentID, known.source == stage {
+        if let known = previous.stage(api: apiID, name: name), known.deploymentID == deploymentID, known.source == stage, known.region == region {
             return known
         }
         guard let snapshot = try await store.document(DocumentKey(kind: "snapshot", parent: apiID, id: deploymentID)) else {
             return nil
         }
-        return DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot)
+        return DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, region: region)
     }
 
     /// Polls the store until the task is cancelled.

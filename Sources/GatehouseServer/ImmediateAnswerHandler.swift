@@ -5,8 +5,8 @@ import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
-/// Answers data-plane requests that need no I/O — MOCK integrations and requests the gateway
-/// rejects itself — right on the event loop, without Hummingbird's per-request task and body
+/// Answers data-plane requests that need no I/O — MOCK integrations (behind no authorizer or
+/// one whose result is cached) and requests the gateway rejects itself — right on the event loop, without Hummingbird's per-request task and body
 /// stream. Everything else passes through to Hummingbird untouched.
 ///
 /// It sits after the HTTP/1 codec. It answers only when no earlier request on the connection is
@@ -21,6 +21,7 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         var head: HTTPRequest
         var target: InvokeTarget
         var route: Gateway.Route
+        var answer: Gateway.ImmediateAnswer
         var body: ByteBuffer?
     }
 
@@ -40,8 +41,14 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .head(let head):
             if passedOn == 0, head.headerFields[.connection] == nil, let target = InvokeTarget(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path) {
                 let route = gateway.route(method: head.method.rawValue, target: target)
-                if !route.needsIO {
-                    held = Held(head: head, target: target, route: route)
+                // Only a route behind an authorizer needs the head's headers to decide.
+                let immediate = route.needsIO
+                    ? gateway.immediateAnswer(
+                        route, head: IncomingRequest(head: head, body: ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress),
+                        target: target)
+                    : Gateway.ImmediateAnswer.nothingToWaitFor
+                if let immediate {
+                    held = Held(head: head, target: target, route: route, answer: immediate)
                     return
                 }
             }
@@ -78,7 +85,7 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func answer(_ request: Held, context: ChannelHandlerContext) {
         let incoming = IncomingRequest(
             head: request.head, body: request.body ?? ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress)
-        let response = gateway.respondWithoutIO(incoming, target: request.target, route: request.route)
+        let response = gateway.respondWithoutIO(incoming, target: request.target, route: request.route, answer: request.answer)
         var fields = HTTPFields(response.headers)
         fields[.contentLength] = String(response.body.count)
         fields[.date] = dateCache.now()

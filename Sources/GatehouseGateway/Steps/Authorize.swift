@@ -73,7 +73,27 @@ struct Authorize: Sendable {
     }
 
     private func callLambda(_ authorizer: DeployedAuthorizer, for invocation: inout Invocation, log: inout ExecutionLog?) async throws(GatewayError) {
-        let entry = try await lambdaDecision(authorizer, for: invocation, cached: true, log: &log)
+        try apply(try await lambdaDecision(authorizer, for: invocation, cached: true, log: &log), to: &invocation, log: &log)
+    }
+
+    /// The cached Lambda authorizer result that will still be valid in a second, if the method
+    /// has one: then the request can be answered without calling the function.
+    func cachedDecision(for invocation: Invocation) -> AuthorizerCache.Entry? {
+        let method = invocation.match.method
+        guard method.authorizationType == "CUSTOM", let id = method.authorizerID, let authorizer = invocation.stage.api.authorizers[id],
+            authorizer.ttlSeconds > 0, let key = cacheKey(authorizer, invocation)
+        else { return nil }
+        return cache.entry(key, now: Date().addingTimeInterval(1))
+    }
+
+    private func cacheKey(_ authorizer: DeployedAuthorizer, _ invocation: Invocation) -> String? {
+        guard let identity = LambdaAuthorizer(authorizer: authorizer).identity(of: invocation) else { return nil }
+        return AuthorizerCache.stagePrefix(api: invocation.stage.apiID, stage: invocation.stage.name)
+            + authorizer.id + "|" + identity.joined(separator: "\u{1F}")
+    }
+
+    /// A Lambda authorizer's policy applied to the request's method ARN.
+    func apply(_ entry: AuthorizerCache.Entry, to invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
         switch entry.policy.evaluate(action: "execute-api:Invoke", resource: invocation.methodARN, request: RequestFacts()) {
         case .allow:
             log?.line("Using valid authorizer policy for principal: \(entry.result.principalID ?? "")")
@@ -95,8 +115,7 @@ struct Authorize: Sendable {
             log?.line("Unauthorized request: the identity source is missing or does not match the validation expression")
             throw .unauthorized
         }
-        let key = AuthorizerCache.stagePrefix(api: invocation.stage.apiID, stage: invocation.stage.name)
-            + authorizer.id + "|" + identity.joined(separator: "\u{1F}")
+        let key = cacheKey(authorizer, invocation) ?? ""
         if cached, authorizer.ttlSeconds > 0, let entry = cache.entry(key) {
             log?.line("Using cached authorizer result for \(authorizer.id)")
             return entry
