@@ -17,9 +17,7 @@ enum TestInvokeAuthorizer {
             guard let authorizer = deployed.authorizers[context.string("authorizerId")] else {
                 throw AWSError.notFound("Invalid Authorizer identifier specified")
             }
-            let stage = DeployedStage(
-                apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
-                variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
+            let stage = TestInvokeMethod.stage(of: deployed, input: input)
             let started = Date()
             let test = await gateway.testAuthorizer(
                 stage: stage, authorizer: authorizer, request: TestInvokeMethod.request(from: input, method: "GET", path: "/"))

@@ -22,9 +22,7 @@ enum TestInvokeMethod {
             guard let method = resource.methods[context.string("httpMethod")] else {
                 throw AWSError.notFound("Invalid Method identifier specified")
             }
-            let stage = DeployedStage(
-                apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
-                variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
+            let stage = TestInvokeMethod.stage(of: deployed, input: input)
             let started = Date()
             let (response, log) = await gateway.testInvoke(
                 stage: stage, resource: resource, method: method, request: request(from: input, method: method.httpMethod == "ANY" ? "GET" : method.httpMethod, path: resource.path))
@@ -40,6 +38,13 @@ enum TestInvokeMethod {
                 "latency": .number((Date().timeIntervalSince(started) * 1000).rounded()),
             ]
         }
+    }
+
+    /// The stage a test runs on: the live API, with the test's stage variables.
+    static func stage(of deployed: DeployedAPI, input: JSON) -> DeployedStage {
+        DeployedStage(
+            apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
+            variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
     }
 
     /// The request a test describes: `pathWithQueryString` (else `path`), headers and body.
