@@ -58,6 +58,13 @@ public struct Gateway: Sendable {
         case rejected(GatewayError, gatewayResponses: [String: DeployedGatewayResponse])
         case matched(DeployedStage, RoutingTable.Match, functions: [String: DeployedFunction])
 
+        /// Whether no backend is involved: a rejection, or a MOCK integration (perhaps behind an
+        /// authorizer, whose cached result may still let it be answered at once).
+        public var hasNoBackend: Bool {
+            guard case .matched(_, let match, _) = self else { return true }
+            return match.method.integration?.type == "MOCK"
+        }
+
         /// Whether answering needs I/O (a backend call); without it the answer can be given at once.
         public var needsIO: Bool {
             guard case .matched(_, let match, _) = self else { return false }

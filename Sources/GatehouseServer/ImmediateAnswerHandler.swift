@@ -19,6 +19,8 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private struct Held {
         var head: HTTPRequest
+        /// The request without its body, which arrives after.
+        var request: IncomingRequest
         var target: InvokeTarget
         var route: Gateway.Route
         var answer: Gateway.ImmediateAnswer
@@ -41,15 +43,13 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .head(let head):
             if passedOn == 0, head.headerFields[.connection] == nil, let target = InvokeTarget(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path) {
                 let route = gateway.route(method: head.method.rawValue, target: target)
-                // Only a route behind an authorizer needs the head's headers to decide.
-                let immediate = route.needsIO
-                    ? gateway.immediateAnswer(
-                        route, head: IncomingRequest(head: head, body: ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress),
-                        target: target)
-                    : Gateway.ImmediateAnswer.nothingToWaitFor
-                if let immediate {
-                    held = Held(head: head, target: target, route: route, answer: immediate)
-                    return
+                if route.hasNoBackend {
+                    let request = IncomingRequest(head: head, body: ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress)
+                    // A MOCK behind an authorizer can be answered at once when the authorizer's result is cached.
+                    if let immediate = route.needsIO ? gateway.immediateAnswer(route, head: request, target: target) : .nothingToWaitFor {
+                        held = Held(head: head, request: request, target: target, route: route, answer: immediate)
+                        return
+                    }
                 }
             }
             passOn(context, data)
@@ -83,8 +83,8 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func answer(_ request: Held, context: ChannelHandlerContext) {
-        let incoming = IncomingRequest(
-            head: request.head, body: request.body ?? ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress)
+        var incoming = request.request
+        if let body = request.body { incoming.body = Data(body.readableBytesView) }
         let response = gateway.respondWithoutIO(incoming, target: request.target, route: request.route, answer: request.answer)
         var fields = HTTPFields(response.headers)
         fields[.contentLength] = String(response.body.count)

@@ -68,6 +68,8 @@ def handler(event, context):
         return {"principalId": "user-other", "policyDocument": policy("Allow", arn.rsplit("/", 1)[0] + "/elsewhere")}
     if verb == "unauthorized":
         raise Exception("Unauthorized")
+    if verb == "key":
+        return {"principalId": "keyed", "policyDocument": policy("Allow", arn), "usageIdentifierKey": token.partition(":")[2]}
     if verb == "badcontext":
         return {"principalId": "user-bad", "policyDocument": policy("Allow", arn), "context": {"nested": {"a": 1}}}
     raise RuntimeError("boom")
@@ -764,3 +766,29 @@ def test_private_api_without_a_resource_policy_denies_every_call(policy_api):
     for headers in ({}, {"x-apigw-vpce-id": "vpce-123"}):
         response = api.invoke("dev", "pets", headers=headers)
         assert response.status_code == 403, (headers, response.text)
+
+
+def test_api_key_source_authorizer_takes_the_key_from_the_authorizer(apigw, gatehouse, functions):
+    created = apigw.create_rest_api(name=unique_name("keysource"), apiKeySource="AUTHORIZER")
+    api = InvokableApi(apigw, gatehouse, created)
+    try:
+        authorizer = token_authorizer(api, functions.authorizer, 0)
+        mock_method(api, "/keyed", authorization="CUSTOM", authorizer=authorizer)
+        apigw.update_method(restApiId=api.id, resourceId=api.resource("/keyed"), httpMethod="GET",
+                            patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+        api.deploy("dev")
+        plan = apigw.create_usage_plan(name=unique_name("plan"), apiStages=[{"apiId": api.id, "stage": "dev"}])
+        key = apigw.create_api_key(name=unique_name("key"), enabled=True)
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+
+        assert api.invoke("dev", "keyed", headers={"Authorization": f"key:{key['value']}"}).json() == {"ok": True}
+        # The x-api-key header does not count when the key comes from the authorizer.
+        unknown = api.invoke("dev", "keyed", headers={"Authorization": "key:" + "x" * 30, "x-api-key": key["value"]})
+        assert_gateway_error(unknown, 403, {"message": "Forbidden"}, "ForbiddenException")
+        assert api.invoke("dev", "keyed", headers={"Authorization": token("allow")}).status_code == 403
+        apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=[
+            {"op": "remove", "path": "/apiStages", "value": f"{api.id}:dev"}])
+        apigw.delete_usage_plan(usagePlanId=plan["id"])
+        apigw.delete_api_key(apiKey=key["id"])
+    finally:
+        apigw.delete_rest_api(restApiId=api.id)

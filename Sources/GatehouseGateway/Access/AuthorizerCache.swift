@@ -4,13 +4,21 @@ import Synchronization
 /// Lambda authorizer results by stage, authorizer and identity, kept for the authorizer's TTL.
 /// A cached policy is evaluated again for each request's method ARN, as on AWS.
 public final class AuthorizerCache: Sendable {
-    /// What an authorizer function answered, ready to evaluate.
-    struct Entry: Sendable {
-        var policy: IAMPolicy
+    /// What an authorizer function answered, ready to evaluate. A class: requests answered from
+    /// the cache pass it along by reference.
+    final class Entry: Sendable {
+        let policy: IAMPolicy
         /// The policy document as the function wrote it (TestInvokeAuthorizer shows it).
-        var policyText: String
-        var result: AuthorizerResult
-        var expires: Date
+        let policyText: String
+        let result: AuthorizerResult
+        let expires: Date
+
+        init(policy: IAMPolicy, policyText: String, result: AuthorizerResult, expires: Date) {
+            self.policy = policy
+            self.policyText = policyText
+            self.result = result
+            self.expires = expires
+        }
     }
 
     private let entries = Mutex<[String: Entry]>([:])
