@@ -22,6 +22,8 @@ public final class DeployedStage: Sendable {
     public let throttles: [String: Throttle]
     /// The stage document this was compiled from, to tell when it changed.
     public let source: JSON
+    /// The start of this stage's keys in the authorizer cache.
+    let authorizerCachePrefix: String
 
     /// The execution logging level for a method (`INFO`, `ERROR`), or nil when off.
     public func loggingLevel(resourcePath: String, method: String) -> String? {
@@ -56,6 +58,7 @@ public final class DeployedStage: Sendable {
         self.variables = variables
         self.api = api
         routes = RoutingTable(resources: api.resources)
+        authorizerCachePrefix = AuthorizerCache.stagePrefix(api: apiID, stage: name)
         accessLog = nil
         loggingLevels = [:]
         throttles = [:]
@@ -71,6 +74,7 @@ public final class DeployedStage: Sendable {
         variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         api = DeployedAPI(snapshot: snapshot)
         routes = RoutingTable(resources: api.resources)
+        authorizerCachePrefix = AuthorizerCache.stagePrefix(api: apiID, stage: name)
         source = stage
         if let format = stage["accessLogSettings"]?["format"]?.stringValue,
             let destination = stage["accessLogSettings"]?["destinationArn"]?.stringValue

@@ -8,6 +8,8 @@ public struct DeployedAuthorizer: Sendable {
     public var uri: String?
     /// `method.request.header.Authorization`, `method.request.querystring.x`, `stageVariables.x`, `context.x`.
     public var identitySources: [String]
+    /// The same, parsed once per deployment.
+    var sources: [IdentitySource]
     /// A TOKEN authorizer's check of the token before the function runs (a Cognito one's of `aud`).
     public var validation: SelectionPattern?
     public var ttlSeconds: Int
@@ -20,8 +22,34 @@ public struct DeployedAuthorizer: Sendable {
         uri = json["authorizerUri"]?.stringValue
         identitySources = (json["identitySource"]?.stringValue ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        sources = identitySources.map(IdentitySource.init)
         validation = json["identityValidationExpression"]?.stringValue.flatMap { $0.isEmpty ? nil : SelectionPattern($0) }
         ttlSeconds = json["authorizerResultTtlInSeconds"]?.intValue ?? (type == "COGNITO_USER_POOLS" ? 0 : 300)
         providerARNs = json["providerARNs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}
+
+/// Where an authorizer finds one identity value.
+enum IdentitySource: Sendable {
+    case header(String)
+    case querystring(String)
+    case other(String)
+
+    init(_ source: String) {
+        if let name = source.dropPrefix("method.request.header.") {
+            self = .header(name)
+        } else if let name = source.dropPrefix("method.request.querystring.") {
+            self = .querystring(name)
+        } else {
+            self = .other(source)
+        }
+    }
+
+    func value(in invocation: Invocation) -> String? {
+        switch self {
+        case .header(let name): invocation.request.header(name)
+        case .querystring(let name): invocation.request.queryItems.first { $0.name == name }?.value
+        case .other(let source): invocation.value(of: source)
+        }
     }
 }

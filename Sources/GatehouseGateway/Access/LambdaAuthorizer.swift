@@ -11,8 +11,9 @@ struct LambdaAuthorizer: Sendable {
     /// The identity values the authorizer needs, in order; nil when one is missing or empty.
     func identity(of invocation: Invocation) -> [String]? {
         var values: [String] = []
-        for source in authorizer.identitySources {
-            guard let value = invocation.value(of: source), !value.isEmpty else { return nil }
+        values.reserveCapacity(authorizer.sources.count)
+        for source in authorizer.sources {
+            guard let value = source.value(in: invocation), !value.isEmpty else { return nil }
             values.append(value)
         }
         if authorizer.type == "TOKEN" {

@@ -88,8 +88,7 @@ struct Authorize: Sendable {
 
     private func cacheKey(_ authorizer: DeployedAuthorizer, _ invocation: Invocation) -> String? {
         guard let identity = LambdaAuthorizer(authorizer: authorizer).identity(of: invocation) else { return nil }
-        return AuthorizerCache.stagePrefix(api: invocation.stage.apiID, stage: invocation.stage.name)
-            + authorizer.id + "|" + identity.joined(separator: "\u{1F}")
+        return invocation.stage.authorizerCachePrefix + authorizer.id + "|" + (identity.count == 1 ? identity[0] : identity.joined(separator: "\u{1F}"))
     }
 
     /// A Lambda authorizer's policy applied to the request's method ARN.
