@@ -24,6 +24,8 @@ public struct Gateway: Sendable {
     public let authorizerCache: AuthorizerCache
     /// Request counts per usage plan and key; the control plane reads them for GetUsage.
     public let usage: QuotaMeter
+    /// Token buckets; the deployer resolves usage plans' buckets from it.
+    public let limiter: RateLimiter
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
@@ -36,7 +38,8 @@ public struct Gateway: Sendable {
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
     ) {
         let limiter = RateLimiter()
-        self.apiKeys = APIKey(limiter: limiter, meter: usage)
+        self.limiter = limiter
+        self.apiKeys = APIKey(limiter: limiter)
         self.throttling = Throttling(limiter: limiter)
         self.usage = usage
         self.stageLogs = StageLogs(sink: logs)

@@ -14,11 +14,16 @@ import Logging
 actor Deployer {
     private let store: any Store
     private let directory: StageDirectory
+    /// Where usage plans' counters and buckets live between access tables.
+    private let meter: QuotaMeter
+    private let limiter: RateLimiter
     private let logger: Logger
 
-    init(store: any Store, directory: StageDirectory, logger: Logger) {
+    init(store: any Store, directory: StageDirectory, meter: QuotaMeter, limiter: RateLimiter, logger: Logger) {
         self.store = store
         self.directory = directory
+        self.meter = meter
+        self.limiter = limiter
         self.logger = logger
     }
 
@@ -55,7 +60,7 @@ actor Deployer {
             }
             tables[region] = AccessTable(
                 keys: try await store.documents(kind: Kind.apiKey, parent: region), plans: plans, planKeys: planKeys,
-                account: try await store.document(DocumentKey(kind: "account", parent: region, id: "account")))
+                account: try await store.document(DocumentKey(kind: "account", parent: region, id: "account")), meter: meter, limiter: limiter)
         }
         return tables
     }

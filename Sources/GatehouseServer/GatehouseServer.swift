@@ -26,8 +26,6 @@ public struct GatehouseServer: Sendable {
             secrets: Dictionary(configuration.credentials.map { ($0.accessKeyId, $0.secretAccessKey) }, uniquingKeysWith: { a, _ in a }),
             accountId: configuration.accountId)
         let directory = StageDirectory()
-        let deployer = Deployer(store: store, directory: directory, logger: logger)
-        try await deployer.refresh()
         var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         // A backend that refuses the connection is an immediate integration failure, not a retry loop.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -53,6 +51,8 @@ public struct GatehouseServer: Sendable {
                 return (caller.accessKeyId, caller.service)
             },
             cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader)
+        let deployer = Deployer(store: store, directory: directory, meter: gateway.usage, limiter: gateway.limiter, logger: logger)
+        try await deployer.refresh()
         var services = try Services.all(
             lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {

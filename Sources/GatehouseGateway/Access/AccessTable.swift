@@ -28,25 +28,29 @@ public struct AccessTable: Sendable {
         public var enabled: Bool
     }
 
-    /// A usage plan as it applies to one stage.
+    /// A usage plan as it applies to one key on one stage, with the key's counters under it.
     public struct StagePlan: Sendable {
         public var planID: String
         public var throttle: Throttle?
         public var quota: Quota?
         /// Per-method throttles keyed `/resource/path/METHOD`.
         public var methodThrottles: [String: Throttle]
+        /// The key's bucket for the plan's throttle and its quota counts (they outlive tables).
+        var bucket: AtomicTokenBucket
+        var usage: UsageAccount
     }
 
     /// Keys by value.
     public var keys: [String: APIKey] = [:]
-    /// For each `apiId/stage`, the plans that include it, by API key id.
-    public var plans: [String: [String: StagePlan]] = [:]
+    /// For each API id and stage, the plans that include it, by API key id.
+    public var plans: [String: [String: [String: StagePlan]]] = [:]
     public var accountThrottle = Throttle.accountDefault
 
     public init() {}
 
-    /// Built from the region's key, plan, plan-key and account documents.
-    public init(keys: [JSON], plans: [JSON], planKeys: [String: [String]], account: JSON?) {
+    /// Built from the region's key, plan, plan-key and account documents; each key's counters
+    /// come from `meter` and its buckets from `limiter`, which keep them between tables.
+    public init(keys: [JSON], plans: [JSON], planKeys: [String: [String]], account: JSON?, meter: QuotaMeter, limiter: RateLimiter) {
         for key in keys {
             guard let value = key["value"]?.stringValue, let id = key["id"]?.stringValue else { continue }
             self.keys[value] = APIKey(id: id, enabled: key["enabled"]?.boolValue ?? false)
@@ -54,11 +58,14 @@ public struct AccessTable: Sendable {
         for plan in plans {
             guard let planID = plan["id"]?.stringValue else { continue }
             for stage in plan["apiStages"]?.arrayValue ?? [] {
-                let name = "\(stage["apiId"]?.stringValue ?? "")/\(stage["stage"]?.stringValue ?? "")"
-                let stagePlan = StagePlan(
-                    planID: planID, throttle: Throttle(plan["throttle"]), quota: Quota(plan["quota"]),
-                    methodThrottles: (stage["throttle"]?.objectValue ?? [:]).compactMapValues { Throttle($0) })
-                for keyID in planKeys[planID] ?? [] { self.plans[name, default: [:]][keyID] = stagePlan }
+                let api = stage["apiId"]?.stringValue ?? "", name = stage["stage"]?.stringValue ?? ""
+                let throttles = (stage["throttle"]?.objectValue ?? [:]).compactMapValues { Throttle($0) }
+                for keyID in planKeys[planID] ?? [] {
+                    self.plans[api, default: [:]][name, default: [:]][keyID] = StagePlan(
+                        planID: planID, throttle: Throttle(plan["throttle"]), quota: Quota(plan["quota"]), methodThrottles: throttles,
+                        bucket: limiter.bucket(named: "plan/\(planID)/\(keyID)", startingWith: Throttle(plan["throttle"])?.burstLimit ?? 0),
+                        usage: meter.account(plan: planID, key: keyID))
+                }
             }
         }
         accountThrottle = Throttle(account?["throttleSettings"]) ?? .accountDefault

@@ -3,7 +3,8 @@ import Synchronization
 
 /// One token bucket updated with compare-and-swap, for the bucket every request takes from
 /// (the account's): tokens as a `Float` and the time of the last update, in 100 µs ticks,
-/// packed into one 64-bit atomic.
+/// packed into one 64-bit atomic. Ticks wrap after about five days; a bucket idle that long
+/// refills from the wrapped difference (possibly less than full) and is exact again after that.
 final class AtomicTokenBucket: Sendable {
     private let state: Atomic<UInt64>
     private let started = DispatchTime.now().uptimeNanoseconds

@@ -30,6 +30,19 @@ public final class RateLimiter: Sendable {
 
     public init() {}
 
+    /// The lock-free bucket `name`, kept for as long as the limiter lives (a usage plan's per-key
+    /// bucket, resolved once per access table).
+    func bucket(named name: String, startingWith tokens: Int) -> AtomicTokenBucket {
+        named.withLock { buckets in
+            if let bucket = buckets[name] { return bucket }
+            let bucket = AtomicTokenBucket(tokens: Double(tokens))
+            buckets[name] = bucket
+            return bucket
+        }
+    }
+
+    private let named = Mutex<[String: AtomicTokenBucket]>([:])
+
     /// Takes one token from the account's bucket for `region`.
     public func takeForAccount(region: String, _ throttle: Throttle) -> Bool {
         bucket(forRegion: region, throttle).take(throttle)

@@ -6,7 +6,6 @@ import GatehouseModel
 /// that do not require a key are neither checked nor counted, as on AWS.
 struct APIKey: Sendable {
     let limiter: RateLimiter
-    let meter: QuotaMeter
 
     func check(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
         guard invocation.match.method.apiKeyRequired else { return }
@@ -17,23 +16,23 @@ struct APIKey: Sendable {
             log?.line("API Key \(Self.masked(value)) not authorized because method '\(invocation.request.method) \(invocation.match.resource.path)' requires API Key and API Key is not valid")
             throw .invalidAPIKey
         }
-        guard let plan = invocation.access.plans[stageName]?[key.id] else {
+        guard let plan = invocation.access.plans[invocation.stage.apiID]?[invocation.stage.name]?[key.id] else {
             log?.line("API Key \(Self.masked(value)) not authorized because method '\(invocation.request.method) \(invocation.match.resource.path)' requires API Key and API Key is not associated with a Usage Plan for API Stage \(stageName): API Stage is not in a Usage Plan")
             throw .invalidAPIKey
         }
         invocation.identity["apiKey"] = value
         invocation.identity["apiKeyId"] = key.id
-        let method = "\(invocation.match.resource.path)/\(invocation.request.method)"
-        let bucket = "plan/\(plan.planID)/\(key.id)"
-        if let throttle = plan.methodThrottles[method], !limiter.take(bucket + method, throttle) {
+        if !plan.methodThrottles.isEmpty, case let method = "\(invocation.match.resource.path)/\(invocation.request.method)",
+            let throttle = plan.methodThrottles[method], !limiter.take("plan/\(plan.planID)/\(key.id)\(method)", throttle)
+        {
             log?.line("API Key \(Self.masked(value)) exceeded throttle limit for API Stage \(stageName): Key throttle limit exceeded for Usage Plan ID \(plan.planID), Resource \(invocation.match.resource.path), HttpMethod \(invocation.request.method). Limit: \(throttle.rateLimit) Burst: \(throttle.burstLimit)")
             throw .throttled
         }
-        if let throttle = plan.throttle, !limiter.take(bucket, throttle) {
+        if let throttle = plan.throttle, !plan.bucket.take(throttle) {
             log?.line("API Key \(Self.masked(value)) exceeded throttle limit for API Stage \(stageName): Key throttle limit exceeded for Usage Plan ID \(plan.planID). Limit: \(throttle.rateLimit) Burst: \(throttle.burstLimit)")
             throw .throttled
         }
-        guard meter.record(plan: plan.planID, key: key.id, quota: plan.quota) else {
+        guard plan.usage.record(quota: plan.quota) else {
             log?.line("Key quota exhausted for Usage Plan ID \(plan.planID). Q Limit: \(plan.quota?.limit ?? 0) Period: \(plan.quota?.period ?? "")")
             throw .quotaExceeded
         }
