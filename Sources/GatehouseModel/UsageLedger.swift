@@ -4,19 +4,30 @@ import Foundation
 /// periods in UTC, weeks from Monday).
 public struct Quota: Sendable, Equatable {
     public var limit: Int
+    /// Requests taken off the limit in the plan's first period.
     public var offset: Int
     public var period: String
+    /// The day the plan was created (days since 1970), whose period the offset applies to.
+    public var createdDay: Int?
 
-    public init(limit: Int, offset: Int = 0, period: String) {
+    public init(limit: Int, offset: Int = 0, period: String, createdDay: Int? = nil) {
         self.limit = limit
         self.offset = offset
         self.period = period
+        self.createdDay = createdDay
     }
 
-    /// From a usage plan's `quota` member.
-    public init?(_ json: JSON?) {
-        guard let json, let limit = json["limit"]?.intValue, let period = json["period"]?.stringValue else { return nil }
-        self.init(limit: limit, offset: json["offset"]?.intValue ?? 0, period: period)
+    /// From a usage plan: its `quota` member and the day it was created.
+    public init?(plan: JSON) {
+        guard let json = plan["quota"], let limit = json["limit"]?.intValue, let period = json["period"]?.stringValue else { return nil }
+        self.init(limit: limit, offset: json["offset"]?.intValue ?? 0, period: period, createdDay: plan["createdDay"]?.intValue)
+    }
+
+    /// The requests already used when the period starting `start` begins: the offset in the
+    /// plan's first period, nothing after.
+    public func initialUse(ofPeriodStarting start: Int) -> Int {
+        guard let createdDay, periodStart(containing: createdDay) == start else { return 0 }
+        return offset
     }
 
     /// The first day (days since 1970-01-01, UTC) of the period that contains `day`.

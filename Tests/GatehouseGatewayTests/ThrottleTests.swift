@@ -44,6 +44,15 @@ import Testing
         #expect(account.usage(quota: quota, days: wednesday...wednesday) == [[2, 0]])
     }
 
+    @Test func theOffsetIsTakenOffThePlansFirstPeriodOnly() {
+        let created = 20782
+        let quota = Quota(limit: 3, offset: 2, period: "DAY", createdDay: created)
+        let account = UsageAccount()
+        #expect([account.record(quota: quota, today: created), account.record(quota: quota, today: created)] == [true, false])
+        #expect((0..<4).map { _ in account.record(quota: quota, today: created + 1) } == [true, true, true, false])
+        #expect(account.usage(quota: quota, days: created...created) == [[1, 0]])
+    }
+
     @Test func theRequestTimeIsWrittenAsAWSWritesIt() {
         let date = Date(timeIntervalSince1970: 1_700_000_000)
         #expect(date.clfTime == "14/Nov/2023:22:13:20 +0000")

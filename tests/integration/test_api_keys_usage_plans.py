@@ -236,6 +236,15 @@ def test_quota_answers_429_limit_exceeded_and_get_usage_counts(apigw, keyed):
     assert keyed.invoke("dev", "keyed", headers=headers).status_code == 429
 
 
+def test_quota_offset_is_taken_off_the_first_period(apigw, keyed):
+    plan = make_plan(apigw, keyed.id, quota={"limit": 3, "offset": 2, "period": "WEEK"})
+    assert plan["quota"] == {"limit": 3, "offset": 2, "period": "WEEK"}
+    key = make_key(apigw)
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    headers = {"x-api-key": key["value"]}
+    assert [keyed.invoke("dev", "keyed", headers=headers).status_code for _ in range(2)] == [200, 429]
+
+
 def test_get_usage_lists_each_day_of_the_range(apigw, keyed):
     plan = make_plan(apigw, keyed.id, quota={"limit": 100, "period": "MONTH"})
     key = make_key(apigw)

@@ -9,7 +9,8 @@ extension APIGateway {
         "CreateUsagePlan": { context in
             try await context.store.write { tx in
                 let id = newID()
-                var plan: JSON = ["id": .string(id), "name": context.input["name"]!]
+                // `createdDay` is ours (not in AWS's shape, so never answered): the quota offset's period.
+                var plan: JSON = ["id": .string(id), "name": context.input["name"]!, "createdDay": .number(Double(Quota.today()))]
                 plan["apiStages"] = .array(try await checkedStages(context.input["apiStages"]?.arrayValue ?? [], planID: id, context, in: tx))
                 copyNonEmptyMembers(["description", "throttle", "tags"], from: context.input, into: &plan)
                 if var quota = context.input["quota"] {
@@ -173,7 +174,7 @@ extension APIGateway {
                 guard try await context.store.document(DocumentKey(kind: Kind.usagePlanKey, parent: context.string("usagePlanId"), id: keyID)) != nil else {
                     throw AWSError.notFound("Invalid Usage Plan Key identifier specified")
                 }
-                guard let quota = Quota(plan["quota"]) else { throw AWSError.badRequest("Usage Plan \(context.string("usagePlanId")) has no quota") }
+                guard let quota = Quota(plan: plan) else { throw AWSError.badRequest("Usage Plan \(context.string("usagePlanId")) has no quota") }
                 for operation in try PatchOperation.list(from: context.input) {
                     guard operation.op == .replace, operation.path == "/remaining", let remaining = operation.value.flatMap({ Int($0) }) else {
                         throw AWSError.badRequest("Invalid patch path \(operation.path) specified for op '\(operation.op.rawValue)'. Must be /remaining")
@@ -187,7 +188,7 @@ extension APIGateway {
     }
 
     private static func usage(_ plan: JSON, keys: [String], days: ClosedRange<Int>, _ ledger: any UsageLedger, _ context: OperationContext) -> JSON {
-        let quota = Quota(plan["quota"])
+        let quota = Quota(plan: plan)
         var values: [String: JSON] = [:]
         for key in keys {
             let daily = ledger.usage(plan: context.string("usagePlanId"), key: key, quota: quota, days: days)

@@ -62,7 +62,7 @@ public struct AccessTable: Sendable {
                 let throttles = (stage["throttle"]?.objectValue ?? [:]).compactMapValues { Throttle($0) }
                 for keyID in planKeys[planID] ?? [] {
                     self.plans[api, default: [:]][name, default: [:]][keyID] = StagePlan(
-                        planID: planID, throttle: Throttle(plan["throttle"]), quota: Quota(plan["quota"]), methodThrottles: throttles,
+                        planID: planID, throttle: Throttle(plan["throttle"]), quota: Quota(plan: plan), methodThrottles: throttles,
                         bucket: limiter.bucket(named: "plan/\(planID)/\(keyID)", startingWith: Throttle(plan["throttle"])?.burstLimit ?? 0),
                         usage: meter.account(plan: planID, key: keyID))
                 }

@@ -52,7 +52,7 @@ public final class UsageAccount: Sendable {
                 let start = quota.periodStart(containing: today)
                 if counts.periodStart != start {
                     counts.periodStart = start
-                    counts.periodUsed = 0
+                    counts.periodUsed = quota.initialUse(ofPeriodStarting: start)
                 }
                 guard counts.periodUsed < quota.limit else { return false }
                 counts.periodUsed += 1
@@ -69,7 +69,7 @@ public final class UsageAccount: Sendable {
                 guard let quota else { return [used, 0] }
                 let start = quota.periodStart(containing: day)
                 if start == counts.periodStart, day == Quota.today() { return [used, max(quota.limit - counts.periodUsed, 0)] }
-                let usedInPeriod = (start...day).reduce(0) { $0 + (counts.days[$1] ?? 0) }
+                let usedInPeriod = (start...day).reduce(quota.initialUse(ofPeriodStarting: start)) { $0 + (counts.days[$1] ?? 0) }
                 return [used, max(quota.limit - usedInPeriod, 0)]
             }
         }
