@@ -51,6 +51,7 @@ public struct GatehouseServer: Sendable {
                 return (caller.accessKeyId, caller.service)
             },
             cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader)
+        try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(store: store, directory: directory, meter: gateway.usage, limiter: gateway.limiter, logger: logger)
         try await deployer.refresh()
         var services = try Services.all(
@@ -74,8 +75,12 @@ public struct GatehouseServer: Sendable {
             },
             logger: frameworkLogger)
         // Shut down in reverse order: workers first (their long-polls would keep the listener
-        // waiting), then the background loops, then the listener.
-        let lifetime: [any Service] = [app, BackgroundService { await deployer.run() }, WorkersService(functions: functions)]
+        // waiting), then the background loops, then the listener, and last the usage counters,
+        // saved once no request can count any more.
+        let lifetime: [any Service] = [
+            UsageSaver(meter: gateway.usage, store: store, logger: logger),
+            app, BackgroundService { await deployer.run() }, WorkersService(functions: functions),
+        ]
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
             try await group.run()

@@ -36,4 +36,15 @@ let migrations: [Migration] = [
             "CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)",
         ]
     ),
+    Migration(
+        version: 3,
+        name: "usage counts",
+        statements: [
+            """
+            CREATE TABLE usage_counts (
+                usage_plan TEXT NOT NULL, api_key TEXT NOT NULL, kind TEXT NOT NULL, day BIGINT NOT NULL, count BIGINT NOT NULL,
+                PRIMARY KEY (usage_plan, api_key, kind, day))
+            """
+        ]
+    ),
 ]

@@ -25,6 +25,23 @@ import Testing
         try await store.close()
     }
 
+    @Test func testUsageCountsAreUpsertedWithoutBumpingTheRevision() async throws {
+        let store = try await open()
+        try await store.saveUsageCounts([
+            UsageCount(plan: "p", key: "k", kind: "day", day: 10, count: 1),
+            UsageCount(plan: "p", key: "k", kind: "period", day: 10, count: 1),
+        ])
+        try await store.saveUsageCounts([
+            UsageCount(plan: "p", key: "k", kind: "day", day: 10, count: 5),
+            UsageCount(plan: "p", key: "k", kind: "day", day: 11, count: 2),
+            UsageCount(plan: "p", key: "k", kind: "period", day: 11, count: 2),
+        ])
+        let saved = try await store.usageCounts().sorted { ($0.kind, $0.day) < ($1.kind, $1.day) }
+        #expect(saved.map { "\($0.kind) \($0.day) \($0.count)" } == ["day 10 5", "day 11 2", "period 11 2"])
+        #expect(try await store.revision() == 0)
+        try await store.close()
+    }
+
     @Test func testAFailedTransactionWritesNothing() async throws {
         let store = try await open()
         let key = DocumentKey(kind: "restapi", parent: "us-east-1", id: "a")

@@ -64,3 +64,32 @@ def test_deleted_api_stays_deleted_after_a_restart(fresh_gatehouse):
     client = make_client(fresh_gatehouse)
     ids = {item["id"] for item in client.get_rest_apis()["items"]}
     assert ids == {kept["id"]}
+
+
+def test_usage_plan_quotas_and_counts_survive_a_restart(fresh_gatehouse):
+    import datetime
+
+    import requests
+
+    client = make_client(fresh_gatehouse)
+    api = client.create_rest_api(name="metered")
+    where = {"restApiId": api["id"], "resourceId": api["rootResourceId"], "httpMethod": "GET"}
+    client.put_method(**where, authorizationType="NONE", apiKeyRequired=True)
+    client.put_integration(**where, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    client.put_method_response(**where, statusCode="200")
+    client.put_integration_response(**where, statusCode="200", responseTemplates={"application/json": "ok"})
+    client.create_deployment(restApiId=api["id"], stageName="dev")
+    plan = client.create_usage_plan(name="p", apiStages=[{"apiId": api["id"], "stage": "dev"}],
+                                    quota={"limit": 3, "period": "DAY"})
+    key = client.create_api_key(name="k", enabled=True)
+    client.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    url = f"{fresh_gatehouse.url}/restapis/{api['id']}/dev/_user_request_/"
+    headers = {"x-api-key": key["value"]}
+    assert [requests.get(url, headers=headers, timeout=10).status_code for _ in range(2)] == [200, 200]
+
+    assert fresh_gatehouse.restart() == 0, fresh_gatehouse.log()
+
+    client = make_client(fresh_gatehouse)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    assert client.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)["items"] == {key["id"]: [[2, 1]]}
+    assert [requests.get(url, headers=headers, timeout=10).status_code for _ in range(2)] == [200, 429]

@@ -6,8 +6,8 @@ import Synchronization
 /// plan's quota for the current period. The control plane reads it through `UsageLedger`.
 ///
 /// Each plan and key has its own `UsageAccount`; the access table holds direct references to
-/// them, so counting a request takes only that account's lock. Counts are per node and kept in
-/// memory: they start again when the process does.
+/// them, so counting a request takes only that account's lock. Counts are per node; the server
+/// saves what changed every second (`changes()`) and loads them back at start (`restore`).
 public final class QuotaMeter: UsageLedger, Sendable {
     private let accounts = Mutex<[String: UsageAccount]>([:])
 
@@ -18,9 +18,23 @@ public final class QuotaMeter: UsageLedger, Sendable {
         accounts.withLock { accounts in
             let name = plan + "/" + key
             if let account = accounts[name] { return account }
-            let account = UsageAccount()
+            let account = UsageAccount(plan: plan, key: key)
             accounts[name] = account
             return account
+        }
+    }
+
+    /// What changed since the last call, account by account.
+    public func changes() -> [UsageAccount.Snapshot] {
+        accounts.withLock { Array($0.values) }.compactMap { $0.takeChanges() }
+    }
+
+    /// Loads saved counts (at start, before any request); with `unsaved`, marks changes that
+    /// could not be saved as changed again instead.
+    public func restore(_ snapshots: [UsageAccount.Snapshot], unsaved: Bool = false) {
+        for snapshot in snapshots {
+            let account = account(plan: snapshot.plan, key: snapshot.key)
+            if unsaved { account.markChanged(snapshot) } else { account.restore(snapshot) }
         }
     }
 
@@ -35,15 +49,69 @@ public final class QuotaMeter: UsageLedger, Sendable {
 
 /// One API key's requests under one usage plan: per day, and in the current quota period.
 public final class UsageAccount: Sendable {
+    /// Counts to save or restore: requests by day, and those counted in the current period.
+    public struct Snapshot: Sendable, Equatable {
+        public var plan: String
+        public var key: String
+        public var days: [Int: Int]
+        public var periodStart: Int
+        public var periodUsed: Int
+
+        public init(plan: String, key: String, days: [Int: Int], periodStart: Int, periodUsed: Int) {
+            self.plan = plan
+            self.key = key
+            self.days = days
+            self.periodStart = periodStart
+            self.periodUsed = periodUsed
+        }
+    }
+
     private struct Counts {
         /// Requests per day (days since 1970).
         var days: [Int: Int] = [:]
         /// Requests counted against the quota in the period starting `periodStart`.
         var periodStart = -1
         var periodUsed = 0
+        /// Days changed since the last save, and whether the period did.
+        var changedDays: Set<Int> = []
+        var periodChanged = false
     }
 
+    let plan: String
+    let key: String
     private let counts = Mutex(Counts())
+
+    init(plan: String = "", key: String = "") {
+        self.plan = plan
+        self.key = key
+    }
+
+    func takeChanges() -> Snapshot? {
+        counts.withLock { counts in
+            guard !counts.changedDays.isEmpty || counts.periodChanged else { return nil }
+            let days = Dictionary(uniqueKeysWithValues: counts.changedDays.map { ($0, counts.days[$0] ?? 0) })
+            counts.changedDays = []
+            counts.periodChanged = false
+            return Snapshot(plan: plan, key: key, days: days, periodStart: counts.periodStart, periodUsed: counts.periodUsed)
+        }
+    }
+
+    func markChanged(_ snapshot: Snapshot) {
+        counts.withLock { counts in
+            counts.changedDays.formUnion(snapshot.days.keys)
+            counts.periodChanged = true
+        }
+    }
+
+    func restore(_ snapshot: Snapshot) {
+        counts.withLock { counts in
+            counts.days.merge(snapshot.days) { _, saved in saved }
+            if snapshot.periodStart >= counts.periodStart {
+                counts.periodStart = snapshot.periodStart
+                counts.periodUsed = snapshot.periodUsed
+            }
+        }
+    }
 
     /// Counts one request; false (and not counted) when the quota of the current period is used up.
     public func record(quota: Quota?, today: Int = Quota.today()) -> Bool {
@@ -56,8 +124,10 @@ public final class UsageAccount: Sendable {
                 }
                 guard counts.periodUsed < quota.limit else { return false }
                 counts.periodUsed += 1
+                counts.periodChanged = true
             }
             counts.days[today, default: 0] += 1
+            counts.changedDays.insert(today)
             return true
         }
     }
@@ -79,6 +149,7 @@ public final class UsageAccount: Sendable {
         counts.withLock { counts in
             counts.periodStart = quota.periodStart(containing: Quota.today())
             counts.periodUsed = max(quota.limit - remaining, 0)
+            counts.periodChanged = true
         }
     }
 }
