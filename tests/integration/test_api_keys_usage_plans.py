@@ -38,6 +38,15 @@ def make_plan(apigw, api_id, stage="dev", **kwargs):
     return apigw.create_usage_plan(name=unique_name("plan"), apiStages=[{"apiId": api_id, "stage": stage}], **kwargs)
 
 
+def planned_key(apigw, api_id, **plan_kwargs):
+    """A usage plan on `api_id`'s dev stage (with `plan_kwargs`) holding a new enabled key;
+    returns the plan, the key and the headers that send it."""
+    plan = make_plan(apigw, api_id, **plan_kwargs)
+    key = make_key(apigw)
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    return plan, key, {"x-api-key": key["value"]}
+
+
 # ---------------------------------------------------------------------------------------------
 # control plane
 
@@ -188,10 +197,7 @@ def test_enabling_a_key_applies_to_the_next_request(apigw, keyed):
 
 
 def test_usage_plan_throttle_answers_429_after_the_burst_and_refills(apigw, keyed):
-    plan = make_plan(apigw, keyed.id, throttle={"rateLimit": 2.0, "burstLimit": 2})
-    key = make_key(apigw)
-    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    headers = {"x-api-key": key["value"]}
+    plan, key, headers = planned_key(apigw, keyed.id, throttle={"rateLimit": 2.0, "burstLimit": 2})
     statuses = [keyed.invoke("dev", "keyed", headers=headers).status_code for _ in range(5)]
     assert statuses[:2] == [200, 200]
     assert 429 in statuses[2:]
@@ -215,10 +221,7 @@ def test_per_method_plan_throttle(apigw, keyed):
 
 
 def test_quota_answers_429_limit_exceeded_and_get_usage_counts(apigw, keyed):
-    plan = make_plan(apigw, keyed.id, quota={"limit": 3, "period": "DAY"})
-    key = make_key(apigw)
-    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    headers = {"x-api-key": key["value"]}
+    plan, key, headers = planned_key(apigw, keyed.id, quota={"limit": 3, "period": "DAY"})
     assert [keyed.invoke("dev", "keyed", headers=headers).status_code for _ in range(3)] == [200, 200, 200]
     over = keyed.invoke("dev", "keyed", headers=headers)
     assert over.status_code == 429
@@ -237,19 +240,14 @@ def test_quota_answers_429_limit_exceeded_and_get_usage_counts(apigw, keyed):
 
 
 def test_quota_offset_is_taken_off_the_first_period(apigw, keyed):
-    plan = make_plan(apigw, keyed.id, quota={"limit": 3, "offset": 2, "period": "WEEK"})
+    plan, key, headers = planned_key(apigw, keyed.id, quota={"limit": 3, "offset": 2, "period": "WEEK"})
     assert plan["quota"] == {"limit": 3, "offset": 2, "period": "WEEK"}
-    key = make_key(apigw)
-    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    headers = {"x-api-key": key["value"]}
     assert [keyed.invoke("dev", "keyed", headers=headers).status_code for _ in range(2)] == [200, 429]
 
 
 def test_get_usage_lists_each_day_of_the_range(apigw, keyed):
-    plan = make_plan(apigw, keyed.id, quota={"limit": 100, "period": "MONTH"})
-    key = make_key(apigw)
-    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    keyed.invoke("dev", "keyed", headers={"x-api-key": key["value"]})
+    plan, key, headers = planned_key(apigw, keyed.id, quota={"limit": 100, "period": "MONTH"})
+    keyed.invoke("dev", "keyed", headers=headers)
     now = datetime.datetime.now(datetime.timezone.utc)
     start = (now - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
     days = apigw.get_usage(usagePlanId=plan["id"], startDate=start, endDate=today(), keyId=key["id"])["items"][key["id"]]
