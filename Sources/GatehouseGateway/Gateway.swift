@@ -59,7 +59,8 @@ public struct Gateway: Sendable {
     public enum Route: Sendable {
         /// The gateway answers itself (no such stage, resource or method).
         case rejected(GatewayError, gatewayResponses: [String: DeployedGatewayResponse])
-        case matched(DeployedStage, RoutingTable.Match, functions: [String: DeployedFunction])
+        /// With the snapshot the stage came from: the request reads functions and access rules from it too.
+        case matched(DeployedStage, RoutingTable.Match, deployed: DeployedStages)
 
         /// Whether no backend is involved: a rejection, or a MOCK integration (perhaps behind an
         /// authorizer, whose cached result may still let it be answered at once).
@@ -86,7 +87,7 @@ public struct Gateway: Sendable {
     /// Whether `request` (its head; the body may not have arrived) can be answered without I/O.
     public func immediateAnswer(_ route: Route, head request: IncomingRequest, target: InvokeTarget) -> ImmediateAnswer? {
         guard route.needsIO else { return .nothingToWaitFor }
-        guard case .matched(let stage, let match, _) = route, match.method.integration?.type == "MOCK" else { return nil }
+        guard route.hasNoBackend, case .matched(let stage, let match, _) = route else { return nil }
         // Ids and clocks are not needed to find the identity: a bare invocation will do.
         var bare = Invocation(request: request, target: target, stage: stage, match: match, requestID: "", extendedRequestID: "", requestTime: .distantPast)
         bare.accountID = accountID
@@ -101,16 +102,15 @@ public struct Gateway: Sendable {
         guard let match = stage.routes.match(method: method, path: target.path) else {
             return .rejected(.missingAuthenticationToken, gatewayResponses: stage.api.gatewayResponses)
         }
-        return .matched(stage, match, functions: deployed.functions)
+        return .matched(stage, match, deployed: deployed)
     }
 
     public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
         let route = route(method: request.method, target: target)
-        guard route.needsIO, case .matched(let stage, let match, let functions) = route else {
+        guard route.needsIO, case .matched(let stage, let match, let deployed) = route else {
             return respondWithoutIO(request, target: target, route: route, answer: .nothingToWaitFor)
         }
-        var invocation = invocation(request, target, stage, match)
-        invocation.functions = functions
+        var invocation = invocation(request, target, stage, match, deployed)
         var log = executionLog(for: invocation)
         do throws(GatewayError) {
             try methodRequest(&invocation, log: &log)
@@ -142,8 +142,8 @@ public struct Gateway: Sendable {
             response.headers.append(("x-amzn-RequestId", RequestID.next()))
             response.headers.append(("x-amz-apigw-id", Self.extendedRequestID()))
             return response
-        case .matched(let stage, let match, _):
-            var invocation = invocation(request, target, stage, match)
+        case .matched(let stage, let match, let deployed):
+            var invocation = invocation(request, target, stage, match, deployed)
             var log = executionLog(for: invocation)
             do throws(GatewayError) {
                 try methodRequest(&invocation, log: &log)
@@ -160,12 +160,15 @@ public struct Gateway: Sendable {
         }
     }
 
-    private func invocation(_ request: IncomingRequest, _ target: InvokeTarget, _ stage: DeployedStage, _ match: RoutingTable.Match) -> Invocation {
+    private func invocation(
+        _ request: IncomingRequest, _ target: InvokeTarget, _ stage: DeployedStage, _ match: RoutingTable.Match, _ deployed: DeployedStages
+    ) -> Invocation {
         var invocation = Invocation(
             request: request, target: target, stage: stage, match: match, requestID: RequestID.next(),
             extendedRequestID: Self.extendedRequestID(), requestTime: Date())
         invocation.accountID = accountID
-        invocation.access = directory.stages.access[stage.region] ?? AccessTable()
+        invocation.functions = deployed.functions
+        invocation.access = deployed.access[stage.region] ?? AccessTable()
         return invocation
     }
 
