@@ -61,4 +61,10 @@ extension String {
     func dropPrefix(_ prefix: String) -> String? {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
     }
+
+    /// The text with all but its last `count` characters replaced by `*`, as AWS shows account
+    /// ids and API keys in messages and logs.
+    func masked(showingLast count: Int) -> String {
+        String(repeating: "*", count: max(self.count - count, 0)) + suffix(count)
+    }
 }

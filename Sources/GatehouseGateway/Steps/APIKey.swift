@@ -41,8 +41,7 @@ struct APIKey: Sendable {
 
     /// `**********F0yrv6`: AWS logs only a key's last characters.
     static func masked(_ value: String?) -> String {
-        guard let value, !value.isEmpty else { return "" }
-        return String(repeating: "*", count: max(value.count - 6, 0)) + value.suffix(6)
+        value?.masked(showingLast: 6) ?? ""
     }
 }
 

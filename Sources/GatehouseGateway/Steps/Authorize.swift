@@ -43,14 +43,15 @@ struct Authorize: Sendable {
             return
         }
         let facts = RequestFacts(principal: principal, sourceIP: invocation.request.remoteAddress, sourceVpce: vpce)
-        let decision = policy.evaluate(action: "execute-api:Invoke", resource: invocation.methodARN, request: facts)
+        let methodARN = invocation.methodARN
+        let decision = policy.evaluate(action: "execute-api:Invoke", resource: methodARN, request: facts)
         let hasAuthorizer = Self.needsIO(invocation.match.method) || principal != nil
         switch decision {
         case .explicitDeny:
-            log?.line("Execution failed: the resource policy denies \(invocation.methodARN) explicitly")
+            log?.line("Execution failed: the resource policy denies \(methodARN) explicitly")
             throw .resourcePolicyDenied(invocation, principal: principal, explicit: true)
         case .implicitDeny where !hasAuthorizer || api.isPrivate:
-            log?.line("Execution failed: the resource policy does not allow \(invocation.methodARN)")
+            log?.line("Execution failed: the resource policy does not allow \(methodARN)")
             throw .resourcePolicyDenied(invocation, principal: principal, explicit: false)
         default:
             return
@@ -81,14 +82,14 @@ struct Authorize: Sendable {
     func cachedDecision(for invocation: Invocation) -> AuthorizerCache.Entry? {
         let method = invocation.match.method
         guard method.authorizationType == "CUSTOM", let id = method.authorizerID, let authorizer = invocation.stage.api.authorizers[id],
-            authorizer.ttlSeconds > 0, let key = cacheKey(authorizer, invocation)
+            authorizer.ttlSeconds > 0, let identity = LambdaAuthorizer(authorizer: authorizer).identity(of: invocation)
         else { return nil }
-        return cache.entry(key, now: Date().addingTimeInterval(1))
+        return cache.entry(cacheKey(authorizer, invocation.stage, identity), now: Date().addingTimeInterval(1))
     }
 
-    private func cacheKey(_ authorizer: DeployedAuthorizer, _ invocation: Invocation) -> String? {
-        guard let identity = LambdaAuthorizer(authorizer: authorizer).identity(of: invocation) else { return nil }
-        return invocation.stage.authorizerCachePrefix + authorizer.id + "|" + (identity.count == 1 ? identity[0] : identity.joined(separator: "\u{1F}"))
+    /// A stage's authorizer result for one identity, keyed in the cache.
+    private func cacheKey(_ authorizer: DeployedAuthorizer, _ stage: DeployedStage, _ identity: [String]) -> String {
+        stage.authorizerCachePrefix + authorizer.id + "|" + (identity.count == 1 ? identity[0] : identity.joined(separator: "\u{1F}"))
     }
 
     /// A Lambda authorizer's policy applied to the request's method ARN.
@@ -114,7 +115,7 @@ struct Authorize: Sendable {
             log?.line("Unauthorized request: the identity source is missing or does not match the validation expression")
             throw .unauthorized
         }
-        let key = cacheKey(authorizer, invocation) ?? ""
+        let key = cacheKey(authorizer, invocation.stage, identity)
         if cached, authorizer.ttlSeconds > 0, let entry = cache.entry(key) {
             log?.line("Using cached authorizer result for \(authorizer.id)")
             return entry
@@ -165,8 +166,7 @@ extension GatewayError {
     /// The resource policy's answer, worded as AWS words it (the account masked but for its last digits).
     static func resourcePolicyDenied(_ invocation: Invocation, principal: Principal?, explicit: Bool) -> GatewayError {
         let account = invocation.accountID
-        let masked = String(repeating: "*", count: max(account.count - 4, 0)) + account.suffix(4)
-        let resource = invocation.methodARN.replacingOccurrences(of: ":\(account):", with: ":\(masked):")
+        let resource = invocation.methodARN.replacingOccurrences(of: ":\(account):", with: ":\(account.masked(showingLast: 4)):")
         let user = principal?.arn ?? "anonymous"
         return .accessDenied(
             "User: \(user) is not authorized to perform: execute-api:Invoke on resource: \(resource)" + (explicit ? " with an explicit deny" : ""))
