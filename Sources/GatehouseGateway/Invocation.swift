@@ -35,15 +35,7 @@ public struct Invocation: Sendable {
     /// `method.request.{path,querystring,header}.NAME`, `stageVariables.NAME`, `context.NAME`
     /// or a `'literal'`, as request parameter mappings name their sources.
     public func value(of source: String) -> String? {
-        if let literal = GatewayResponses.literal(source) { return literal }
-        if let name = source.dropPrefix("method.request.path.") { return match.pathParameters[name] }
-        if let name = source.dropPrefix("method.request.querystring.") {
-            return request.queryItems.first { $0.name == name }?.value
-        }
-        if let name = source.dropPrefix("method.request.header.") { return request.header(name) }
-        if let name = source.dropPrefix("stageVariables.") { return stage.variables[name] }
-        if let name = source.dropPrefix("context.") { return contextVariables[name] }
-        return nil
+        ParameterSource(source).value(in: self)
     }
 
     /// `text` with `${stageVariables.x}` replaced by the stage's variables.
@@ -54,6 +46,49 @@ public struct Invocation: Sendable {
             result = result.replacingOccurrences(of: "${stageVariables.\(name)}", with: value)
         }
         return result
+    }
+}
+
+/// A request value as mappings and identity sources name it: `method.request.{path,querystring,header}.NAME`,
+/// `stageVariables.NAME`, `context.NAME` or a `'literal'`. Parse once (per deployment) where the
+/// same source is read on every request.
+enum ParameterSource: Sendable {
+    case literal(String)
+    case path(String)
+    case querystring(String)
+    case header(String)
+    case stageVariable(String)
+    case context(String)
+    case unknown
+
+    init(_ source: String) {
+        if let literal = GatewayResponses.literal(source) {
+            self = .literal(literal)
+        } else if let name = source.dropPrefix("method.request.path.") {
+            self = .path(name)
+        } else if let name = source.dropPrefix("method.request.querystring.") {
+            self = .querystring(name)
+        } else if let name = source.dropPrefix("method.request.header.") {
+            self = .header(name)
+        } else if let name = source.dropPrefix("stageVariables.") {
+            self = .stageVariable(name)
+        } else if let name = source.dropPrefix("context.") {
+            self = .context(name)
+        } else {
+            self = .unknown
+        }
+    }
+
+    func value(in invocation: Invocation) -> String? {
+        switch self {
+        case .literal(let text): text
+        case .path(let name): invocation.match.pathParameters[name]
+        case .querystring(let name): invocation.request.queryItems.first { $0.name == name }?.value
+        case .header(let name): invocation.request.header(name)
+        case .stageVariable(let name): invocation.stage.variables[name]
+        case .context(let name): invocation.contextVariables[name]
+        case .unknown: nil
+        }
     }
 }
 

@@ -9,7 +9,7 @@ public struct DeployedAuthorizer: Sendable {
     /// `method.request.header.Authorization`, `method.request.querystring.x`, `stageVariables.x`, `context.x`.
     public var identitySources: [String]
     /// The same, parsed once per deployment.
-    var sources: [IdentitySource]
+    var sources: [ParameterSource]
     /// A TOKEN authorizer's check of the token before the function runs (a Cognito one's of `aud`).
     public var validation: SelectionPattern?
     public var ttlSeconds: Int
@@ -22,34 +22,9 @@ public struct DeployedAuthorizer: Sendable {
         uri = json["authorizerUri"]?.stringValue
         identitySources = (json["identitySource"]?.stringValue ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        sources = identitySources.map(IdentitySource.init)
+        sources = identitySources.map(ParameterSource.init)
         validation = json["identityValidationExpression"]?.stringValue.flatMap { $0.isEmpty ? nil : SelectionPattern($0) }
         ttlSeconds = json["authorizerResultTtlInSeconds"]?.intValue ?? (type == "COGNITO_USER_POOLS" ? 0 : 300)
         providerARNs = json["providerARNs"]?.arrayValue?.compactMap(\.stringValue) ?? []
-    }
-}
-
-/// Where an authorizer finds one identity value.
-enum IdentitySource: Sendable {
-    case header(String)
-    case querystring(String)
-    case other(String)
-
-    init(_ source: String) {
-        if let name = source.dropPrefix("method.request.header.") {
-            self = .header(name)
-        } else if let name = source.dropPrefix("method.request.querystring.") {
-            self = .querystring(name)
-        } else {
-            self = .other(source)
-        }
-    }
-
-    func value(in invocation: Invocation) -> String? {
-        switch self {
-        case .header(let name): invocation.request.header(name)
-        case .querystring(let name): invocation.request.queryItems.first { $0.name == name }?.value
-        case .other(let source): invocation.value(of: source)
-        }
     }
 }
