@@ -1,6 +1,5 @@
 import Foundation
 import GatehouseModel
-import Velocity
 
 /// A request the gateway answers itself, by gateway response type, as AWS does.
 public struct GatewayError: Error, Sendable, Equatable {
@@ -18,7 +17,7 @@ public struct GatewayError: Error, Sendable, Equatable {
     public var nullMessage = false
 
     /// `$context.error.messageString`: the message as a JSON string (or `null`).
-    var messageString: String { nullMessage ? "null" : VelocityValue.string(message).jsonText }
+    var messageString: String { nullMessage ? "null" : JSON.quoted(message) }
 
     public static let missingAuthenticationToken = GatewayError(
         responseType: "MISSING_AUTHENTICATION_TOKEN", status: 403, message: "Missing Authentication Token",
@@ -54,8 +53,7 @@ enum GatewayResponses {
         let errorContext = TemplateVariables.ErrorContext(
             message: error.message, messageString: error.messageString, responseType: error.responseType,
             validationErrorString: error.validationErrorString ?? "")
-        var variables = TemplateVariables(for: template, invocation: invocation, payload: Data(), error: errorContext).values
-        let body = (try? template.render(&variables)) ?? (try? defaultTemplate.render(&variables)) ?? ""
+        let body = render(template, invocation, errorContext) ?? render(defaultTemplate, invocation, errorContext) ?? ""
         response.body = Data(body.utf8)
         response.headers.append(("Content-Type", contentType))
         if let errorType = error.errorType { response.headers.append(("x-amzn-ErrorType", errorType)) }
@@ -63,10 +61,14 @@ enum GatewayResponses {
             guard let name = target.dropPrefix("gatewayresponse.header."),
                 let value = literal(source) ?? invocation?.value(of: source)
             else { continue }
-            response.headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
-            response.headers.append((name, value))
+            response.setHeader(name, value)
         }
         return response
+    }
+
+    private static func render(_ template: MappingTemplate, _ invocation: Invocation?, _ error: TemplateVariables.ErrorContext) -> String? {
+        var variables = TemplateVariables(for: template, invocation: invocation, payload: Data(), error: error).values
+        return try? template.render(&variables)
     }
 
     /// The text of a `'quoted'` static mapping value, or nil if it is not one.

@@ -137,4 +137,7 @@ extension JSON {
     public func serialized() -> Data { JSONWriter.write(self) }
 
     public var serializedString: String { String(decoding: serialized(), as: UTF8.self) }
+
+    /// `text` as a JSON string literal, quotes included.
+    public static func quoted(_ text: String) -> String { JSON.string(text).serializedString }
 }

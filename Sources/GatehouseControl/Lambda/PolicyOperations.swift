@@ -88,7 +88,7 @@ extension Lambda {
     /// An object as JSON text with its keys in AWS's order (policies are compared as text by some tools).
     static func orderedText(_ object: JSON, keys: [String]) -> String {
         let present = keys.filter { object[$0] != nil } + (object.objectValue ?? [:]).keys.filter { !keys.contains($0) }.sorted()
-        return "{" + present.map { JSON.string($0).serializedString + ":" + object[$0]!.serializedString }.joined(separator: ",") + "}"
+        return "{" + present.map { JSON.quoted($0) + ":" + object[$0]!.serializedString }.joined(separator: ",") + "}"
     }
 
     static func policyText(_ policy: JSON) -> String {

@@ -31,8 +31,8 @@ extension VelocityValue: JSONBuildable {
         case .bool(let flag): text += flag ? "true" : "false"
         case .int(let number): text += String(number)
         case .double(let number): text += number.isFinite ? "\(number)" : "null"
-        case .string(let string): writeJSONString(string, into: &text)
-        case .object(let object): writeJSONString(object.renderedText, into: &text)
+        case .string(let string): text += JSON.quoted(string)
+        case .object(let object): text += JSON.quoted(object.renderedText)
         case .list(let items):
             text += "["
             for (offset, item) in items.enumerated() {
@@ -44,30 +44,11 @@ extension VelocityValue: JSONBuildable {
             text += "{"
             for (offset, entry) in map.entries.enumerated() {
                 if offset > 0 { text += "," }
-                writeJSONString(entry.key, into: &text)
+                text += JSON.quoted(entry.key)
                 text += ":"
                 writeJSON(entry.value, into: &text)
             }
             text += "}"
         }
-    }
-
-    /// `string` as a JSON string literal.
-    static func writeJSONString(_ string: String, into text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "\u{08}": text += "\\b"
-            case "\u{0C}": text += "\\f"
-            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }
