@@ -28,7 +28,7 @@ extension APIGateway {
                 let id = context.string("apiKey")
                 for plan in try await tx.documents(kind: Kind.usagePlan, parent: context.caller.region) {
                     guard let planID = plan["id"]?.stringValue else { continue }
-                    try await tx.delete(DocumentKey(kind: Kind.usagePlanKey, parent: planID, id: id))
+                    try await tx.delete(planKeyKey(planID, id))
                 }
                 try await tx.delete(apiKeyKey(context, key["id"]?.stringValue ?? id))
                 return .emptyObject
@@ -51,9 +51,9 @@ extension APIGateway {
     }
 
     private static func withoutValue(_ key: JSON) -> JSON {
-        guard case .object(var members) = key else { return key }
-        members["value"] = nil
-        return .object(members)
+        var shown = key
+        shown["value"] = nil
+        return shown
     }
 
     /// A new key from `input` (CreateApiKey's members), stored in `tx`.
@@ -149,7 +149,7 @@ extension APIGateway {
                     let planID = planID.trimmingCharacters(in: .whitespaces)
                     guard !planID.isEmpty else { continue }
                     _ = try await usagePlan(context, in: tx, id: planID)
-                    try await tx.put(DocumentKey(kind: Kind.usagePlanKey, parent: planID, id: id), ["id": .string(id), "type": "API_KEY"])
+                    try await addKey(id, toPlan: planID, in: tx)
                 }
                 ids.append(.string(id))
             }

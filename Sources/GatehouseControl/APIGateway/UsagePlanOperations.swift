@@ -26,9 +26,7 @@ extension APIGateway {
             var plans = try await context.store.documents(kind: Kind.usagePlan, parent: context.caller.region)
             if let keyID = context.input["keyId"]?.stringValue {
                 var holding: [JSON] = []
-                for plan in plans where try await context.store.document(
-                    DocumentKey(kind: Kind.usagePlanKey, parent: plan["id"]?.stringValue ?? "", id: keyID)) != nil
-                {
+                for plan in plans where try await context.store.document(planKeyKey(plan["id"]?.stringValue ?? "", keyID)) != nil {
                     holding.append(plan)
                 }
                 plans = holding
@@ -54,7 +52,7 @@ extension APIGateway {
                         "Cannot delete Usage Plan \(id) because there are API Stages associated with it, including \(stageName(stage))")
                 }
                 for key in try await tx.documents(kind: Kind.usagePlanKey, parent: id) {
-                    try await tx.delete(DocumentKey(kind: Kind.usagePlanKey, parent: id, id: key["id"]?.stringValue ?? ""))
+                    try await tx.delete(planKeyKey(id, key["id"]?.stringValue ?? ""))
                 }
                 try await tx.delete(usagePlanKey(context, id))
                 return .emptyObject
@@ -66,21 +64,18 @@ extension APIGateway {
                 let planID = context.string("usagePlanId"), keyID = context.string("keyId")
                 guard context.string("keyType") == "API_KEY" else { throw AWSError.badRequest("Invalid key type specified: \(context.string("keyType"))") }
                 let key = try await apiKey(context, in: tx, id: keyID)
-                if try await tx.document(DocumentKey(kind: Kind.usagePlanKey, parent: planID, id: keyID)) != nil {
+                if try await tx.document(planKeyKey(planID, keyID)) != nil {
                     throw AWSError.conflict("Usage Plan \(planID) cannot be added because API Key \(keyID) already exists in this Usage Plan")
                 }
                 try await checkOnePlanPerStage(key: keyID, joining: plan, context, in: tx)
-                try await tx.put(DocumentKey(kind: Kind.usagePlanKey, parent: planID, id: keyID), ["id": .string(keyID), "type": "API_KEY"])
+                try await addKey(keyID, toPlan: planID, in: tx)
                 return planKey(key)
             }
         },
         "GetUsagePlanKey": { context in
             _ = try await usagePlan(context, in: context.store)
-            let keyID = context.string("keyId")
-            guard try await context.store.document(DocumentKey(kind: Kind.usagePlanKey, parent: context.string("usagePlanId"), id: keyID)) != nil else {
-                throw AWSError.notFound("Invalid Usage Plan Key identifier specified")
-            }
-            return planKey(try await apiKey(context, in: context.store, id: keyID))
+            let entry = try await planKeyEntry(context, in: context.store)
+            return planKey(try await apiKey(context, in: context.store, id: entry.id))
         },
         "GetUsagePlanKeys": { context in
             _ = try await usagePlan(context, in: context.store)
@@ -95,9 +90,7 @@ extension APIGateway {
         "DeleteUsagePlanKey": { context in
             try await context.store.write { tx in
                 _ = try await usagePlan(context, in: tx)
-                let key = DocumentKey(kind: Kind.usagePlanKey, parent: context.string("usagePlanId"), id: context.string("keyId"))
-                guard try await tx.document(key) != nil else { throw AWSError.notFound("Invalid Usage Plan Key identifier specified") }
-                try await tx.delete(key)
+                try await tx.delete(try await planKeyEntry(context, in: tx))
                 return .emptyObject
             }
         },
@@ -113,6 +106,22 @@ extension APIGateway {
             throw AWSError.notFound("Invalid Usage Plan ID specified")
         }
         return plan
+    }
+
+    /// Where the membership of API key `keyID` in usage plan `planID` is stored.
+    static func planKeyKey(_ planID: String, _ keyID: String) -> DocumentKey {
+        DocumentKey(kind: Kind.usagePlanKey, parent: planID, id: keyID)
+    }
+
+    static func addKey(_ keyID: String, toPlan planID: String, in tx: StoreTransaction) async throws {
+        try await tx.put(planKeyKey(planID, keyID), ["id": .string(keyID), "type": "API_KEY"])
+    }
+
+    /// The input's `keyId` as a member of its `usagePlanId`, or AWS's NotFoundException.
+    private static func planKeyEntry(_ context: OperationContext, in reader: any DocumentReader) async throws -> DocumentKey {
+        let key = planKeyKey(context.string("usagePlanId"), context.string("keyId"))
+        guard try await reader.document(key) != nil else { throw AWSError.notFound("Invalid Usage Plan Key identifier specified") }
+        return key
     }
 
     /// `apiId:stage`, as AWS names a plan's stage.
@@ -140,7 +149,7 @@ extension APIGateway {
         let stages = Set((plan["apiStages"]?.arrayValue ?? []).map(stageName))
         for other in try await reader.documents(kind: Kind.usagePlan, parent: context.caller.region) where other["id"] != plan["id"] {
             guard let otherID = other["id"]?.stringValue,
-                try await reader.document(DocumentKey(kind: Kind.usagePlanKey, parent: otherID, id: keyID)) != nil,
+                try await reader.document(planKeyKey(otherID, keyID)) != nil,
                 let shared = (other["apiStages"]?.arrayValue ?? []).map(stageName).first(where: stages.contains)
             else { continue }
             throw AWSError.conflict("API Key \(keyID) is already associated with Usage Plan \(otherID) for API Stage \(shared)")
@@ -170,10 +179,7 @@ extension APIGateway {
             },
             "UpdateUsage": { context in
                 let plan = try await usagePlan(context, in: context.store)
-                let keyID = context.string("keyId")
-                guard try await context.store.document(DocumentKey(kind: Kind.usagePlanKey, parent: context.string("usagePlanId"), id: keyID)) != nil else {
-                    throw AWSError.notFound("Invalid Usage Plan Key identifier specified")
-                }
+                let keyID = try await planKeyEntry(context, in: context.store).id
                 guard let quota = Quota(plan: plan) else { throw AWSError.badRequest("Usage Plan \(context.string("usagePlanId")) has no quota") }
                 for operation in try PatchOperation.list(from: context.input) {
                     guard operation.op == .replace, operation.path == "/remaining", let remaining = operation.value.flatMap({ Int($0) }) else {

@@ -14,7 +14,7 @@ enum UsagePlanPatch {
         case (.replace, "/name"), (.replace, "/description"), (.replace, "/productCode"):
             plan[String(path.dropFirst())] = .string(operation.value ?? "")
         case (.remove, "/productCode"), (.remove, "/throttle"), (.remove, "/quota"):
-            plan = removing(String(path.dropFirst()), from: plan)
+            plan[String(path.dropFirst())] = nil
         case (.replace, "/throttle/rateLimit"), (.replace, "/throttle/burstLimit"), (.replace, "/quota/limit"),
             (.replace, "/quota/offset"), (.replace, "/quota/period"):
             let parts = path.split(separator: "/").map(String.init)
@@ -112,11 +112,5 @@ enum UsagePlanPatch {
         }
         stages[index]["throttle"] = throttle.isEmpty ? nil : .object(throttle)
         plan["apiStages"] = .array(stages)
-    }
-
-    private static func removing(_ member: String, from plan: JSON) -> JSON {
-        guard case .object(var members) = plan else { return plan }
-        members[member] = nil
-        return .object(members)
     }
 }
