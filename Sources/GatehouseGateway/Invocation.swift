@@ -26,10 +26,16 @@ public struct Invocation: Sendable {
     /// Whether the request's body is binary: its Content-Type is one of the API's binary media types.
     var hasBinaryBody: Bool { ContentHandling.isBinary(request.header("Content-Type"), stage.api.binaryMediaTypes) }
 
-    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`, as policies name a method.
-    public func executeAPIArn(accountID: String) -> String {
-        let path = match.resource.path.dropFirst()
-        return "arn:aws:execute-api:\(stage.region):\(accountID):\(stage.apiID)/\(stage.name)/\(request.method)/\(path)"
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{resource path}`: the source
+    /// ARN a Lambda function's policy sees.
+    var resourceARN: String { methodARN(path: match.resource.path) }
+
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}` with the request's
+    /// own path, as authorizers and resource policies see the method.
+    var methodARN: String { methodARN(path: target.path) }
+
+    private func methodARN(path: String) -> String {
+        "arn:aws:execute-api:\(stage.region):\(accountID):\(stage.apiID)/\(stage.name)/\(request.method)\(path)"
     }
 
     /// `method.request.{path,querystring,header}.NAME`, `stageVariables.NAME`, `context.NAME`

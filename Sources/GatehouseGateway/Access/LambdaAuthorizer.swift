@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseFunctions
 import GatehouseModel
 
 /// A Lambda authorizer (TOKEN or REQUEST): the identity it reads, the event its function gets,
@@ -38,10 +39,10 @@ struct LambdaAuthorizer: Sendable {
     }
 
     /// The policy and result in the function's answer.
-    static func decision(from result: InvocationOutcome, log: inout ExecutionLog?) throws(GatewayError) -> (IAMPolicy, String, AuthorizerResult) {
+    static func decision(from result: InvocationResult, log: inout ExecutionLog?) throws(GatewayError) -> (IAMPolicy, String, AuthorizerResult) {
         let text = String(decoding: result.payload, as: UTF8.self)
         let payload = Data(result.payload)
-        if result.failed {
+        if result.functionError != nil {
             let message = (try? JSON(parsing: payload))?["errorMessage"]?.stringValue
             log?.line("Authorizer function failed: \(text)")
             throw message == "Unauthorized" ? .unauthorized : .authorizerConfigurationError
@@ -72,20 +73,6 @@ struct LambdaAuthorizer: Sendable {
         }
         decided.usageIdentifierKey = answer["usageIdentifierKey"]?.stringValue
         return (policy, document.serializedString, decided)
-    }
-}
-
-/// A function's answer as an authorizer sees it.
-struct InvocationOutcome: Sendable {
-    var payload: [UInt8]
-    var failed: Bool
-}
-
-extension Invocation {
-    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}` with the request's
-    /// own path, as authorizers and resource policies see the method.
-    var methodARN: String {
-        "arn:aws:execute-api:\(stage.region):\(accountID):\(stage.apiID)/\(stage.name)/\(request.method)\(target.path)"
     }
 }
 

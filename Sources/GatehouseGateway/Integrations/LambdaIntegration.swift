@@ -38,7 +38,7 @@ struct LambdaIntegration: Sendable {
         let backend: BackendResponse
         var selector = ""
         if invocationType == "Event" {
-            let (spec, arn) = try function(invocation, uri: integration.uri, sourceARN: invocation.executeAPIArn(accountID: accountID), log: &log)
+            let (spec, arn) = try function(invocation, uri: integration.uri, sourceARN: invocation.resourceARN, log: &log)
             log?.line("Endpoint request body after transformations: \(String(decoding: event, as: UTF8.self))")
             let runtime = self.runtime
             Task { _ = try? await runtime.invoke(spec, payload: Array(event), invokedArn: arn) }
@@ -76,7 +76,7 @@ struct LambdaIntegration: Sendable {
     /// Invokes the integration's function synchronously within the integration's timeout.
     private func call(_ invocation: Invocation, _ integration: DeployedIntegration, payload: Data, log: inout ExecutionLog?) async throws(GatewayError) -> InvocationResult {
         try await call(
-            invocation, uri: integration.uri, sourceARN: invocation.executeAPIArn(accountID: accountID), timeoutMillis: integration.timeoutInMillis,
+            invocation, uri: integration.uri, sourceARN: invocation.resourceARN, timeoutMillis: integration.timeoutInMillis,
             payload: payload, log: &log)
     }
 

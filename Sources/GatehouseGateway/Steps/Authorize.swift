@@ -130,8 +130,7 @@ struct Authorize: Sendable {
         } catch {
             throw .authorizerConfigurationError
         }
-        let (policy, policyText, result) = try LambdaAuthorizer.decision(
-            from: InvocationOutcome(payload: outcome.payload, failed: outcome.functionError != nil), log: &log)
+        let (policy, policyText, result) = try LambdaAuthorizer.decision(from: outcome, log: &log)
         let entry = AuthorizerCache.Entry(
             policy: policy, policyText: policyText, result: result, expires: Date().addingTimeInterval(Double(authorizer.ttlSeconds)))
         if authorizer.ttlSeconds > 0 { cache.store(entry, for: key) }
