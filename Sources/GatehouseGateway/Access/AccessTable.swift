@@ -57,13 +57,14 @@ public struct AccessTable: Sendable {
         }
         for plan in plans {
             guard let planID = plan["id"]?.stringValue else { continue }
+            let throttle = Throttle(plan["throttle"]), quota = Quota(plan: plan)
             for stage in plan["apiStages"]?.arrayValue ?? [] {
                 let api = stage["apiId"]?.stringValue ?? "", name = stage["stage"]?.stringValue ?? ""
                 let throttles = (stage["throttle"]?.objectValue ?? [:]).compactMapValues { Throttle($0) }
                 for keyID in planKeys[planID] ?? [] {
                     self.plans[api, default: [:]][name, default: [:]][keyID] = StagePlan(
-                        planID: planID, throttle: Throttle(plan["throttle"]), quota: Quota(plan: plan), methodThrottles: throttles,
-                        bucket: limiter.bucket(named: "plan/\(planID)/\(keyID)", startingWith: Throttle(plan["throttle"])?.burstLimit ?? 0),
+                        planID: planID, throttle: throttle, quota: quota, methodThrottles: throttles,
+                        bucket: limiter.bucket(named: "plan/\(planID)/\(keyID)", startingWith: throttle?.burstLimit ?? 0),
                         usage: meter.account(plan: planID, key: keyID))
                 }
             }
