@@ -28,18 +28,17 @@ public struct DeployedAPI: Sendable {
         binaryMediaTypes = api["binaryMediaTypes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         apiKeySource = api["apiKeySource"]?.stringValue ?? "HEADER"
         resources = (snapshot["resources"]?.arrayValue ?? []).map(DeployedResource.init)
-        gatewayResponses = Dictionary(
-            (snapshot["gatewayResponses"]?.arrayValue ?? []).map { ($0["responseType"]?.stringValue ?? "", DeployedGatewayResponse($0)) },
-            uniquingKeysWith: { first, _ in first })
-        validators = Dictionary(
-            (snapshot["requestValidators"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", RequestValidator($0)) },
-            uniquingKeysWith: { first, _ in first })
+        gatewayResponses = Self.indexed(snapshot["gatewayResponses"], by: "responseType", DeployedGatewayResponse.init)
+        validators = Self.indexed(snapshot["requestValidators"], by: "id", RequestValidator.init)
         models = Self.compileModels(snapshot["models"]?.arrayValue ?? [], apiID: id)
-        authorizers = Dictionary(
-            (snapshot["authorizers"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", DeployedAuthorizer($0)) },
-            uniquingKeysWith: { first, _ in first })
+        authorizers = Self.indexed(snapshot["authorizers"], by: "id", DeployedAuthorizer.init)
         policy = api["policy"]?.stringValue.flatMap { try? JSON(parsing: Data($0.utf8)) }.flatMap { try? IAMPolicy($0) }
         isPrivate = api["endpointConfiguration"]?["types"]?.arrayValue?.contains("PRIVATE") ?? false
+    }
+
+    /// A snapshot's list of documents, each made into `T`, by the member `key`.
+    private static func indexed<T>(_ documents: JSON?, by key: String, _ make: (JSON) -> T) -> [String: T] {
+        Dictionary((documents?.arrayValue ?? []).map { ($0[key]?.stringValue ?? "", make($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Each model's schema, compiled with references to the API's other models
