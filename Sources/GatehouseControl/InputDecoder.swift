@@ -119,7 +119,9 @@ struct InputDecoder {
         }
     }
 
-    private func validate(_ value: JSON, shapeName: String, path: String) throws(AWSError) {
+    /// Checks `value` against its shape; `member` is the structure member it sits under (list
+    /// elements and map values share their member's name), for the string caps.
+    private func validate(_ value: JSON, shapeName: String, path: String, member: String = "") throws(AWSError) {
         guard let shape = model[shape: shapeName] else { return }
         let label = path.isEmpty ? "input" : path
         switch shape.type {
@@ -134,23 +136,29 @@ struct InputDecoder {
             }
             for (name, member) in members {
                 if let memberValue = object[name], memberValue != .null {
-                    try validate(memberValue, shapeName: member.shape, path: memberPath(name))
+                    try validate(memberValue, shapeName: member.shape, path: memberPath(name), member: name)
                 }
             }
         case "list":
             guard case .array(let items) = value else { throw invalid(label, "Member must be a list", nil) }
             for (index, item) in items.enumerated() {
-                try validate(item, shapeName: shape.member ?? "", path: "\(path).\(index + 1).member")
+                try validate(item, shapeName: shape.member ?? "", path: "\(path).\(index + 1).member", member: member)
             }
         case "map":
             guard case .object(let entries) = value else { throw invalid(label, "Member must be a map", nil) }
-            for (key, entry) in entries where entry != .null {
-                try validate(entry, shapeName: shape.value ?? "", path: "\(path).\(key)")
+            for (key, entry) in entries {
+                if let violation = StringLimits.violation(key, mapKeyOf: member, shape: shape.key.flatMap { model[shape: $0] }) {
+                    throw invalid("\(path).key", violation, key)
+                }
+                if entry != .null { try validate(entry, shapeName: shape.value ?? "", path: "\(path).\(key)", member: member) }
             }
         case "string":
             guard case .string(let text) = value else { throw invalid(label, "Member must be a string", nil) }
             if let allowed = shape.enum, !allowed.isEmpty, !allowed.contains(text), !enumsCheckedByOperations.contains(shapeName) {
                 throw invalid(label, "Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]", text)
+            }
+            if let violation = StringLimits.violation(text, member: member, shape: shape) {
+                throw invalid(label, violation, text)
             }
         case "integer", "long":
             guard case .number(let number) = value, number.rounded() == number else {
@@ -176,9 +184,17 @@ struct InputDecoder {
 
     private func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 
+    /// A length limit broken: the model's limits answer with the service's validation error,
+    /// Gatehouse's own with `BadRequestException`. A value too long to be worth echoing is left out.
+    private func invalid(_ path: String, _ violation: StringLimits.Violation, _ value: String) -> AWSError {
+        var error = invalid(path, violation.constraint, value.utf8.count <= 256 ? value : nil)
+        if !violation.isModelConstraint { error.code = "BadRequestException" }
+        return error
+    }
+
     private func invalid(_ path: String, _ constraint: String, _ value: String?) -> AWSError {
-        let shown = value.map { "'\($0)'" } ?? "the value"
+        let shown = value.map { "Value '\($0)' at" } ?? "Value at"
         return AWSError(validationError, status: 400,
-            "1 validation error detected: Value \(shown) at '\(path)' failed to satisfy constraint: \(constraint)")
+            "1 validation error detected: \(shown) '\(path)' failed to satisfy constraint: \(constraint)")
     }
 }

@@ -145,7 +145,21 @@ public struct Patcher: Sendable {
             if let parsed = try? JSON(parsing: Data(text.utf8)) { return parsed }
             return .string(text)
         default:
+            try checkLength(text, operation, segments: segments, shape: shape)
             return .string(text)
+        }
+    }
+
+    /// A string value within `StringLimits`, under its top-level member's caps (a map entry's
+    /// key, as in `/variables/NAME`, too).
+    private func checkLength(_ text: String, _ operation: PatchOperation, segments: [String], shape: ServiceModel.Shape?) throws(AWSError) {
+        let member = segments.first ?? ""
+        var violation = StringLimits.violation(text, member: member, shape: shape)
+        if segments.count > 1, let map = shapeAt(Array(segments.dropLast())), map.type == "map" {
+            violation = violation ?? StringLimits.violation(segments.last!, mapKeyOf: member, shape: map.key.flatMap { model[shape: $0] })
+        }
+        if let violation {
+            throw .badRequest("Invalid value specified for op '\(operation.op.rawValue)' at path '\(operation.path)': \(violation.constraint)")
         }
     }
 

@@ -1,3 +1,5 @@
+import GatehouseModel
+
 /// What the runtime needs to run one version of a function. Built by the `lambda` control
 /// plane from the stored configuration; `revision` changes with every code or configuration
 /// update, which retires the workers of the old revision.
@@ -36,6 +38,24 @@ public struct FunctionSpec: Sendable, Hashable {
         self.revision = revision
     }
 
+    /// A stored configuration (`$LATEST`'s or a published version's) of the function document
+    /// `function`, which holds what all versions share (reserved concurrency).
+    public init(configuration: JSON, function: JSON, region: String) {
+        self.init(
+            name: configuration["FunctionName"]?.stringValue ?? "",
+            version: configuration["Version"]?.stringValue ?? "$LATEST",
+            arn: configuration["FunctionArn"]?.stringValue ?? "",
+            runtime: configuration["Runtime"]?.stringValue ?? "",
+            handler: configuration["Handler"]?.stringValue ?? "",
+            timeoutSeconds: configuration["Timeout"]?.intValue ?? 3,
+            memoryMB: configuration["MemorySize"]?.intValue ?? 128,
+            environment: (configuration["Environment"]?["Variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            codeSha256: configuration["CodeSha256"]?.stringValue ?? "",
+            region: region,
+            reservedConcurrency: function["ReservedConcurrentExecutions"]?.intValue,
+            revision: configuration["RevisionId"]?.stringValue ?? "")
+    }
+
     /// Workers are shared by every invoke of the same function version.
     var poolKey: String { "\(name):\(version)" }
 
@@ -57,4 +77,6 @@ public struct InvocationResult: Sendable {
     public var functionError: String?
     /// This invocation's log lines (START … REPORT), for `LogType: Tail`.
     public var log: String
+    /// How it ended, as the worker pool saw it.
+    public var outcome: Outcome
 }

@@ -18,13 +18,25 @@ enum WorkerProcess {
         var python: String?
         var accessKeyID: String
         var secretAccessKey: String
+        /// Where no memory cgroup can be made: the data-segment limit to exec the worker under.
+        var dataLimitMB: Int?
+    }
+
+    /// Why a worker could not start.
+    enum LaunchFailure: Error {
+        /// A custom runtime whose package has no `bootstrap`: AWS reports it as the invocation's error.
+        case missingBootstrap
+        case unavailable(AWSError)
     }
 
     /// Runs the worker until it exits or `task` is cancelled (which kills it).
     static func start(
-        spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch, runtime: FunctionRuntime
-    ) throws(AWSError) -> Task<Void, Never> {
-        let (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, launch: launch)
+        spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch, pool: WorkerPool
+    ) throws(LaunchFailure) -> Task<Void, Never> {
+        var (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, launch: launch)
+        if let megabytes = launch.dataLimitMB {
+            (executable, arguments) = ("/bin/sh", ["-c", "ulimit -d \(megabytes * 1024) && exec \"$0\" \"$@\"", executable] + arguments)
+        }
         let environment = environment(spec: spec, taskRoot: taskRoot, secret: secret, logStream: logStream, launch: launch)
         return Task {
             var options = PlatformOptions()
@@ -37,10 +49,10 @@ enum WorkerProcess {
                     workingDirectory: FilePath(taskRoot.path), platformOptions: options,
                     input: .none, output: .sequence, error: .sequence
                 ) { execution in
-                    await runtime.workerStarted(secret, pid: execution.processIdentifier.value)
+                    await pool.workerStarted(secret, pid: execution.processIdentifier.value)
                     await withTaskGroup(of: Void.self) { group in
-                        group.addTask { await forwardLines(execution.standardOutput, secret, runtime) }
-                        group.addTask { await forwardLines(execution.standardError, secret, runtime) }
+                        group.addTask { await forwardLines(execution.standardOutput, secret, pool) }
+                        group.addTask { await forwardLines(execution.standardError, secret, pool) }
                     }
                 }
                 switch result.terminationStatus {
@@ -48,20 +60,15 @@ enum WorkerProcess {
                 case .signaled(let signal): reason = "signal: \(signal == 9 ? "killed" : String(signal))"
                 }
             } catch {
-                await runtime.workerPrinted(secret, "Gatehouse could not start the worker: \(error)")
+                await pool.workerPrinted(secret, "Gatehouse could not start the worker: \(error)")
             }
-            await runtime.workerExited(secret, reason: reason)
+            await pool.workerExited(secret, reason: reason)
         }
     }
 
-    /// A custom runtime without `bootstrap`: AWS reports it as the invocation's error.
-    static let missingBootstrap = AWSError(
-        "Runtime.InvalidEntrypoint", status: 200,
-        "RequestId: Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
-
     /// Splits output on `\n` only: awslambdaric writes a traceback as one line joined with `\r`,
     /// which must stay one log event.
-    private static func forwardLines(_ output: SubprocessOutputSequence, _ secret: String, _ runtime: FunctionRuntime) async {
+    private static func forwardLines(_ output: SubprocessOutputSequence, _ secret: String, _ pool: WorkerPool) async {
         var pending: [UInt8] = []
         do {
             for try await buffer in output {
@@ -69,23 +76,23 @@ enum WorkerProcess {
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = String(decoding: pending[..<newline], as: UTF8.self)
                     pending.removeSubrange(...newline)
-                    await runtime.workerPrinted(secret, line)
+                    await pool.workerPrinted(secret, line)
                 }
             }
         } catch {}
-        if !pending.isEmpty { await runtime.workerPrinted(secret, String(decoding: pending, as: UTF8.self)) }
+        if !pending.isEmpty { await pool.workerPrinted(secret, String(decoding: pending, as: UTF8.self)) }
     }
 
-    private static func command(spec: FunctionSpec, taskRoot: URL, launch: Launch) throws(AWSError) -> (String, [String]) {
+    private static func command(spec: FunctionSpec, taskRoot: URL, launch: Launch) throws(LaunchFailure) -> (String, [String]) {
         if spec.isPython {
             guard let python = launch.python else {
-                throw AWSError("InvalidRuntimeException", status: 502,
-                    "Python functions run under awslambdaric, which is not installed for python3. Install it with: python3 -m pip install awslambdaric")
+                throw .unavailable(AWSError("InvalidRuntimeException", status: 502,
+                    "Python functions run under awslambdaric, which is not installed for python3. Install it with: python3 -m pip install awslambdaric"))
             }
             return (python, ["-m", "awslambdaric", spec.handler])
         }
         let bootstrap = taskRoot.appendingPathComponent("bootstrap").path
-        guard FileManager.default.isExecutableFile(atPath: bootstrap) else { throw missingBootstrap }
+        guard FileManager.default.isExecutableFile(atPath: bootstrap) else { throw .missingBootstrap }
         return (bootstrap, [])
     }
 
@@ -118,5 +125,21 @@ enum WorkerProcess {
         ]
         environment.merge(spec.environment) { _, own in own }
         return environment
+    }
+
+    /// The python3 that has awslambdaric, by its real path (a pyenv shim costs ~100 ms a start).
+    static func findPython() -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys, awslambdaric; print(sys.executable)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : path
     }
 }

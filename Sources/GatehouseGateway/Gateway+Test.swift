@@ -16,7 +16,6 @@ extension Gateway {
             request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
             match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
             requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
-        invocation.functions = directory.stages.functions
         invocation.accountID = accountID
         var log: ExecutionLog? = ExecutionLog(requestID: requestID)
         log?.methodRequest(invocation)
@@ -44,7 +43,6 @@ extension Gateway {
             request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
             match: RoutingTable.Match(resource: resource, method: method, pathParameters: [:]),
             requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
-        invocation.functions = directory.stages.functions
         invocation.accountID = accountID
         var log: ExecutionLog? = ExecutionLog(requestID: requestID)
         do throws(GatewayError) {

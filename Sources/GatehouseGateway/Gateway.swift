@@ -33,7 +33,7 @@ public struct Gateway: Sendable {
     /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
     /// carries the VPC endpoint id of calls to PRIVATE APIs.
     public init(
-        directory: StageDirectory, httpClient: HTTPClient, functions: FunctionRuntime, accountID: String, logs: any LogSink,
+        directory: StageDirectory, httpClient: HTTPClient, functions: LambdaIntegration.Functions, accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
     ) {
@@ -45,7 +45,7 @@ public struct Gateway: Sendable {
         self.stageLogs = StageLogs(sink: logs)
         self.directory = directory
         self.http = HTTPIntegration(client: httpClient)
-        let lambda = LambdaIntegration(runtime: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
+        let lambda = LambdaIntegration(functions: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
         let cache = AuthorizerCache()
         self.lambda = lambda
         self.authorizerCache = cache
@@ -95,7 +95,7 @@ public struct Gateway: Sendable {
     }
 
     public func route(method: String, target: InvokeTarget) -> Route {
-        let deployed = directory.stages
+        let deployed = directory.current
         guard let stage = deployed.stage(api: target.apiID, name: target.stage) else {
             return .rejected(.missingAuthenticationToken, gatewayResponses: [:])
         }
@@ -167,7 +167,6 @@ public struct Gateway: Sendable {
             request: request, target: target, stage: stage, match: match, requestID: RequestID.next(),
             extendedRequestID: Self.extendedRequestID(), requestTime: Date())
         invocation.accountID = accountID
-        invocation.functions = deployed.functions
         invocation.access = deployed.access[stage.region] ?? AccessTable()
         return invocation
     }

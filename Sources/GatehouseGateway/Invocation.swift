@@ -12,8 +12,6 @@ public struct Invocation: Sendable {
     /// `x-amz-apigw-id`.
     public var extendedRequestID: String
     public var requestTime: Date
-    /// The functions integrations may call, from the same snapshot as the stage.
-    public var functions: [String: DeployedFunction] = [:]
     /// API keys, usage plans and the account throttle of the stage's region.
     public var access = AccessTable()
     public var accountID = ""

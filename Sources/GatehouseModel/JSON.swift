@@ -63,6 +63,13 @@ extension JSON {
         return copy
     }
 
+    /// This value with `other`'s members laid over it, objects merged member by member.
+    public func overlaid(with other: JSON) -> JSON {
+        guard case .object(var members) = self, case .object(let overlay) = other else { return other }
+        for (key, value) in overlay { members[key] = members[key]?.overlaid(with: value) ?? value }
+        return .object(members)
+    }
+
     /// An empty object, the usual starting point for building a resource.
     public static let emptyObject = JSON.object([:])
 }

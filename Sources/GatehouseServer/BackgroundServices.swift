@@ -20,17 +20,17 @@ struct BackgroundService: Service {
 /// The function workers' lifetime: reaps idle workers while the server runs and kills every
 /// worker when it shuts down, so their `/next` long-polls do not hold the listener open.
 struct WorkersService: Service {
-    let functions: FunctionRuntime
+    let pool: WorkerPool
 
     func run() async throws {
-        await functions.prepare()
+        await pool.prepare()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(30))
-                await functions.reapIdle()
+                await pool.reapIdle()
             }
         }
-        await functions.shutdown()
+        await pool.shutdown()
     }
 }
 

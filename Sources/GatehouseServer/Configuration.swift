@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseModel
 
 /// How a Gatehouse node runs: where it listens, where it keeps its data, whom it trusts.
 ///
@@ -29,29 +30,35 @@ public struct Configuration: Sendable, Codable, Equatable {
     /// The header carrying the VPC endpoint id of calls to PRIVATE APIs.
     public var vpceHeader: String = "x-apigw-vpce-id"
 
-    public init() {}
+    /// How long each retry of a failed `Event` invocation waits, in seconds (AWS: 1 and 2 minutes).
+    public var asyncRetryDelaysSeconds: [Int] = [60, 120]
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let defaults = Configuration()
-        host = try container.decodeIfPresent(String.self, forKey: .host) ?? defaults.host
-        port = try container.decodeIfPresent(Int.self, forKey: .port) ?? defaults.port
-        dataDir = try container.decodeIfPresent(String.self, forKey: .dataDir) ?? defaults.dataDir
-        accountId = try container.decodeIfPresent(String.self, forKey: .accountId) ?? defaults.accountId
-        credentials = try container.decodeIfPresent([Credential].self, forKey: .credentials) ?? defaults.credentials
-        logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? defaults.logLevel
-        maxWorkers = try container.decodeIfPresent(Int.self, forKey: .maxWorkers) ?? defaults.maxWorkers
-        workerIdleSeconds = try container.decodeIfPresent(Int.self, forKey: .workerIdleSeconds) ?? defaults.workerIdleSeconds
-        lambdaPermissions = try container.decodeIfPresent(String.self, forKey: .lambdaPermissions) ?? defaults.lambdaPermissions
-        cognitoJWKS = try container.decodeIfPresent([String: String].self, forKey: .cognitoJWKS) ?? defaults.cognitoJWKS
-        vpceHeader = try container.decodeIfPresent(String.self, forKey: .vpceHeader) ?? defaults.vpceHeader
+    /// How the listener protects itself from clients.
+    public struct Limits: Sendable, Codable, Equatable {
+        /// Most open connections; past it a new connection is answered 503 and closed.
+        public var maxConnections = 4096
+        /// Seconds a connection may sit idle between requests (nginx's `keepalive_timeout`).
+        public var idleTimeoutSeconds = 75
+        /// Seconds a client may pause in the middle of a request body (nginx's `client_body_timeout`).
+        public var bodyTimeoutSeconds = 60
+        /// Largest request line plus headers on any path; invoke URLs also get AWS's 10,240 bytes.
+        public var maxHeaderBytes = 16_384
+        /// Largest control-plane request body: Lambda's own limit, which a 50 MB zip in JSON fits.
+        public var maxControlPlaneBodyBytes = 70_167_211
     }
+
+    public var limits = Limits()
+
+    public init() {}
 
     /// Defaults overlaid with the config file (if any) and the environment.
     public static func load(file: String?, environment: [String: String]) throws -> Configuration {
         var configuration = Configuration()
         if let path = file ?? environment["GATEHOUSE_CONFIG"] {
-            configuration = try JSONDecoder().decode(Configuration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            // The file's settings over the defaults: what it leaves out keeps its default.
+            let defaults = try JSON(parsing: JSONEncoder().encode(configuration))
+            let settings = try JSON(parsing: Data(contentsOf: URL(fileURLWithPath: path)))
+            configuration = try JSONDecoder().decode(Configuration.self, from: defaults.overlaid(with: settings).serialized())
         }
         if let host = environment["GATEHOUSE_HOST"] { configuration.host = host }
         if let port = environment["GATEHOUSE_PORT"].flatMap(Int.init) { configuration.port = port }
@@ -62,6 +69,12 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let idle = environment["GATEHOUSE_WORKER_IDLE_SECONDS"].flatMap(Int.init) { configuration.workerIdleSeconds = idle }
         if let permissions = environment["GATEHOUSE_LAMBDA_PERMISSIONS"] { configuration.lambdaPermissions = permissions }
         if let header = environment["GATEHOUSE_VPCE_HEADER"] { configuration.vpceHeader = header }
+        if let delays = environment["GATEHOUSE_ASYNC_RETRY_DELAYS"] {
+            configuration.asyncRetryDelaysSeconds = delays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        if let count = environment["GATEHOUSE_MAX_CONNECTIONS"].flatMap(Int.init) { configuration.limits.maxConnections = count }
+        if let seconds = environment["GATEHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.idleTimeoutSeconds = seconds }
+        if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }
         // `us-east-1_abc=file:///keys.json,us-east-1_def=http://localhost:9000/jwks.json`
         for entry in (environment["GATEHOUSE_COGNITO_JWKS"] ?? "").split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

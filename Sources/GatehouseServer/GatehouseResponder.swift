@@ -12,39 +12,40 @@ struct GatehouseResponder: HTTPResponder {
 
     let controlPlane: ControlPlane
     let gateway: Gateway
-    let deployer: Deployer
     let runtimeAPI: RuntimeAPI
+    let admission: RequestAdmission
     let code: CodeStore
     let version: String
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let path = request.uri.path
-        if path == "/_gatehouse/health" {
-            return Response(.json(["status": "ok", "version": .string(version)]))
-        }
-        let target = InvokeTarget(host: request.head.authority, rawPath: IncomingRequest.split(request.head.path ?? path).path)
+        let path = IncomingRequest.split(request.head.path ?? "/").path
+        let destination = Destination(host: request.head.authority, rawPath: path)
         let incoming: IncomingRequest
         do {
-            incoming = try await IncomingRequest(request, context: context)
+            incoming = try await IncomingRequest(request, context: context, upTo: admission.maxBodyBytes(destination))
         } catch {
-            let tooLarge = AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than \(context.maxUploadSize) bytes.")
-            return Response(ControlPlane.errorResponse(tooLarge))
+            // A chunked body past the limit (a declared one was refused before it was read).
+            return Response(admission.tooLarge(destination, path: path))
         }
-        if let target {
+        switch destination {
+        case .gateway(let target):
             return Response(await gateway.handle(incoming, target: target))
-        }
-        if RuntimeAPI.handles(incoming.rawPath) {
+        case .runtimeAPI:
             return Response(await runtimeAPI.handle(incoming))
+        case .gatehouse:
+            return Response(gatehouse(incoming))
+        case .controlPlane:
+            return Response(await controlPlane.handle(incoming))
         }
-        if let zip = codeDownload(incoming.rawPath) {
-            return Response(zip)
+    }
+
+    /// Gatehouse's own endpoints: health and code downloads.
+    private func gatehouse(_ request: IncomingRequest) -> OutgoingResponse {
+        if request.rawPath == "/_gatehouse/health" {
+            return .json(["status": "ok", "version": .string(version)])
         }
-        let response = await controlPlane.handle(incoming)
-        // Make a deployment live before the API answers that it was made.
-        if incoming.method != "GET", response.status < 300 {
-            try? await deployer.refresh()
-        }
-        return Response(response)
+        return codeDownload(request.rawPath)
+            ?? ControlPlane.errorResponse(AWSError("NotFoundException", status: 404, "No Gatehouse endpoint at \(request.rawPath)"))
     }
 
     /// `GET /_gatehouse/code/{function}/{sha}.zip`: the package `GetFunction`'s `Code.Location` points at.

@@ -6,6 +6,7 @@ import GatehouseGateway
 import GatehouseModel
 import GatehouseStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -25,7 +26,8 @@ public struct GatehouseServer: Sendable {
         let verifier = SignatureVerifier(
             secrets: Dictionary(configuration.credentials.map { ($0.accessKeyId, $0.secretAccessKey) }, uniquingKeysWith: { a, _ in a }),
             accountId: configuration.accountId)
-        let directory = StageDirectory()
+        let directory = StageDirectory(DeployedStages())
+        let catalog = FunctionCatalog(FunctionTable())
         var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         // A backend that refuses the connection is an immediate integration failure, not a retry loop.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -33,18 +35,25 @@ public struct GatehouseServer: Sendable {
         let endpoint = "http://\(Self.loopbackHost(configuration.host)):\(configuration.port)"
         let code = CodeStore(directory: configuration.dataDir)
         let logSink = StoreLogSink(store: store, accountID: configuration.accountId)
-        let functions = FunctionRuntime(
+        let memoryLimit = MemoryLimit.detect()
+        logger.info("\(memoryLimit.summary)")
+        let pool = WorkerPool(
             settings: .init(
                 runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
                 maxWorkers: configuration.maxWorkers, idleTimeout: .seconds(configuration.workerIdleSeconds),
                 accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
-                secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test"),
+                secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test", memoryLimit: memoryLimit),
             code: code, logs: logSink)
+        let invoker = Invoker(pool: pool, logs: logSink)
+        let async = AsyncInvocations(
+            queue: store, invoker: invoker, catalog: catalog, retryDelays: configuration.asyncRetryDelaysSeconds.map { .seconds($0) },
+            logger: logger)
         // execute-api allows 5 minutes of clock skew, the management APIs 15.
         var dataPlaneVerifier = verifier
         dataPlaneVerifier.allowedSkew = 5 * 60
         let gateway = Gateway(
-            directory: directory, httpClient: httpClient, functions: functions, accountID: configuration.accountId, logs: logSink,
+            directory: directory, httpClient: httpClient, functions: .init(catalog: catalog, invoker: invoker, async: async),
+            accountID: configuration.accountId, logs: logSink,
             relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed",
             signatures: { [dataPlaneVerifier] request throws(AWSError) in
                 let caller = try dataPlaneVerifier.verify(request)
@@ -52,10 +61,13 @@ public struct GatehouseServer: Sendable {
             },
             cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader)
         try await UsageSaver.load(into: gateway.usage, from: store)
-        let deployer = Deployer(store: store, directory: directory, meter: gateway.usage, limiter: gateway.limiter, logger: logger)
-        try await deployer.refresh()
+        let deployer = Deployer(
+            source: store, directory: directory, catalog: catalog, meter: gateway.usage, limiter: gateway.limiter, logger: logger)
+        try await deployer.reload()
+        // Each committed change is live in the data plane before the write that made it returns.
+        store.observeChanges { change in await deployer.apply(change) }
         var services = try Services.all(
-            lambda: Lambda.Environment(runtime: functions, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage)
+            lambda: Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
@@ -63,11 +75,21 @@ public struct GatehouseServer: Sendable {
         }
         let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")
+        let runtimeAPI = RuntimeAPI(pool: pool)
+        let admission = RequestAdmission(
+            runtimeAPI: runtimeAPI, maxControlPlaneBodyBytes: configuration.limits.maxControlPlaneBodyBytes)
+        let limits = configuration.limits
+        let channelLimits = GatehouseChannel.Limits(
+            idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), bodyTimeout: .seconds(Int64(limits.bodyTimeoutSeconds)),
+            maxHeaderBytes: limits.maxHeaderBytes)
+        let cap = ConnectionCap(maximum: limits.maxConnections)
         let app = Application(
             responder: GatehouseResponder(
-                controlPlane: controlPlane, gateway: gateway, deployer: deployer, runtimeAPI: RuntimeAPI(runtime: functions), code: code,
-                version: Self.version),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ImmediateAnswerHandler(gateway: gateway)])),
+                controlPlane: controlPlane, gateway: gateway, runtimeAPI: runtimeAPI, admission: admission,
+                code: code, version: Self.version),
+            server: HTTPServerBuilder { responder in
+                GatehouseChannel(responder: responder, admission: admission, gateway: gateway, limits: channelLimits, cap: cap)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
@@ -79,13 +101,13 @@ public struct GatehouseServer: Sendable {
         // saved once no request can count any more.
         let lifetime: [any Service] = [
             UsageSaver(meter: gateway.usage, store: store, logger: logger),
-            app, BackgroundService { await deployer.run() }, WorkersService(functions: functions),
+            app, BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
         ]
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
             try await group.run()
         } catch {
-            await functions.shutdown()
+            await pool.shutdown()
             try? await httpClient.shutdown()
             try? await store.close()
             throw error
@@ -106,3 +128,6 @@ public struct GatehouseServer: Sendable {
         return logger
     }
 }
+
+/// The deployer reads documents and the revision straight from the store.
+extension SQLStore: ConfigurationSource {}

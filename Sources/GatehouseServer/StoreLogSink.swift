@@ -1,5 +1,5 @@
 import GatehouseControl
-import GatehouseFunctions
+import GatehouseModel
 import GatehouseStore
 
 /// Writes function and stage log lines to the store the `logs` API reads, creating the log

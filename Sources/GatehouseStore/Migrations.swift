@@ -47,4 +47,12 @@ let migrations: [Migration] = [
             """
         ]
     ),
+    Migration(
+        version: 4,
+        name: "queued events",
+        statements: [
+            "CREATE TABLE queued_events (id TEXT PRIMARY KEY, due_at DOUBLE PRECISION NOT NULL, body TEXT NOT NULL)",
+            "CREATE INDEX queued_events_by_due ON queued_events (due_at)",
+        ]
+    ),
 ]

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseModel
 import Logging
 import SQLKit
+import Synchronization
 
 /// The `Store` over any SQLKit database. Backends differ only in how they open connections and
 /// begin a transaction; the queries are shared.
@@ -11,6 +12,7 @@ public final class SQLStore: Store {
     private let beginStatement: String
     private let gate = AsyncGate()
     private let onClose: @Sendable () async throws -> Void
+    private let observer = Mutex<(@Sendable (StoreChange) async -> Void)?>(nil)
 
     init(
         reader: any SQLDatabase, writer: any SQLDatabase, beginStatement: String,
@@ -58,40 +60,63 @@ public final class SQLStore: Store {
         try await SQLDocuments(db: reader).revision()
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await transaction { db in
-            let documents = SQLDocuments(db: db)
-            let result = try await body(documents)
+    public func write<T: Sendable>(configuration: Bool, _ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        let observer = observer.withLock { $0 }
+        let recorder = ChangeRecorder()
+        return try await transaction { db in
+            let result = try await body(SQLDocuments(db: db, recorder: recorder))
+            guard configuration else { return result }
             try await db.raw("UPDATE revision SET value = value + 1 WHERE id = 1").run()
             return result
+        } afterCommit: { db in
+            // Still inside the gate: changes are announced in revision order.
+            guard configuration, let observer else { return }
+            let revision = (try? await SQLDocuments(db: db).revision()) ?? 0
+            await observer(StoreChange(revision: revision, changes: recorder.changes.withLock { $0 }))
         }
+    }
+
+    public func observeChanges(_ observer: @escaping @Sendable (StoreChange) async -> Void) {
+        self.observer.withLock { $0 = observer }
     }
 
     public func close() async throws {
         try await onClose()
     }
 
-    /// A transaction that does not count as a configuration change (no revision bump).
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// A transaction on the writer, one at a time; `afterCommit` runs once it is committed,
+    /// before the next transaction begins.
+    func transaction<T: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> T, afterCommit: @Sendable (any SQLDatabase) async -> Void = { _ in }
+    ) async throws -> T {
         let writer = self.writer
         let begin = self.beginStatement
         return try await gate.withGate {
             try await writer.raw(SQLQueryString(begin)).run()
+            let result: T
             do {
-                let result = try await body(writer)
+                result = try await body(writer)
                 try await writer.raw("COMMIT").run()
-                return result
             } catch {
                 try? await writer.raw("ROLLBACK").run()
                 throw error
             }
+            await afterCommit(writer)
+            return result
         }
     }
 }
 
-/// The document queries, run on whichever connection a caller holds.
+/// The document queries, run on whichever connection a caller holds. Inside a transaction it
+/// records what the transaction changes.
 struct SQLDocuments: StoreTransaction {
     let db: any SQLDatabase
+    private let recorded: ChangeRecorder
+
+    init(db: any SQLDatabase, recorder: ChangeRecorder = ChangeRecorder()) {
+        self.db = db
+        recorded = recorder
+    }
 
     func document(_ key: DocumentKey) async throws -> JSON? {
         let row = try await db.select().column("body").from("documents")
@@ -127,15 +152,27 @@ struct SQLDocuments: StoreTransaction {
             .values(SQLBind(key.kind), SQLBind(key.parent), SQLBind(key.id), SQLBind(seq), SQLBind(body))
             .onConflict(with: ["kind", "parent", "id"]) { $0.set(excludedValueOf: "body") }
             .run()
+        recorded.add(.document(key))
     }
 
     func delete(_ key: DocumentKey) async throws {
         try await db.delete(from: "documents")
             .where("kind", .equal, key.kind).where("parent", .equal, key.parent).where("id", .equal, key.id)
             .run()
+        recorded.add(.document(key))
     }
 
     func deleteOwned(by parent: String) async throws {
         try await db.delete(from: "documents").where("parent", .equal, parent).run()
+        recorded.add(.allOwned(by: parent))
+    }
+}
+
+/// The changes of one transaction, in order, each once.
+final class ChangeRecorder: Sendable {
+    let changes = Mutex<[DocumentChange]>([])
+
+    func add(_ change: DocumentChange) {
+        changes.withLock { if !$0.contains(change) { $0.append(change) } }
     }
 }

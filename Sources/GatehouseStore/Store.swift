@@ -1,41 +1,29 @@
 import GatehouseModel
 
-/// Where a document lives: its kind (`restapi`, `resource`, `stage`…), the id of what owns it
-/// (an API id, or a region for top-level resources) and its own id.
-public struct DocumentKey: Sendable, Hashable, CustomStringConvertible {
-    public var kind: String
-    public var parent: String
-    public var id: String
-
-    public init(kind: String, parent: String, id: String) {
-        self.kind = kind
-        self.parent = parent
-        self.id = id
-    }
-
-    public var description: String { "\(kind):\(parent)/\(id)" }
-}
-
-/// Reads within a transaction or outside one.
-public protocol DocumentReader: Sendable {
-    /// The document under `key`, or nil.
-    func document(_ key: DocumentKey) async throws -> JSON?
-    /// Every document of `kind` owned by `parent`, oldest first.
-    func documents(kind: String, parent: String) async throws -> [JSON]
-    /// The distinct owners of documents of `kind` (the regions that have REST APIs, say).
-    func parents(ofKind kind: String) async throws -> [String]
-}
-
-/// The configuration store: JSON documents plus a revision that every committed write bumps.
+/// The configuration store: JSON documents plus a revision that every committed change of
+/// configuration bumps.
 ///
 /// Writes run in `write`, one at a time, and are durable before it returns. Reads outside a
-/// transaction see only committed state.
+/// transaction see only committed state. Each committed change of configuration is announced,
+/// in revision order, to the observer before `write` returns: a deployment is live before the
+/// API answers that it was made.
 public protocol Store: DocumentReader {
-    /// Runs `body` in one transaction; commits (bumping the revision) if it returns, rolls back if it throws.
-    func write<T: Sendable>(_ body: @Sendable (StoreTransaction) async throws -> T) async throws -> T
-    /// The number of committed write transactions so far.
+    /// Runs `body` in one transaction; commits if it returns, rolls back if it throws. A change
+    /// of `configuration` bumps the revision and is announced; records (log groups and streams)
+    /// are not configuration.
+    func write<T: Sendable>(configuration: Bool, _ body: @Sendable (StoreTransaction) async throws -> T) async throws -> T
+    /// The number of committed changes of configuration so far.
     func revision() async throws -> Int64
+    /// Where committed changes of configuration are announced (one observer, set at start).
+    func observeChanges(_ observer: @escaping @Sendable (StoreChange) async -> Void)
     func close() async throws
+}
+
+extension Store {
+    /// A change of configuration.
+    public func write<T: Sendable>(_ body: @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+        try await write(configuration: true, body)
+    }
 }
 
 /// The view of the store inside `Store.write`: reads see the transaction's own writes.

@@ -83,9 +83,9 @@ def test_request_body_over_10_mb_answers_413(invokable):
     assert (small.status_code, small.text) == (200, "stored")
     response = invokable.invoke("dev", "upload", method="POST", data=b"x" * (LIMIT + 1),
                                 headers={"Content-Type": "application/json"})
+    # AWS's front door answers in plain text, before any stage sees the request (docs/aws/limits.md).
     assert response.status_code == 413
-    assert response.json() == {"message": "Request Too Long"}
-    assert response.headers.get("x-amzn-RequestId")
+    assert response.text == "HTTP content length exceeded 10485760 bytes."
 
 
 def test_request_body_of_exactly_10_mb_is_accepted(invokable):
@@ -109,4 +109,4 @@ def test_chunked_request_body_over_10_mb_answers_413(invokable):
     response = invokable.invoke("dev", "upload", method="POST", data=chunks(),
                                 headers={"Content-Type": "application/json"})
     assert response.status_code == 413
-    assert response.json() == {"message": "Request Too Long"}
+    assert response.text == "HTTP content length exceeded 10485760 bytes."

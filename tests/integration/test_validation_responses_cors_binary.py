@@ -435,12 +435,19 @@ def test_default_5xx_customization_applies_to_integration_failures(apigw, invoka
     assert invokable.invoke("dev", "pets").status_code == 200
 
 
-def test_request_body_over_10_mb_answers_413_request_too_long(mocked):
+def test_request_body_over_10_mb_is_refused_before_gateway_responses(mocked, apigw):
+    # AWS answers an oversized body at its front door: a customized REQUEST_TOO_LARGE does not apply
+    # (docs/aws/limits.md, recorded in koki-develop/lgtm-generator#10).
+    apigw.put_gateway_response(restApiId=mocked.id, responseType="REQUEST_TOO_LARGE", statusCode="400",
+                               responseTemplates={"application/json": '{"custom": true}'})
     mocked.mock("/upload", "POST", body="stored")
     mocked.deploy("dev")
     response = mocked.invoke("dev", "upload", method="POST", data=b"x" * (10 * 1024 * 1024 + 1),
                              headers={"Content-Type": "application/json"})
-    assert_gateway_error(response, 413, {"message": "Request Too Long"}, "BadRequestException")
+    apigw.delete_gateway_response(restApiId=mocked.id, responseType="REQUEST_TOO_LARGE")
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.text == "HTTP content length exceeded 10485760 bytes."
 
 
 # --- 9. CORS ----------------------------------------------------------------------------------------------------------

@@ -21,23 +21,7 @@ public enum APIGateway {
             handlers: handlers)
     }
 
-    /// Document kinds.
-    public enum Kind {
-        static let restAPI = "restapi"
-        static let resource = "resource"
-        static let deployment = "deployment"
-        static let snapshot = "snapshot"
-        static let stage = "stage"
-        static let model = "model"
-        static let requestValidator = "requestvalidator"
-        static let authorizer = "authorizer"
-        static let gatewayResponse = "gatewayresponse"
-        static let account = "account"
-        /// API keys and usage plans live under the region; usage plan keys under their plan.
-        public static let apiKey = "apikey"
-        public static let usagePlan = "usageplan"
-        public static let usagePlanKey = "usageplankey"
-    }
+    typealias Kind = DocumentKind
 
     /// A new id as API Gateway makes them: lowercase letters and digits.
     static func newID(length: Int = 6) -> String {

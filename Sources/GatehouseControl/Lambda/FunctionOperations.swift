@@ -37,7 +37,7 @@ extension Lambda {
                         throw invalidParameter("$LATEST version cannot be deleted without deleting the function.")
                     }
                     if let qualifier = context.input["Qualifier"]?.stringValue {
-                        let key = DocumentKey(kind: Kind.version, parent: versionsParent(context, name), id: qualifier)
+                        let key = DocumentKey(kind: Kind.functionVersion, parent: versionsParent(context, name), id: qualifier)
                         guard try await tx.document(key) != nil else { throw notFound(context, name, qualifier: qualifier) }
                         try await tx.delete(key)
                     } else {
@@ -71,7 +71,7 @@ extension Lambda {
                 }
             },
             "ListTags": { context in
-                let name = nameAndQualifier(context.string("Resource")).name
+                let name = requested(context, "Resource").name
                 guard let document = try await context.store.document(functionKey(context, name)) else { throw notFound(context, name) }
                 return ["Tags": document["Tags"] ?? .emptyObject]
             },
@@ -118,7 +118,7 @@ extension Lambda {
         }
         let stored = try storeCode(input["Code"]?["ZipFile"], environment)
         var configuration: JSON = [
-            "FunctionName": .string(name), "FunctionArn": .string(functionARN(context, name)), "Runtime": .string(runtime),
+            "FunctionName": .string(name), "FunctionArn": .string(functionARN(context, name).description), "Runtime": .string(runtime),
             "Role": input["Role"] ?? "", "Handler": input["Handler"] ?? "bootstrap", "CodeSize": .number(Double(stored.size)),
             "Description": input["Description"] ?? "", "Timeout": input["Timeout"] ?? 3, "MemorySize": input["MemorySize"] ?? 128,
             "LastModified": .string(timestamp()), "CodeSha256": .string(stored.sha256), "Version": "$LATEST",
@@ -162,7 +162,7 @@ extension Lambda {
             document["configuration"]?["CodeSha256"] = .string(stored.sha256)
             document["configuration"]?["CodeSize"] = .number(Double(stored.size))
         }
-        await environment.runtime.retire(function: configuration["FunctionName"]?.stringValue ?? "")
+        await environment.invoker.pool.retire(function: configuration["FunctionName"]?.stringValue ?? "")
         if context.input["Publish"] == true { _ = try await publish(context) }
         return updating(configuration)
     }
@@ -186,7 +186,7 @@ extension Lambda {
             if let variables = input["Environment"]?["Variables"] { document["configuration"]?["Environment"] = ["Variables": variables] }
             if let mode = input["TracingConfig"]?["Mode"] { document["configuration"]?["TracingConfig"] = ["Mode": mode] }
         }
-        await environment.runtime.retire(function: configuration["FunctionName"]?.stringValue ?? "")
+        await environment.invoker.pool.retire(function: configuration["FunctionName"]?.stringValue ?? "")
         return updating(configuration)
     }
 
@@ -212,7 +212,7 @@ extension Lambda {
     }
 
     private static func modifyTagged(_ context: OperationContext, _ change: @escaping @Sendable (inout [String: JSON]) -> Void) async throws -> JSON {
-        let name = nameAndQualifier(context.string("Resource")).name
+        let name = requested(context, "Resource").name
         return try await context.store.write { tx in
             guard var document = try await tx.document(functionKey(context, name)) else { throw notFound(context, name) }
             var tags = document["Tags"]?.objectValue ?? [:]
@@ -229,7 +229,7 @@ extension Lambda {
     static func retiringWorkers(_ environment: Environment, _ operation: @escaping OperationHandler) -> OperationHandler {
         { context in
             let output = try await operation(context)
-            await environment.runtime.retire(function: nameAndQualifier(context.string("FunctionName")).name)
+            await environment.invoker.pool.retire(function: requested(context).name)
             return output
         }
     }

@@ -18,7 +18,8 @@ extension Lambda {
     /// `X-Amz-Function-Error: Unhandled` with the error document, status 200, as on AWS);
     /// Event queues it and answers 202; DryRun checks and answers 204.
     static func invoke(_ context: OperationContext, _ environment: Environment, type: String? = nil, payload: JSON? = nil) async throws -> JSON {
-        let (name, qualified) = nameAndQualifier(context.string("FunctionName"))
+        let requested = requested(context)
+        let name = requested.name, qualified = requested.qualifier
         guard let document = try await context.store.document(functionKey(context, name)) else {
             // Invoke names the version it looked for.
             throw notFound(context, name, qualifier: context.input["Qualifier"]?.stringValue ?? qualified ?? "$LATEST")
@@ -36,21 +37,25 @@ extension Lambda {
             throw AWSError("InvalidRequestContentException", status: 400,
                 "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value")
         }
-        let spec = spec(configuration, document: document, region: context.caller.region)
+        let spec = FunctionSpec(configuration: configuration, function: document, region: context.caller.region)
         let version = spec.version
-        let invokedArn = functionARN(context, name) + (qualifier.map { ":\($0)" } ?? "")
+        let invoked = functionARN(context, name, qualifier: qualifier)
         switch type ?? context.input["InvocationType"]?.stringValue ?? "RequestResponse" {
         case "DryRun":
             return ["StatusCode": 204]
         case "Event":
-            let runtime = environment.runtime
-            Task { _ = try? await runtime.invoke(spec, payload: Array(body), invokedArn: invokedArn) }
+            guard body.count <= maxEventPayloadBytes else {
+                throw AWSError("RequestEntityTooLargeException", status: 413,
+                    "Request must be smaller than \(maxEventPayloadBytes) bytes for the InvokeFunction operation")
+            }
+            // Queued durably before the 202, as AWS's own queue holds it.
+            try await environment.async.enqueue(invoked, payload: Array(body), requestID: context.requestId)
             return ["StatusCode": 202]
         default:
             let wantsLog = context.input["LogType"] == "Tail"
             // The invocation's id is the request's id, as on AWS (the handler's context.aws_request_id).
-            let result = try await environment.runtime.invoke(
-                spec, payload: Array(body), invokedArn: invokedArn, wantsLog: wantsLog, requestID: context.requestId)
+            let result = try await environment.invoker.invoke(
+                spec, payload: Array(body), invokedArn: invoked.description, wantsLog: wantsLog, requestID: context.requestId)
             var output: JSON = [
                 "StatusCode": 200, "ExecutedVersion": .string(version), "Payload": .string(Data(result.payload).base64EncodedString()),
             ]

@@ -11,13 +11,16 @@ import GatehouseStore
 public enum Lambda {
     /// What the operations need besides the store.
     public struct Environment: Sendable {
-        public var runtime: FunctionRuntime
+        public var invoker: Invoker
+        /// Where `Event` invocations are queued.
+        public var async: AsyncInvocations
         public var code: CodeStore
         /// Base URL of this node, for `Code.Location`.
         public var endpoint: String
 
-        public init(runtime: FunctionRuntime, code: CodeStore, endpoint: String) {
-            self.runtime = runtime
+        public init(invoker: Invoker, async: AsyncInvocations, code: CodeStore, endpoint: String) {
+            self.invoker = invoker
+            self.async = async
             self.code = code
             self.endpoint = endpoint
         }
@@ -26,6 +29,7 @@ public enum Lambda {
     public static func definition(_ environment: Environment) throws -> ServiceDefinition {
         let handlers = [
             functionHandlers(environment), invokeHandlers(environment), versionHandlers(environment), policyHandlers,
+            eventInvokeConfigHandlers,
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         var definition = ServiceDefinition(
             model: try ServiceModel.bundled("lambda"), validationError: "ValidationException",
@@ -35,14 +39,12 @@ public enum Lambda {
         return definition
     }
 
-    public enum Kind {
-        public static let function = "function"
-        public static let version = "functionversion"
-        public static let alias = "functionalias"
-    }
+    typealias Kind = DocumentKind
 
     /// Synchronous payloads are capped at 6 MB.
     static let maxPayloadBytes = 6_291_456
+    /// `Event` payloads at 1 MB (256 KB until 2025).
+    static let maxEventPayloadBytes = 1_048_576
     /// `Code.ZipFile` uploads are capped at 50 MB.
     static let maxZipBytes = 52_428_800
 
@@ -52,29 +54,24 @@ public enum Lambda {
 
     static func versionsParent(_ context: OperationContext, _ name: String) -> String { "\(context.caller.region):\(name)" }
 
-    static func functionARN(_ context: OperationContext, _ name: String) -> String {
-        "arn:aws:lambda:\(context.caller.region):\(context.caller.accountId):function:\(name)"
+    /// The caller's function `name`, qualified or not.
+    static func functionARN(_ context: OperationContext, _ name: String, qualifier: String? = nil) -> LambdaARN {
+        LambdaARN(region: context.caller.region, account: context.caller.accountId, name: name, qualifier: qualifier)
     }
 
-    /// The function name in a `FunctionName` member, which may be a name, a partial ARN
-    /// (`123456789012:function:name`) or a full ARN, any of them with a `:qualifier`.
-    static func nameAndQualifier(_ value: String) -> (name: String, qualifier: String?) {
-        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        if let index = parts.firstIndex(of: "function"), index + 1 < parts.count {
-            return (parts[index + 1], index + 2 < parts.count ? parts[index + 2] : nil)
-        }
-        if parts.count == 2 { return (parts[0], parts[1]) }
-        return (value, nil)
+    /// The function a member names (`FunctionName`, `Resource`): a name, a partial or a full
+    /// ARN, any of them with a `:qualifier`.
+    static func requested(_ context: OperationContext, _ member: String = "FunctionName") -> LambdaARN {
+        LambdaARN(parsing: context.string(member), region: context.caller.region, account: context.caller.accountId)
     }
 
     static func notFound(_ context: OperationContext, _ name: String, qualifier: String? = nil) -> AWSError {
-        let arn = functionARN(context, name) + (qualifier.map { ":\($0)" } ?? "")
-        return AWSError("ResourceNotFoundException", status: 404, "Function not found: \(arn)")
+        AWSError("ResourceNotFoundException", status: 404, "Function not found: \(functionARN(context, name, qualifier: qualifier))")
     }
 
     /// The stored function named by the input's `FunctionName`.
     static func function(_ context: OperationContext, in reader: any DocumentReader) async throws -> (name: String, document: JSON) {
-        let (name, _) = nameAndQualifier(context.string("FunctionName"))
+        let name = requested(context).name
         guard let document = try await reader.document(functionKey(context, name)) else { throw notFound(context, name) }
         return (name, document)
     }
@@ -89,22 +86,22 @@ public enum Lambda {
     static func configuration(
         _ context: OperationContext, name: String, document: JSON, qualifier: String?, in reader: any DocumentReader
     ) async throws -> JSON {
-        let qualifier = qualifier ?? nameAndQualifier(context.string("FunctionName")).qualifier
+        let qualifier = qualifier ?? requested(context).qualifier
         guard let qualifier, qualifier != "$LATEST" else { return document["configuration"] ?? .emptyObject }
         let parent = versionsParent(context, name)
         var version = qualifier
         if Int(qualifier) == nil {
-            guard let alias = try await reader.document(DocumentKey(kind: Kind.alias, parent: parent, id: qualifier)) else {
+            guard let alias = try await reader.document(DocumentKey(kind: Kind.functionAlias, parent: parent, id: qualifier)) else {
                 throw notFound(context, name, qualifier: qualifier)
             }
             version = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
             if version == "$LATEST" { return document["configuration"] ?? .emptyObject }
         }
-        guard var published = try await reader.document(DocumentKey(kind: Kind.version, parent: parent, id: version)) else {
+        guard var published = try await reader.document(DocumentKey(kind: Kind.functionVersion, parent: parent, id: version)) else {
             throw notFound(context, name, qualifier: qualifier)
         }
         // Asked for through an alias, the configuration carries the alias's ARN.
-        if version != qualifier { published["FunctionArn"] = .string("\(functionARN(context, name)):\(qualifier)") }
+        if version != qualifier { published["FunctionArn"] = .string(functionARN(context, name, qualifier: qualifier).description) }
         return published
     }
 
@@ -126,22 +123,5 @@ public enum Lambda {
 
     static func invalidParameter(_ message: String) -> AWSError {
         AWSError("InvalidParameterValueException", status: 400, message)
-    }
-
-    /// What the runtime needs to run a configuration.
-    public static func spec(_ configuration: JSON, document: JSON, region: String) -> FunctionSpec {
-        FunctionSpec(
-            name: configuration["FunctionName"]?.stringValue ?? "",
-            version: configuration["Version"]?.stringValue ?? "$LATEST",
-            arn: configuration["FunctionArn"]?.stringValue ?? "",
-            runtime: configuration["Runtime"]?.stringValue ?? "",
-            handler: configuration["Handler"]?.stringValue ?? "",
-            timeoutSeconds: configuration["Timeout"]?.intValue ?? 3,
-            memoryMB: configuration["MemorySize"]?.intValue ?? 128,
-            environment: (configuration["Environment"]?["Variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            codeSha256: configuration["CodeSha256"]?.stringValue ?? "",
-            region: region,
-            reservedConcurrency: document["ReservedConcurrentExecutions"]?.intValue,
-            revision: configuration["RevisionId"]?.stringValue ?? "")
     }
 }

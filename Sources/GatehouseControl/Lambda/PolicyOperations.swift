@@ -59,11 +59,11 @@ extension Lambda {
     /// qualifier names, and the resource ARN its statements name.
     static func policyHolder(_ context: OperationContext, in reader: any DocumentReader) async throws -> (key: DocumentKey, resource: String) {
         let (name, _) = try await function(context, in: reader)
-        let qualifier = context.input["Qualifier"]?.stringValue ?? nameAndQualifier(context.string("FunctionName")).qualifier
-        guard let qualifier, qualifier != "$LATEST" else { return (functionKey(context, name), functionARN(context, name)) }
-        let key = DocumentKey(kind: Int(qualifier) != nil ? Kind.version : Kind.alias, parent: versionsParent(context, name), id: qualifier)
+        let qualifier = context.input["Qualifier"]?.stringValue ?? requested(context).qualifier
+        guard let qualifier, qualifier != "$LATEST" else { return (functionKey(context, name), functionARN(context, name).description) }
+        let key = DocumentKey(kind: Int(qualifier) != nil ? Kind.functionVersion : Kind.functionAlias, parent: versionsParent(context, name), id: qualifier)
         guard try await reader.document(key) != nil else { throw notFound(context, name, qualifier: qualifier) }
-        return (key, "\(functionARN(context, name)):\(qualifier)")
+        return (key, functionARN(context, name, qualifier: qualifier).description)
     }
 
     /// Changes the policy of the input's function, version or alias in one transaction.

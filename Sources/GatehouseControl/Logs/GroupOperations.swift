@@ -7,7 +7,7 @@ extension Logs {
         [
             "CreateLogGroup": { context in
                 let name = context.string("logGroupName")
-                try await context.store.write { tx in
+                try await context.store.write(configuration: false) { tx in
                     if try await tx.document(groupKey(context.caller.region, name)) != nil {
                         throw AWSError("ResourceAlreadyExistsException", status: 400, "The specified log group already exists")
                     }
@@ -17,7 +17,7 @@ extension Logs {
             },
             "DeleteLogGroup": { context in
                 let name = context.string("logGroupName")
-                try await context.store.write { tx in
+                try await context.store.write(configuration: false) { tx in
                     guard try await tx.document(groupKey(context.caller.region, name)) != nil else { throw groupNotFound }
                     try await tx.delete(groupKey(context.caller.region, name))
                     try await tx.deleteOwned(by: "\(context.caller.region)|\(name)")
@@ -28,7 +28,7 @@ extension Logs {
             "DescribeLogGroups": { context in
                 let prefix = context.input["logGroupNamePrefix"]?.stringValue ?? ""
                 let pattern = context.input["logGroupNamePattern"]?.stringValue
-                let groups = try await context.store.documents(kind: Kind.group, parent: context.caller.region)
+                let groups = try await context.store.documents(kind: Kind.logGroup, parent: context.caller.region)
                     .filter { group in
                         let name = group["logGroupName"]?.stringValue ?? ""
                         return name.hasPrefix(prefix) && (pattern.map { name.contains($0) } ?? true)
@@ -38,7 +38,7 @@ extension Logs {
             },
             "CreateLogStream": { context in
                 let group = context.string("logGroupName"), name = context.string("logStreamName")
-                try await context.store.write { tx in
+                try await context.store.write(configuration: false) { tx in
                     guard try await tx.document(groupKey(context.caller.region, group)) != nil else { throw groupNotFound }
                     let key = streamKey(context.caller.region, group: group, name)
                     if try await tx.document(key) != nil {
@@ -53,7 +53,7 @@ extension Logs {
                 guard try await context.store.document(groupKey(context.caller.region, group)) != nil else { throw groupNotFound }
                 let prefix = context.input["logStreamNamePrefix"]?.stringValue ?? ""
                 let stats = try await streamStatistics(group, events)
-                var streams = try await context.store.documents(kind: Kind.stream, parent: "\(context.caller.region)|\(group)")
+                var streams = try await context.store.documents(kind: Kind.logStream, parent: "\(context.caller.region)|\(group)")
                     .filter { ($0["logStreamName"]?.stringValue ?? "").hasPrefix(prefix) }
                     .map { stream -> JSON in
                         var stream = stream

@@ -11,17 +11,14 @@ public enum Logs {
             handlers: groupHandlers(events).merging(eventHandlers(events)) { first, _ in first })
     }
 
-    enum Kind {
-        static let group = "loggroup"
-        static let stream = "logstream"
-    }
+    typealias Kind = DocumentKind
 
     static func groupKey(_ region: String, _ name: String) -> DocumentKey {
-        DocumentKey(kind: Kind.group, parent: region, id: name)
+        DocumentKey(kind: Kind.logGroup, parent: region, id: name)
     }
 
     static func streamKey(_ region: String, group: String, _ name: String) -> DocumentKey {
-        DocumentKey(kind: Kind.stream, parent: "\(region)|\(group)", id: name)
+        DocumentKey(kind: Kind.logStream, parent: "\(region)|\(group)", id: name)
     }
 
     static let groupNotFound = AWSError("ResourceNotFoundException", status: 400, "The specified log group does not exist.")
@@ -36,7 +33,7 @@ public enum Logs {
     /// Creates the group and stream if they are missing (Lambda and API Gateway do so on first write).
     public static func ensureStream(group: String, stream: String, region: String, account: String, in store: any Store) async throws {
         if try await store.document(streamKey(region, group: group, stream)) != nil { return }
-        try await store.write { tx in
+        try await store.write(configuration: false) { tx in
             if try await tx.document(groupKey(region, group)) == nil {
                 try await tx.put(groupKey(region, group), newGroup(group, region: region, account: account))
             }

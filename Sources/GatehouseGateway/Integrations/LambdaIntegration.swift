@@ -8,8 +8,22 @@ import Synchronization
 /// (the request template's output is the event; the result goes through Integration Response,
 /// a function error selected by its `errorMessage`). A missing function or permission is a
 /// 500, a function error or malformed proxy result a 502, as on AWS.
-struct LambdaIntegration: Sendable {
-    let runtime: FunctionRuntime
+public struct LambdaIntegration: Sendable {
+    /// What calling functions takes: the current functions, a way to run them now, and the
+    /// queue for `Event` invocations.
+    public struct Functions: Sendable {
+        public var catalog: FunctionCatalog
+        public var invoker: Invoker
+        public var async: AsyncInvocations
+
+        public init(catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations) {
+            self.catalog = catalog
+            self.invoker = invoker
+            self.async = async
+        }
+    }
+
+    let functions: Functions
     let accountID: String
     /// Skip the resource-policy check (a server option for quick local work).
     let relaxedPermissions: Bool
@@ -38,10 +52,14 @@ struct LambdaIntegration: Sendable {
         let backend: BackendResponse
         var selector = ""
         if invocationType == "Event" {
-            let (spec, arn) = try function(invocation, uri: integration.uri, sourceARN: invocation.resourceARN, log: &log)
+            let (_, arn) = try function(invocation, uri: integration.uri, sourceARN: invocation.resourceARN, log: &log)
             log?.line("Endpoint request body after transformations: \(String(decoding: event, as: UTF8.self))")
-            let runtime = self.runtime
-            Task { _ = try? await runtime.invoke(spec, payload: Array(event), invokedArn: arn) }
+            do {
+                try await functions.async.enqueue(arn, payload: Array(event), requestID: invocation.requestID)
+            } catch {
+                log?.line("Execution failed: \(error.message)")
+                throw .integrationFailure
+            }
             backend = BackendResponse(status: 202, headers: [], body: Data())
         } else {
             let result = try await call(invocation, integration, payload: event, log: &log)
@@ -55,22 +73,22 @@ struct LambdaIntegration: Sendable {
     }
 
     /// The function and ARN a Lambda uri names, if it exists and may be invoked from `sourceARN`.
-    private func function(_ invocation: Invocation, uri: String?, sourceARN: String, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, String) {
+    private func function(_ invocation: Invocation, uri: String?, sourceARN: String, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, LambdaARN) {
         let uri = invocation.substitutingStageVariables(uri ?? "")
-        guard let target = FunctionTarget(uri: uri, defaultRegion: invocation.stage.region) else {
+        guard let target = LambdaARN(integrationURI: uri, region: invocation.stage.region, account: accountID) else {
             log?.line("Execution failed due to configuration error: Invalid Lambda function URI \(uri)")
             throw .configurationError
         }
-        guard let function = invocation.functions["\(target.region):\(target.name)"], let spec = function.spec(qualifier: target.qualifier) else {
-            log?.line("Execution failed due to configuration error: Lambda function \(target.arn(accountID)) does not exist")
+        guard let function = functions.catalog.current[target], let spec = function.spec(qualifier: target.qualifier) else {
+            log?.line("Execution failed due to configuration error: Lambda function \(target) does not exist")
             throw .configurationError
         }
-        guard relaxedPermissions || Self.permits(function.statements(for: target.qualifier), sourceARN: sourceARN, functionARN: target.arn(accountID)) else {
+        guard relaxedPermissions || Self.permits(function.statements(for: target.qualifier), sourceARN: sourceARN, functionARN: target.description) else {
             log?.line("Execution failed due to configuration error: Invalid permissions on Lambda function")
             log?.line("Gatehouse: no statement in the function's policy lets apigateway.amazonaws.com invoke it from \(sourceARN). Add one with `aws lambda add-permission --function-name \(target.name) --statement-id apigateway --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn \(sourceARN)`, or start Gatehouse with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed.")
             throw .configurationError
         }
-        return (spec, target.arn(accountID))
+        return (spec, target)
     }
 
     /// Invokes the integration's function synchronously within the integration's timeout.
@@ -90,7 +108,7 @@ struct LambdaIntegration: Sendable {
         let result: InvocationResult
         do {
             result = try await withTimeout(milliseconds: timeoutMillis) {
-                try await runtime.invoke(spec, payload: Array(payload), invokedArn: arn)
+                try await functions.invoker.invoke(spec, payload: Array(payload), invokedArn: arn.description)
             }
         } catch let error as GatewayError {
             log?.line("Execution failed due to a timeout error")
@@ -139,38 +157,6 @@ private final class Once: Sendable {
     private let taken = Atomic<Bool>(false)
 
     func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
-}
-
-/// The function an integration uri names:
-/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations`, where
-/// `{function}` is an ARN (possibly qualified) or a bare name.
-struct FunctionTarget: Equatable {
-    var region: String
-    var name: String
-    var qualifier: String?
-
-    init?(uri: String, defaultRegion: String) {
-        guard let start = uri.range(of: "/functions/"), let end = uri.range(of: "/invocations", options: .backwards),
-            start.upperBound <= end.lowerBound
-        else { return nil }
-        let function = String(uri[start.upperBound..<end.lowerBound])
-        let parts = function.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        if parts.count >= 7, parts[0] == "arn", parts[5] == "function" {
-            region = parts[3]
-            name = parts[6]
-            qualifier = parts.count > 7 ? parts[7] : nil
-        } else if !function.isEmpty {
-            region = defaultRegion
-            name = parts[0]
-            qualifier = parts.count > 1 ? parts[1] : nil
-        } else {
-            return nil
-        }
-    }
-
-    func arn(_ accountID: String) -> String {
-        "arn:aws:lambda:\(region):\(accountID):function:\(name)" + (qualifier.map { ":\($0)" } ?? "")
-    }
 }
 
 /// An IAM ARN pattern with `*` (any run of characters) and `?` (one character).

@@ -2,27 +2,6 @@ import Crypto
 import Foundation
 import GatehouseModel
 
-/// One line of a function's log, as CloudWatch Logs stores it.
-public struct LogEvent: Sendable, Equatable {
-    /// Milliseconds since the epoch.
-    public var timestamp: Int64
-    public var message: String
-
-    public init(timestamp: Int64, message: String) {
-        self.timestamp = timestamp
-        self.message = message
-    }
-
-    public static func now(_ message: String) -> LogEvent {
-        LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: message)
-    }
-}
-
-/// Where workers' log lines go: the server writes them to the store the `logs` API reads.
-public protocol LogSink: Sendable {
-    func append(region: String, group: String, stream: String, events: [LogEvent]) async
-}
-
 /// The lines Lambda itself writes around each invocation.
 enum LambdaLogLines {
     // Lambda's own lines end with a newline, as on AWS.
@@ -41,9 +20,18 @@ enum LambdaLogLines {
         return "INIT_START Runtime Version: \(name).v1\tRuntime Version ARN: arn:aws:lambda:\(region)::runtime:\(hash)\n"
     }
 
-    static func report(_ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?) -> String {
+    /// `status` is what AWS appends when the platform ended the invocation: `timeout`, or
+    /// `error` with its type (`Runtime.OutOfMemory`).
+    static func report(
+        _ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?,
+        status: (status: String, errorType: String?)? = nil
+    ) -> String {
         var line = "REPORT RequestId: \(requestID)\tDuration: \(format(duration)) ms\tBilled Duration: \(Int(duration.rounded(.up))) ms\tMemory Size: \(memoryMB) MB\tMax Memory Used: \(maxMemoryMB) MB\t"
         if let initDuration { line += "Init Duration: \(format(initDuration)) ms\t" }
+        if let status {
+            line += "Status: \(status.status)\t"
+            if let errorType = status.errorType { line += "Error Type: \(errorType)\t" }
+        }
         return line + "\n"
     }
 

@@ -1,6 +1,6 @@
 /// A first-come, first-served async mutex: one holder at a time, waiters resume in order.
-/// Serializes write transactions on the single writer connection.
-actor AsyncGate {
+/// Serializes the store's write transactions and the deployer's compilations.
+public actor AsyncGate {
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -20,7 +20,9 @@ actor AsyncGate {
         }
     }
 
-    func withGate<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public init() {}
+
+    public func withGate<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
         do {
             let result = try await body()

@@ -8,8 +8,6 @@ import NIOCore
 public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
-    /// API Gateway accepts payloads up to 10 MB; the control plane's largest (a Lambda zip) is 50 MB.
-    public var maxUploadSize: Int { 70 * 1024 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -18,10 +16,10 @@ public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestConte
 }
 
 extension IncomingRequest {
-    /// Reads the whole body and converts a Hummingbird request.
-    init(_ request: Request, context: GatehouseRequestContext) async throws {
+    /// Reads the whole body, up to `limit` bytes, and converts a Hummingbird request.
+    init(_ request: Request, context: GatehouseRequestContext, upTo limit: Int) async throws {
         var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let body = try await request.collectBody(upTo: limit)
         self.init(head: request.head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
     }
 

@@ -86,14 +86,23 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         var incoming = request.request
         if let body = request.body { incoming.body = Data(body.readableBytesView) }
         let response = gateway.respondWithoutIO(incoming, target: request.target, route: request.route, answer: request.answer)
+        context.writeWhole(response, date: dateCache.now())
+    }
+}
+
+extension ChannelHandlerContext {
+    /// Writes a complete response (head, body, end) and flushes; `closing` asks the client to
+    /// close the connection after it.
+    func writeWhole(_ response: OutgoingResponse, date: String, closing: Bool = false) {
         var fields = HTTPFields(response.headers)
         fields[.contentLength] = String(response.body.count)
-        fields[.date] = dateCache.now()
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: response.status), headerFields: fields))), promise: nil)
+        fields[.date] = date
+        if closing { fields[.connection] = "close" }
+        write(NIOAny(HTTPResponsePart.head(HTTPResponse(status: .init(code: response.status), headerFields: fields))), promise: nil)
         if !response.body.isEmpty {
-            context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: response.body))), promise: nil)
+            write(NIOAny(HTTPResponsePart.body(channel.allocator.buffer(bytes: response.body))), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
     }
 }
 

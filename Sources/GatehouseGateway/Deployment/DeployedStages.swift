@@ -94,58 +94,19 @@ public final class DeployedStage: Sendable {
     }
 }
 
-/// A function as integrations see it: every runnable version, its aliases and who may invoke it.
-public struct DeployedFunction: Sendable {
-    public var latest: FunctionSpec
-    /// Published versions by number.
-    public var versions: [String: FunctionSpec]
-    /// Alias name → version.
-    public var aliases: [String: String]
-    /// The statements of the unqualified function's resource-based policy.
-    public var statements: [JSON]
-    /// Each version and alias has its own policy: statements by qualifier.
-    public var qualifiedStatements: [String: [JSON]]
-
-    public init(
-        latest: FunctionSpec, versions: [String: FunctionSpec], aliases: [String: String], statements: [JSON],
-        qualifiedStatements: [String: [JSON]] = [:]
-    ) {
-        self.latest = latest
-        self.versions = versions
-        self.aliases = aliases
-        self.statements = statements
-        self.qualifiedStatements = qualifiedStatements
-    }
-
-    /// The policy statements that apply when the function is called with `qualifier`.
-    public func statements(for qualifier: String?) -> [JSON] {
-        guard let qualifier, qualifier != "$LATEST" else { return statements }
-        return qualifiedStatements[qualifier] ?? []
-    }
-
-    /// The version a qualifier (`$LATEST`, a number, an alias) names.
-    public func spec(qualifier: String?) -> FunctionSpec? {
-        guard let qualifier, qualifier != "$LATEST" else { return latest }
-        let version = aliases[qualifier] ?? qualifier
-        return version == "$LATEST" ? latest : versions[version]
-    }
-}
-
-/// Everything the data plane serves: every deployed stage, by API id then stage name, and the
-/// functions integrations may call, by `region:name`. An immutable value, replaced whole.
-public final class DeployedStages: AtomicReference, Sendable {
+/// Everything the data plane serves: every deployed stage, by API id then stage name, with the
+/// access rules of each region. An immutable value, replaced whole.
+public final class DeployedStages: Revisioned {
     public let stages: [String: [String: DeployedStage]]
-    public let functions: [String: DeployedFunction]
     /// API keys, usage plans and account throttles, by region.
     public let access: [String: AccessTable]
     public let revision: Int64
 
     public init(
-        stages: [String: [String: DeployedStage]] = [:], functions: [String: DeployedFunction] = [:], access: [String: AccessTable] = [:],
+        stages: [String: [String: DeployedStage]] = [:], access: [String: AccessTable] = [:],
         revision: Int64 = -1
     ) {
         self.stages = stages
-        self.functions = functions
         self.access = access
         self.revision = revision
     }
@@ -153,16 +114,5 @@ public final class DeployedStages: AtomicReference, Sendable {
     public func stage(api: String, name: String) -> DeployedStage? { stages[api]?[name] }
 }
 
-/// Where the data plane reads the current stages from. The deployer publishes a new set with
-/// one atomic store; requests load it with one atomic load and never wait for a writer.
-public final class StageDirectory: Sendable {
-    private let current = ManagedAtomic(DeployedStages())
-
-    public init() {}
-
-    public var stages: DeployedStages { current.load(ordering: .acquiring) }
-
-    public func publish(_ stages: DeployedStages) {
-        current.store(stages, ordering: .releasing)
-    }
-}
+/// Where the data plane reads the current stages from.
+public typealias StageDirectory = Published<DeployedStages>

@@ -1,0 +1,111 @@
+import Foundation
+import GatehouseModel
+
+/// Invokes functions: runs an event on the worker pool and reports it as Lambda does — the
+/// result or error document `Invoke` answers, and the START … END, REPORT lines of the
+/// function's log. Both planes invoke through it; `Event` invocations go through `AsyncInvocations`.
+public struct Invoker: Sendable {
+    public let pool: WorkerPool
+    let logs: any LogSink
+
+    public init(pool: WorkerPool, logs: any LogSink) {
+        self.pool = pool
+        self.logs = logs
+    }
+
+    /// Runs one invocation to its end. Throws AWS's error when it cannot start
+    /// (`TooManyRequestsException` past the concurrency limits, a runtime that cannot run).
+    /// The log lines are written afterwards, off the invocation's path, unless the caller wants
+    /// them back (`LogType: Tail`).
+    public func invoke(
+        _ spec: FunctionSpec, payload: [UInt8], invokedArn: String, wantsLog: Bool = false, requestID: String = RequestID.next()
+    ) async throws(AWSError) -> InvocationResult {
+        let event = Event(
+            requestID: requestID, payload: payload,
+            deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
+            invokedFunctionArn: invokedArn, traceID: Self.traceID())
+        let run = try await pool.run(event, spec: spec)
+        let duration = Date().timeIntervalSince(run.started) * 1000
+        let report = Report(outcome: run.outcome, requestID: requestID, timeoutSeconds: spec.timeoutSeconds)
+        var result = InvocationResult(payload: report.payload, functionError: report.functionError, log: "", outcome: run.outcome)
+        guard run.secret != nil else { return result }
+        // Stamped now, so a stream stays in time order even if the next invocation starts first.
+        let closing: [LogEvent] = report.lines.map(LogEvent.now) + [
+            .now(LambdaLogLines.end(requestID)),
+            .now(LambdaLogLines.report(
+                requestID, duration: duration, memoryMB: spec.memoryMB, maxMemoryMB: run.maxMemoryMB, initDuration: run.initDuration,
+                status: report.status)),
+        ]
+        let stream = await pool.logStream(run.secret, spec: spec)
+        if wantsLog {
+            try? await Task.sleep(for: Self.pipeGrace)
+            let lines = await pool.takeLines(run.secret, event, spec: spec, closing: closing)
+            // The tail shows the invocation, START to REPORT, without the worker's INIT_START.
+            result.log = lines.filter { !$0.message.hasPrefix("INIT_START ") }
+                .map { $0.message.hasSuffix("\n") ? $0.message : $0.message + "\n" }.joined()
+            Task { await logs.append(region: spec.region, group: spec.logGroup, stream: stream, events: lines) }
+        } else {
+            Task { [pool, logs] in
+                try? await Task.sleep(for: Self.pipeGrace)
+                let lines = await pool.takeLines(run.secret, event, spec: spec, closing: closing)
+                await logs.append(region: spec.region, group: spec.logGroup, stream: stream, events: lines)
+            }
+        }
+        return result
+    }
+
+    /// Lines printed just before an answer may still be in the worker's pipe; they get this long.
+    private static let pipeGrace = Duration.milliseconds(50)
+
+    /// What Lambda reports for an outcome: the payload `Invoke` answers, `FunctionError`, the
+    /// lines it adds to the log and the REPORT line's `Status`.
+    struct Report {
+        var payload: [UInt8]
+        var functionError: String?
+        var lines: [String] = []
+        var status: (status: String, errorType: String?)?
+
+        init(outcome: Outcome, requestID: String, timeoutSeconds: Int) {
+            switch outcome {
+            case .response(let payload):
+                self.payload = payload
+            case .functionError(let payload), .initFailed(let payload):
+                self.payload = payload
+                functionError = "Unhandled"
+            case .invalidEntrypoint:
+                payload = Invoker.errorDocument(
+                    "Runtime.InvalidEntrypoint", "RequestId: Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+                functionError = "Unhandled"
+            case .timedOut:
+                let message = "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", Double(timeoutSeconds))) seconds"
+                payload = Invoker.errorDocument("Sandbox.Timedout", message)
+                functionError = "Unhandled"
+                lines = ["\(Date().utc("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")) \(message)"]
+                status = ("timeout", nil)
+            case .outOfMemory:
+                let message = "RequestId: \(requestID) Error: Runtime exited with error: signal: killed"
+                payload = Invoker.errorDocument("Runtime.OutOfMemory", message)
+                functionError = "Unhandled"
+                lines = [message]
+                status = ("error", "Runtime.OutOfMemory")
+            case .exited(let reason):
+                let message = "RequestId: \(requestID) Error: \(reason)"
+                payload = Invoker.errorDocument("Runtime.ExitError", message)
+                functionError = "Unhandled"
+                lines = [message]
+                status = ("error", "Runtime.ExitError")
+            }
+        }
+    }
+
+    static func errorDocument(_ type: String, _ message: String) -> [UInt8] {
+        Array(JSON.object(["errorType": .string(type), "errorMessage": .string(message)]).serialized())
+    }
+
+    /// `Root=1-{8 hex}-{24 hex};Parent={16 hex};Sampled=0`, the X-Ray trace header AWS sends.
+    private static func traceID() -> String {
+        let hex = RequestID.next().replacingOccurrences(of: "-", with: "")
+        let seconds = String(Int(Date().timeIntervalSince1970), radix: 16)
+        return "Root=1-\(seconds)-\(hex.prefix(24));Parent=\(hex.suffix(16));Sampled=0"
+    }
+}

@@ -1,0 +1,230 @@
+import GatehouseFunctions
+import GatehouseModel
+import Logging
+
+/// What the deployer reads: the store's documents and its revision.
+public protocol ConfigurationSource: DocumentReader {
+    func revision() async throws -> Int64
+}
+
+/// Keeps the data plane in step with the store. For each committed change it recompiles only
+/// what the change touched — one stage, one API's stages, one function, one region's access
+/// rules — and publishes new tables with one atomic swap each, in revision order; a table never
+/// replaces a newer one. At start, and when the store is found ahead (another node wrote to
+/// it), everything is compiled afresh.
+public actor Deployer {
+    private let source: any ConfigurationSource
+    private let directory: StageDirectory
+    private let catalog: FunctionCatalog
+    private let meter: QuotaMeter
+    private let limiter: RateLimiter
+    private let logger: Logger
+    /// One compilation at a time: a change and a full reload never interleave.
+    private let gate = AsyncGate()
+
+    private var revision: Int64 = -1
+    private var stages: [String: [String: DeployedStage]] = [:]
+    /// The region of each API with stages, for their ARNs.
+    private var apiRegions: [String: String] = [:]
+    private var access: [String: AccessTable] = [:]
+    /// The region of each usage plan, for changes to its keys.
+    private var planRegions: [String: String] = [:]
+    private var functions: [String: FunctionVersions] = [:]
+
+    public init(
+        source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, meter: QuotaMeter, limiter: RateLimiter,
+        logger: Logger
+    ) {
+        self.source = source
+        self.directory = directory
+        self.catalog = catalog
+        self.meter = meter
+        self.limiter = limiter
+        self.logger = logger
+    }
+
+    /// Compiles everything the store holds.
+    public func reload() async throws {
+        try await gate.withGate { try await self.compileAll() }
+    }
+
+    /// Recompiles what `change` touched and publishes it.
+    public func apply(_ change: StoreChange) async {
+        do {
+            try await gate.withGate { try await self.compile(change) }
+        } catch {
+            logger.error("could not deploy revision \(change.revision): \(error); reloading everything")
+            try? await reload()
+        }
+    }
+
+    /// Reloads when the store is ahead of what was compiled (another node wrote), until the task
+    /// is cancelled.
+    public func watch(every interval: Duration = .seconds(1)) async {
+        while (try? await Task.sleep(for: interval)) != nil {
+            do {
+                let current = try await source.revision()
+                if current > revision { try await reload() }
+            } catch {
+                logger.error("could not check the store's revision: \(error)")
+            }
+        }
+    }
+
+    // MARK: Compiling
+
+    private func compileAll() async throws {
+        let revision = try await source.revision()
+        stages = [:]
+        apiRegions = [:]
+        for region in try await source.parents(ofKind: DocumentKind.restAPI) {
+            for api in try await source.documents(kind: DocumentKind.restAPI, parent: region) {
+                guard let apiID = api["id"]?.stringValue else { continue }
+                apiRegions[apiID] = region
+                try await compileStages(of: apiID)
+            }
+        }
+        var regions = Set<String>()
+        for kind in [DocumentKind.apiKey, DocumentKind.usagePlan, DocumentKind.account] {
+            regions.formUnion(try await source.parents(ofKind: kind))
+        }
+        access = [:]
+        planRegions = [:]
+        for region in regions { try await compileAccess(region) }
+        functions = [:]
+        for region in try await source.parents(ofKind: DocumentKind.function) {
+            for document in try await source.documents(kind: DocumentKind.function, parent: region) {
+                guard let name = document["configuration"]?["FunctionName"]?.stringValue else { continue }
+                try await compileFunction("\(region):\(name)")
+            }
+        }
+        publish(revision)
+    }
+
+    private func compile(_ change: StoreChange) async throws {
+        var accessRegions = Set<String>()
+        var touchedFunctions = Set<String>()
+        for change in change.changes {
+            switch change {
+            case .document(let key):
+                switch key.kind {
+                case DocumentKind.stage:
+                    try await compileStage(api: key.parent, name: key.id)
+                case DocumentKind.restAPI where try await source.document(key) == nil:
+                    forget(api: key.id)
+                case DocumentKind.apiKey, DocumentKind.usagePlan, DocumentKind.account:
+                    accessRegions.insert(key.parent)
+                case DocumentKind.usagePlanKey:
+                    accessRegions.formUnion(planRegions[key.parent].map { [$0] } ?? Array(access.keys))
+                case DocumentKind.function:
+                    touchedFunctions.insert("\(key.parent):\(key.id)")
+                case DocumentKind.functionVersion, DocumentKind.functionAlias, DocumentKind.eventInvokeConfig:
+                    touchedFunctions.insert(key.parent)
+                default:
+                    // The live API (resources, methods…) is not what callers see: only deployments are.
+                    break
+                }
+            case .allOwned(let parent):
+                if stages[parent] != nil { forget(api: parent) }
+                if let region = planRegions[parent] { accessRegions.insert(region) }
+                if parent.contains(":") { touchedFunctions.insert(parent) }
+            }
+        }
+        for region in accessRegions { try await compileAccess(region) }
+        for function in touchedFunctions { try await compileFunction(function) }
+        publish(change.revision)
+    }
+
+    private func forget(api: String) {
+        stages[api] = nil
+        apiRegions[api] = nil
+    }
+
+    private func compileStages(of apiID: String) async throws {
+        for stage in try await source.documents(kind: DocumentKind.stage, parent: apiID) {
+            guard let name = stage["stageName"]?.stringValue else { continue }
+            try await compileStage(api: apiID, name: name, document: stage)
+        }
+    }
+
+    /// One stage: its deployment's snapshot compiled with the stage's settings, or nothing when
+    /// the stage is gone.
+    private func compileStage(api apiID: String, name: String, document: JSON? = nil) async throws {
+        let stage: JSON?
+        if let document { stage = document } else { stage = try await source.document(DocumentKey(kind: DocumentKind.stage, parent: apiID, id: name)) }
+        guard let stage, let deploymentID = stage["deploymentId"]?.stringValue,
+            let snapshot = try await source.document(DocumentKey(kind: DocumentKind.snapshot, parent: apiID, id: deploymentID)),
+            let region = try await region(of: apiID)
+        else {
+            stages[apiID]?[name] = nil
+            return
+        }
+        stages[apiID, default: [:]][name] = DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, region: region)
+    }
+
+    /// The region an API lives in, looked up once.
+    private func region(of apiID: String) async throws -> String? {
+        if let region = apiRegions[apiID] { return region }
+        for region in try await source.parents(ofKind: DocumentKind.restAPI)
+        where try await source.document(DocumentKey(kind: DocumentKind.restAPI, parent: region, id: apiID)) != nil {
+            apiRegions[apiID] = region
+            return region
+        }
+        return nil
+    }
+
+    /// A region's API keys, usage plans (with their keys) and account throttle.
+    private func compileAccess(_ region: String) async throws {
+        let plans = try await source.documents(kind: DocumentKind.usagePlan, parent: region)
+        var planKeys: [String: [String]] = [:]
+        for plan in plans {
+            guard let id = plan["id"]?.stringValue else { continue }
+            planRegions[id] = region
+            planKeys[id] = try await source.documents(kind: DocumentKind.usagePlanKey, parent: id).compactMap { $0["id"]?.stringValue }
+        }
+        access[region] = AccessTable(
+            keys: try await source.documents(kind: DocumentKind.apiKey, parent: region), plans: plans, planKeys: planKeys,
+            account: try await source.document(DocumentKey(kind: DocumentKind.account, parent: region, id: "account")),
+            meter: meter, limiter: limiter)
+    }
+
+    /// One function (`{region}:{name}`) with its versions, aliases, policies and `Event` settings,
+    /// or nothing when it is gone.
+    private func compileFunction(_ key: String) async throws {
+        guard let colon = key.firstIndex(of: ":") else { return }
+        let region = String(key[..<colon]), name = String(key[key.index(after: colon)...])
+        guard let document = try await source.document(DocumentKey(kind: DocumentKind.function, parent: region, id: name)),
+            let configuration = document["configuration"]
+        else {
+            functions[key] = nil
+            return
+        }
+        var versions: [String: FunctionSpec] = [:]
+        var qualifiedStatements: [String: [JSON]] = [:]
+        for version in try await source.documents(kind: DocumentKind.functionVersion, parent: key) {
+            let spec = FunctionSpec(configuration: version, function: document, region: region)
+            versions[spec.version] = spec
+            qualifiedStatements[spec.version] = version["Policy"]?["Statement"]?.arrayValue
+        }
+        var aliases: [String: String] = [:]
+        for alias in try await source.documents(kind: DocumentKind.functionAlias, parent: key) {
+            guard let aliasName = alias["Name"]?.stringValue else { continue }
+            aliases[aliasName] = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
+            qualifiedStatements[aliasName] = alias["Policy"]?["Statement"]?.arrayValue
+        }
+        var configs: [String: EventInvokeConfig] = [:]
+        for config in try await source.documents(kind: DocumentKind.eventInvokeConfig, parent: key) {
+            if let qualifier = config["Qualifier"]?.stringValue { configs[qualifier] = EventInvokeConfig(config) }
+        }
+        functions[key] = FunctionVersions(
+            latest: FunctionSpec(configuration: configuration, function: document, region: region), versions: versions, aliases: aliases,
+            statements: document["Policy"]?["Statement"]?.arrayValue ?? [], qualifiedStatements: qualifiedStatements,
+            eventInvokeConfigs: configs)
+    }
+
+    private func publish(_ revision: Int64) {
+        self.revision = max(self.revision, revision)
+        directory.publish(DeployedStages(stages: stages, access: access, revision: self.revision))
+        catalog.publish(FunctionTable(functions: functions, revision: self.revision))
+    }
+}

@@ -1,0 +1,31 @@
+/// The kinds of documents the store keeps, named once for the planes that write and read them.
+/// Each document lives under a parent: a region, an API id, or `{region}:{function}`.
+public enum DocumentKind {
+    // API Gateway: REST APIs and what they own (parent: the API id), and the region's keys,
+    // plans and account settings (parent: the region; usage plan keys: their plan).
+    public static let restAPI = "restapi"
+    public static let resource = "resource"
+    public static let deployment = "deployment"
+    /// What a deployment froze of its API.
+    public static let snapshot = "snapshot"
+    public static let stage = "stage"
+    public static let model = "model"
+    public static let requestValidator = "requestvalidator"
+    public static let authorizer = "authorizer"
+    public static let gatewayResponse = "gatewayresponse"
+    public static let account = "account"
+    public static let apiKey = "apikey"
+    public static let usagePlan = "usageplan"
+    public static let usagePlanKey = "usageplankey"
+
+    // Lambda: functions (parent: the region); versions, aliases and `Event` settings (parent:
+    // `{region}:{name}`).
+    public static let function = "function"
+    public static let functionVersion = "functionversion"
+    public static let functionAlias = "functionalias"
+    public static let eventInvokeConfig = "eventinvokeconfig"
+
+    // CloudWatch Logs: records, not configuration; writing them does not change the revision.
+    public static let logGroup = "loggroup"
+    public static let logStream = "logstream"
+}
