@@ -103,7 +103,12 @@ let package = Package(
         .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
         .testTarget(name: "VelocityTests", dependencies: ["Velocity"], resources: [.copy("Resources/airspeed-corpus.json")]),
         .testTarget(name: "GatehouseFunctionsTests", dependencies: ["GatehouseFunctions", "GatehouseModel"]),
-        .testTarget(name: "GatehouseGatewayTests", dependencies: ["GatehouseGateway", "GatehouseModel", "Velocity"]),
+        .testTarget(
+            name: "GatehouseGatewayTests",
+            dependencies: [
+                "GatehouseGateway", "GatehouseModel", "GatehouseFunctions", "Velocity",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),
     ],
     swiftLanguageModes: [.v6]

@@ -30,6 +30,8 @@ public struct ServiceDefinition: Sendable {
     public var statusOverrides: [String: Int] = [:]
     /// Enum shapes whose bad values the operations answer themselves (AWS words them differently).
     public var enumsCheckedByOperations: Set<String> = []
+    /// Whether validation messages name members in lower camel case (Lambda's do).
+    public var lowercasesMemberNamesInMessages = false
     public var handlers: [String: OperationHandler]
     let router: OperationRouter
 
@@ -48,6 +50,7 @@ public struct ServiceDefinition: Sendable {
     func inputDecoder(for operation: String) -> InputDecoder {
         var decoder = InputDecoder(model: model, validationError: validationError)
         decoder.enumsCheckedByOperations = enumsCheckedByOperations
+        decoder.lowercasesMemberNames = lowercasesMemberNamesInMessages
         if namesInputInMessages { decoder.pathPrefix = operation.prefix(1).lowercased() + operation.dropFirst() + "Input" }
         return decoder
     }

@@ -12,6 +12,8 @@ struct InputDecoder {
     var pathPrefix = ""
     /// Enum shapes the operations check themselves, with the service's own wording.
     var enumsCheckedByOperations: Set<String> = []
+    /// Whether messages name members in lower camel case (`maximumRetryAttempts`), as Lambda's do.
+    var lowercasesMemberNames = false
 
     func decode(
         shapeName: String?, request: IncomingRequest, labels: [String: String]
@@ -129,7 +131,10 @@ struct InputDecoder {
             guard case .object(let object) = value else { throw invalid(label, "Member must be a structure", nil) }
             let members = shape.members ?? [:]
             // AWS names URI members plainly (`responseType`), body members under the input (`putMethodInput.type`).
-            func memberPath(_ name: String) -> String { members[name]?.location == "uri" ? name : join(path, name) }
+            func memberPath(_ name: String) -> String {
+                let shown = lowercasesMemberNames ? name.prefix(1).lowercased() + name.dropFirst() : name
+                return members[name]?.location == "uri" ? shown : join(path, shown)
+            }
             for required in shape.required ?? [] where object[required] == nil || object[required] == .null {
                 throw AWSError(validationError, status: 400,
                     "1 validation error detected: Value null at '\(memberPath(required))' failed to satisfy constraint: Member must not be null")
@@ -164,8 +169,10 @@ struct InputDecoder {
             guard case .number(let number) = value, number.rounded() == number else {
                 throw invalid(label, "Member must be an integer", nil)
             }
-            if let min = shape.min, number < min { throw invalid(label, "Member must have value greater than or equal to \(Int(min))", nil) }
-            if let max = shape.max, number > max { throw invalid(label, "Member must have value less than or equal to \(Int(max))", nil) }
+            if let min = shape.min, number < min {
+                throw invalid(label, "Member must have value greater than or equal to \(Int(min))", String(Int(number)))
+            }
+            if let max = shape.max, number > max { throw invalid(label, "Member must have value less than or equal to \(Int(max))", String(Int(number))) }
         case "double", "float":
             guard case .number = value else { throw invalid(label, "Member must be a number", nil) }
         case "boolean":

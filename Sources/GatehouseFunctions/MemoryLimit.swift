@@ -9,9 +9,10 @@ import Foundation
 /// - a memory cgroup of the worker's own, below the server's (cgroup v2 `memory.max`, or v1
 ///   `memory.limit_in_bytes` with swap capped too): past the limit the kernel kills the worker,
 ///   as Lambda's sandbox does, and the cgroup records the kill and the peak;
-/// - otherwise the data-segment rlimit (`RLIMIT_DATA`, set by `ulimit -d` before the worker
-///   execs): allocations past it fail inside the handler (Python raises `MemoryError`), and the
-///   peak comes from `/proc/{pid}/status`.
+/// - otherwise the data-segment rlimit (`RLIMIT_DATA`): allocations past it fail inside the
+///   handler (Python raises `MemoryError`).
+///
+/// Either way the worker is started by `/bin/sh`, which enters the cage and then execs it.
 public struct MemoryLimit: Sendable {
     public enum Mechanism: Sendable, Equatable {
         case cgroupV2(directory: String)
@@ -41,6 +42,7 @@ public struct MemoryLimit: Sendable {
                 candidate = nil
             }
             guard let candidate else { continue }
+            removeAbandoned(in: candidate.root)
             // Gatehouse's own cgroup for its workers; usable if a child made in it gets a limit file.
             let directory = (candidate.root as NSString).appendingPathComponent("gatehouse-\(getpid())")
             let probe = (directory as NSString).appendingPathComponent("probe")
@@ -62,8 +64,9 @@ public struct MemoryLimit: Sendable {
         }
     }
 
-    /// Confines the running process `pid` to `megabytes`; the returned cage reports on it.
-    func confine(pid: Int32, megabytes: Int, name: String) -> MemoryCage {
+    /// A cage of `megabytes` for a worker about to start: its own cgroup, made now, or the
+    /// rlimit. The worker enters it before it execs (`MemoryCage.prelude`), so all it allocates counts.
+    func cage(name: String, megabytes: Int) -> MemoryCage {
         let bytes = String(megabytes * 1024 * 1024)
         switch mechanism {
         case .cgroupV2(let root), .cgroupV1(let root):
@@ -75,15 +78,27 @@ public struct MemoryLimit: Sendable {
                 try Self.write(bytes, to: directory, files[0])
                 // Swap may be capped or absent; the memory limit holds either way.
                 try? Self.write(isV2 ? "0" : bytes, to: directory, files[1])
-                try Self.write(String(pid), to: directory, "cgroup.procs")
-                return MemoryCage(pid: pid, cgroup: directory, isV2: isV2)
+                return MemoryCage(cgroup: directory, isV2: isV2, prelude: "echo $$ > '\(directory)/cgroup.procs'")
             } catch {
                 rmdir(directory)
-                return MemoryCage(pid: pid, cgroup: nil, isV2: false)
+                return MemoryCage(cgroup: nil, isV2: false, prelude: nil)
             }
         case .rlimit:
-            // Set before exec, by the worker's launch (`WorkerProcess.Launch.dataLimitMB`).
-            return MemoryCage(pid: pid, cgroup: nil, isV2: false)
+            return MemoryCage(cgroup: nil, isV2: false, prelude: "ulimit -d \(megabytes * 1024)")
+        }
+    }
+
+    /// Removes the worker cgroups of Gatehouse processes that are gone (killed without a chance
+    /// to clean up); a cgroup with no process in it can be removed.
+    private static func removeAbandoned(in root: String) {
+        let fileManager = FileManager.default
+        for name in (try? fileManager.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix("gatehouse-") {
+            guard let pid = Int32(name.dropFirst("gatehouse-".count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let directory = (root as NSString).appendingPathComponent(name)
+            for worker in (try? fileManager.contentsOfDirectory(atPath: directory)) ?? [] {
+                rmdir((directory as NSString).appendingPathComponent(worker))
+            }
+            rmdir(directory)
         }
     }
 
@@ -102,21 +117,23 @@ public struct MemoryLimit: Sendable {
 
 /// One worker's memory: its peak so far and whether the kernel killed it for going over.
 struct MemoryCage: Sendable {
-    let pid: Int32
     /// The worker's own cgroup directory, when it has one.
     let cgroup: String?
     let isV2: Bool
+    /// The shell command that puts the starting worker in the cage, before it execs.
+    let prelude: String?
 
-    /// The most memory the worker has used, in MB (at least 1 once it ran).
-    func peakMegabytes() -> Int {
-        if let cgroup, let bytes = Self.number(in: cgroup, isV2 ? "memory.peak" : "memory.max_usage_in_bytes") {
-            return max(1, bytes / (1024 * 1024))
-        }
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+    /// The most memory the worker (`pid`, while it runs) has used, in MB: its cgroup's peak or
+    /// its resident high-water mark, whichever is more.
+    func peakMegabytes(pid: Int32?) -> Int {
+        var bytes = cgroup.flatMap { Self.number(in: $0, isV2 ? "memory.peak" : "memory.max_usage_in_bytes") } ?? 0
+        if let pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
             let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { return 0 }
-        return max(1, kilobytes / 1024)
+        {
+            bytes = max(bytes, kilobytes * 1024)
+        }
+        return bytes == 0 ? 0 : max(1, bytes / (1024 * 1024))
     }
 
     /// Whether the kernel's out-of-memory killer ended a process of this cage.

@@ -44,8 +44,9 @@ struct Worker {
     let spec: FunctionSpec
     let logStream: String
     let spawned = Date()
+    let memory: MemoryCage
     var process: Task<Void, Never>?
-    var memory: MemoryCage?
+    var pid: Int32?
     /// A `/next` long-poll waiting for an event.
     var parked: CheckedContinuation<Event?, Never>?
     var assignment: Assignment?

@@ -79,18 +79,18 @@ public actor WorkerPool {
             case .unavailable(let error): throw error
             }
         }
+        let started = Date()
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             assign(event, to: secret, continuation)
         }
         let worker = workers[secret]
-        let started = worker?.assignment?.started ?? Date()
         // The worker may already hold the next invocation; clear only this one.
         if worker?.assignment?.event.requestID == event.requestID { workers[secret]?.assignment = nil }
         let initDuration = worker?.initDuration
         workers[secret]?.initDuration = nil
         return Run(
             outcome: outcome, secret: secret, started: started, initDuration: initDuration,
-            maxMemoryMB: worker?.memory?.peakMegabytes() ?? (outcome.isOutOfMemory ? spec.memoryMB : 0))
+            maxMemoryMB: outcome.isOutOfMemory ? spec.memoryMB : worker.map { $0.memory.peakMegabytes(pid: $0.pid) } ?? 0)
     }
 
     /// An invocation's lines: what the worker printed for it (up to the next invocation's
@@ -142,13 +142,17 @@ public actor WorkerPool {
         do { taskRoot = try code.taskRoot(spec.codeSha256) } catch { throw .unavailable(error) }
         let secret = Self.secret()
         let stream = LambdaLogLines.streamName(version: spec.version)
-        var worker = Worker(secret: secret, spec: spec, logStream: stream)
+        var worker = Worker(secret: secret, spec: spec, logStream: stream, memory: settings.memoryLimit.cage(name: secret, megabytes: spec.memoryMB))
         worker.lines.append(.now(LambdaLogLines.initStart(runtime: spec.runtime, region: spec.region)))
         let launch = WorkerProcess.Launch(
             runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python,
-            accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey,
-            dataLimitMB: settings.memoryLimit.mechanism == .rlimit ? spec.memoryMB : nil)
-        worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, secret: secret, logStream: stream, launch: launch, pool: self)
+            accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, prelude: worker.memory.prelude)
+        do {
+            worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, secret: secret, logStream: stream, launch: launch, pool: self)
+        } catch {
+            worker.memory.remove()
+            throw error
+        }
         workers[secret] = worker
         return secret
     }
@@ -224,8 +228,7 @@ public actor WorkerPool {
     // MARK: Worker lifecycle
 
     func workerStarted(_ secret: String, pid: Int32) {
-        guard let spec = workers[secret]?.spec else { return }
-        workers[secret]?.memory = settings.memoryLimit.confine(pid: pid, megabytes: spec.memoryMB, name: secret)
+        workers[secret]?.pid = pid
     }
 
     /// A line of the worker's output. awslambdaric joins the lines of a traceback with `\r`; they are
@@ -240,12 +243,12 @@ public actor WorkerPool {
             // awslambdaric cannot post /init/error through a path prefix; it prints the error, then exits.
             resolve(secret, .initFailed(initError))
         }
-        if worker.memory?.wasKilledForMemory() == true {
+        if worker.memory.wasKilledForMemory() {
             resolve(secret, .outOfMemory)
         }
         resolve(secret, .exited(reason.map { "Runtime exited with error: \($0)" } ?? "Runtime exited without providing a reason"))
         worker.parked?.resume(returning: nil)
-        worker.memory?.remove()
+        worker.memory.remove()
         let lines = worker.lines
         let region = worker.spec.region, group = worker.spec.logGroup, stream = worker.logStream
         workers[secret] = nil

@@ -18,8 +18,8 @@ enum WorkerProcess {
         var python: String?
         var accessKeyID: String
         var secretAccessKey: String
-        /// Where no memory cgroup can be made: the data-segment limit to exec the worker under.
-        var dataLimitMB: Int?
+        /// A shell command run just before the worker execs: it enters its memory cage.
+        var prelude: String?
     }
 
     /// Why a worker could not start.
@@ -34,8 +34,8 @@ enum WorkerProcess {
         spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch, pool: WorkerPool
     ) throws(LaunchFailure) -> Task<Void, Never> {
         var (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, launch: launch)
-        if let megabytes = launch.dataLimitMB {
-            (executable, arguments) = ("/bin/sh", ["-c", "ulimit -d \(megabytes * 1024) && exec \"$0\" \"$@\"", executable] + arguments)
+        if let prelude = launch.prelude {
+            (executable, arguments) = ("/bin/sh", ["-c", "\(prelude) && exec \"$0\" \"$@\"", executable] + arguments)
         }
         let environment = environment(spec: spec, taskRoot: taskRoot, secret: secret, logStream: logStream, launch: launch)
         return Task {

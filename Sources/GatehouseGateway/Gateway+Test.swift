@@ -21,8 +21,8 @@ extension Gateway {
         log?.methodRequest(invocation)
         let response: OutgoingResponse
         do throws(GatewayError) {
-            try MethodRequest.validate(invocation, log: &log)
-            response = try await Self.collected(integrate(invocation, log: &log))
+            let steps = method.steps.filter(\.runsInTests)
+            response = try await Self.collected(steps.answer(&invocation, log: &log))
             log?.methodResponse(response)
         } catch {
             log?.failure(error)
@@ -47,10 +47,10 @@ extension Gateway {
         var log: ExecutionLog? = ExecutionLog(requestID: requestID)
         do throws(GatewayError) {
             if authorizer.type == "COGNITO_USER_POOLS" {
-                let result = try await authorization.cognito.verify(invocation, authorizer, scopes: [], log: &log)
+                let result = try await pipeline.authorize.cognito.verify(invocation, authorizer, scopes: [], log: &log)
                 return (0, log?.text ?? "", result, nil)
             }
-            let entry = try await authorization.lambdaDecision(authorizer, for: invocation, cached: false, log: &log)
+            let entry = try await pipeline.authorize.lambdaDecision(authorizer, for: invocation, cached: false, log: &log)
             let status: Int
             switch entry.policy.evaluate(action: "execute-api:Invoke", resource: invocation.methodARN, request: RequestFacts()) {
             case .allow: status = 0
@@ -61,5 +61,16 @@ extension Gateway {
             log?.failure(error)
             return (error.status, log?.text ?? "", nil, nil)
         }
+    }
+
+    /// A streamed response read whole (the Test button shows the body).
+    static func collected(_ response: OutgoingResponse) async -> OutgoingResponse {
+        guard let stream = response.stream else { return response }
+        var whole = response
+        whole.stream = nil
+        do {
+            for try await chunk in stream { whole.body.append(chunk) }
+        } catch {}
+        return whole
     }
 }

@@ -5,21 +5,20 @@ import GatehouseModel
 
 /// The data plane: answers requests to deployed stages.
 ///
-/// Each request loads the current `DeployedStages` once (an atomic load, no lock) and runs
-/// the steps in AWS's order: route → Method Request → Integration Request → Integration →
-/// Integration Response → Method Response. The store is never touched here.
+/// A request loads the current `DeployedStages` once (an atomic load, no lock), routes to a
+/// deployed method and goes down the method's list of steps (`Pipeline`: throttle →
+/// authenticate → authorize → API key → validate → integrate). Requests that need no I/O are
+/// answered on the event loop (`prepareWithoutIO`, `answerWithoutIO`); the rest in a task
+/// (`handle`). The store is never touched here.
 public struct Gateway: Sendable {
     /// API Gateway's payload limit.
     public static let maxPayloadBytes = 10 * 1024 * 1024
 
     public let directory: StageDirectory
-    let http: HTTPIntegration
-    let lambda: LambdaIntegration
+    /// The steps methods compile to.
+    public let pipeline: Pipeline
     let stageLogs: StageLogs
     let accountID: String
-    let apiKeys: APIKey
-    let throttling: Throttling
-    let authorization: Authorize
     /// Lambda authorizer results; `FlushStageAuthorizersCache` empties a stage's.
     public let authorizerCache: AuthorizerCache
     /// Request counts per usage plan and key; the control plane reads them for GetUsage.
@@ -38,60 +37,28 @@ public struct Gateway: Sendable {
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
     ) {
         let limiter = RateLimiter()
-        self.limiter = limiter
-        self.apiKeys = APIKey(limiter: limiter)
-        self.throttling = Throttling(limiter: limiter)
-        self.usage = usage
-        self.stageLogs = StageLogs(sink: logs)
-        self.directory = directory
-        self.http = HTTPIntegration(client: httpClient)
         let lambda = LambdaIntegration(functions: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
         let cache = AuthorizerCache()
-        self.lambda = lambda
+        self.directory = directory
+        self.limiter = limiter
+        self.usage = usage
+        self.stageLogs = StageLogs(sink: logs)
         self.authorizerCache = cache
-        self.authorization = Authorize(
-            lambda: lambda, cache: cache, signatures: signatures,
-            cognito: CognitoAuthorizer(client: httpClient, jwksLocations: cognitoJWKS), vpceHeader: vpceHeader)
         self.accountID = accountID
+        self.pipeline = Pipeline(
+            throttle: ThrottleStep(limiter: limiter),
+            authenticate: AuthenticateStep(signatures: signatures, vpceHeader: vpceHeader),
+            authorize: AuthorizeStep(lambda: lambda, cache: cache, cognito: CognitoAuthorizer(client: httpClient, jwksLocations: cognitoJWKS)),
+            apiKey: APIKeyStep(limiter: limiter),
+            integrate: IntegrateStep(http: HTTPIntegration(client: httpClient), lambda: lambda))
     }
 
     /// Where a request goes, decided from its method and invoke URL alone.
     public enum Route: Sendable {
         /// The gateway answers itself (no such stage, resource or method).
         case rejected(GatewayError, gatewayResponses: [String: DeployedGatewayResponse])
-        /// With the snapshot the stage came from: the request reads functions and access rules from it too.
+        /// With the snapshot the stage came from: the request reads the access rules from it too.
         case matched(DeployedStage, RoutingTable.Match, deployed: DeployedStages)
-
-        /// Whether no backend is involved: a rejection, or a MOCK integration (perhaps behind an
-        /// authorizer, whose cached result may still let it be answered at once).
-        public var hasNoBackend: Bool {
-            guard case .matched(_, let match, _) = self else { return true }
-            return match.method.integration?.type == "MOCK"
-        }
-
-        /// Whether answering needs I/O (a backend call); without it the answer can be given at once.
-        public var needsIO: Bool {
-            guard case .matched(_, let match, _) = self else { return false }
-            return (match.method.integration.map { $0.type != "MOCK" } ?? false) || Authorize.needsIO(match.method)
-        }
-    }
-
-    /// How a request can be answered without I/O: nothing to wait for, or a cached authorizer
-    /// result to use. Nil when answering needs I/O (a backend, an authorizer to call).
-    public struct ImmediateAnswer: Sendable {
-        let cachedAuthorization: AuthorizerCache.Entry?
-
-        public static let nothingToWaitFor = ImmediateAnswer(cachedAuthorization: nil)
-    }
-
-    /// Whether `request` (its head; the body may not have arrived) can be answered without I/O.
-    public func immediateAnswer(_ route: Route, head request: IncomingRequest, target: InvokeTarget) -> ImmediateAnswer? {
-        guard route.needsIO else { return .nothingToWaitFor }
-        guard route.hasNoBackend, case .matched(let stage, let match, _) = route else { return nil }
-        // Ids and clocks are not needed to find the identity: a bare invocation will do.
-        var bare = Invocation(request: request, target: target, stage: stage, match: match, requestID: "", extendedRequestID: "", requestTime: .distantPast)
-        bare.accountID = accountID
-        return authorization.cachedDecision(for: bare).map { ImmediateAnswer(cachedAuthorization: $0) }
     }
 
     public func route(method: String, target: InvokeTarget) -> Route {
@@ -105,24 +72,75 @@ public struct Gateway: Sendable {
         return .matched(stage, match, deployed: deployed)
     }
 
+    /// A request routed and ready to be answered without I/O once its body has arrived.
+    public struct Prepared: Sendable {
+        fileprivate var route: Route
+        fileprivate var invocation: Invocation?
+    }
+
+    /// Whether the request whose head this is can be answered without I/O: a rejection, or a
+    /// method none of whose steps needs I/O for it (a MOCK, behind at most a cached authorizer).
+    public func prepareWithoutIO(_ head: IncomingRequest, target: InvokeTarget) -> Prepared? {
+        let route = route(method: head.method, target: target)
+        guard case .matched(let stage, let match, let deployed) = route else { return Prepared(route: route, invocation: nil) }
+        var invocation = invocation(head, target, stage, match, deployed)
+        guard match.method.steps.prepare(&invocation) else { return nil }
+        return Prepared(route: route, invocation: invocation)
+    }
+
+    /// The answer to a prepared request, computed at once: the server calls this on the event loop.
+    public func answerWithoutIO(_ prepared: Prepared, body: Data) -> OutgoingResponse {
+        guard var invocation = prepared.invocation else { return rejection(prepared.route) }
+        invocation.request.body = body
+        stamp(&invocation)
+        var log = executionLog(for: invocation)
+        let result = Result { () throws(GatewayError) in
+            // Prepared requests never wait; if one did, its method was compiled wrong.
+            guard let response = try invocation.match.method.steps.answerWithoutIO(&invocation, log: &log) else { throw .configurationError }
+            return response
+        }
+        return finished(result, invocation, log: log)
+    }
+
+    /// Answers a request, awaiting the steps that need I/O.
     public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
         let route = route(method: request.method, target: target)
-        guard route.needsIO, case .matched(let stage, let match, let deployed) = route else {
-            return respondWithoutIO(request, target: target, route: route, answer: .nothingToWaitFor)
-        }
+        guard case .matched(let stage, let match, let deployed) = route else { return rejection(route) }
         var invocation = invocation(request, target, stage, match, deployed)
+        stamp(&invocation)
         var log = executionLog(for: invocation)
+        let result: Result<OutgoingResponse, GatewayError>
         do throws(GatewayError) {
-            try methodRequest(&invocation, log: &log)
-            try await authorization.authorize(&invocation, log: &log)
-            try admission(&invocation, log: &log)
-            let response = try await integrate(invocation, log: &log)
-            log?.methodResponse(response)
-            return finished(response, invocation, log: log)
+            result = .success(try await match.method.steps.answer(&invocation, log: &log))
         } catch {
-            log?.failure(error)
-            return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation), invocation, log: log)
+            result = .failure(error)
         }
+        return finished(result, invocation, log: log)
+    }
+
+    private func invocation(
+        _ request: IncomingRequest, _ target: InvokeTarget, _ stage: DeployedStage, _ match: RoutingTable.Match, _ deployed: DeployedStages
+    ) -> Invocation {
+        var invocation = Invocation(request: request, target: target, stage: stage, match: match, requestID: "", extendedRequestID: "", requestTime: .distantPast)
+        invocation.accountID = accountID
+        invocation.access = deployed.access[stage.region] ?? AccessTable()
+        return invocation
+    }
+
+    /// AWS's two request ids and the time, given when the request is answered.
+    private func stamp(_ invocation: inout Invocation) {
+        invocation.requestID = RequestID.next()
+        invocation.extendedRequestID = Self.extendedRequestID()
+        invocation.requestTime = Date()
+    }
+
+    /// A request the gateway answers without routing it to a method.
+    private func rejection(_ route: Route) -> OutgoingResponse {
+        guard case .rejected(let error, let customized) = route else { return GatewayResponses.render(.configurationError, customized: [:]) }
+        var response = GatewayResponses.render(error, customized: customized)
+        response.headers.append(("x-amzn-RequestId", RequestID.next()))
+        response.headers.append(("x-amz-apigw-id", Self.extendedRequestID()))
+        return response
     }
 
     /// An execution log for a request to a stage that logs, started with the Method Request lines.
@@ -133,61 +151,19 @@ public struct Gateway: Sendable {
         return log
     }
 
-    /// The answer for a request that needs no I/O (see `immediateAnswer`), computed at once: the
-    /// server calls this on the event loop, without a task per request.
-    public func respondWithoutIO(_ request: IncomingRequest, target: InvokeTarget, route: Route, answer: ImmediateAnswer) -> OutgoingResponse {
-        switch route {
-        case .rejected(let error, let customized):
-            var response = GatewayResponses.render(error, customized: customized)
-            response.headers.append(("x-amzn-RequestId", RequestID.next()))
-            response.headers.append(("x-amz-apigw-id", Self.extendedRequestID()))
-            return response
-        case .matched(let stage, let match, let deployed):
-            var invocation = invocation(request, target, stage, match, deployed)
-            var log = executionLog(for: invocation)
-            do throws(GatewayError) {
-                try methodRequest(&invocation, log: &log)
-                if let cached = answer.cachedAuthorization { try authorization.apply(cached, to: &invocation, log: &log) }
-                try admission(&invocation, log: &log)
-                guard let integration = match.method.integration else { throw .configurationError }
-                let response = try MockIntegration.invoke(invocation, integration, log: &log)
-                log?.methodResponse(response)
-                return finished(response, invocation, log: log)
-            } catch {
-                log?.failure(error)
-                return finished(GatewayResponses.render(error, customized: stage.api.gatewayResponses, invocation: invocation), invocation, log: log)
-            }
+    /// The method response, or the error's gateway response; AWS's two request ids on it; a
+    /// logging stage's log lines written.
+    private func finished(_ result: Result<OutgoingResponse, GatewayError>, _ invocation: Invocation, log: ExecutionLog?) -> OutgoingResponse {
+        var log = log
+        var response: OutgoingResponse
+        switch result {
+        case .success(let answer):
+            response = answer
+            log?.methodResponse(response)
+        case .failure(let error):
+            log?.failure(error)
+            response = GatewayResponses.render(error, customized: invocation.stage.api.gatewayResponses, invocation: invocation)
         }
-    }
-
-    private func invocation(
-        _ request: IncomingRequest, _ target: InvokeTarget, _ stage: DeployedStage, _ match: RoutingTable.Match, _ deployed: DeployedStages
-    ) -> Invocation {
-        var invocation = Invocation(
-            request: request, target: target, stage: stage, match: match, requestID: RequestID.next(),
-            extendedRequestID: Self.extendedRequestID(), requestTime: Date())
-        invocation.accountID = accountID
-        invocation.access = deployed.access[stage.region] ?? AccessTable()
-        return invocation
-    }
-
-    /// Method Request up to the authorizer, in AWS's order: payload size, throttles, the
-    /// endpoint, resource policy and IAM signature.
-    private func methodRequest(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
-        guard invocation.request.body.count <= Self.maxPayloadBytes else { throw .requestTooLarge }
-        try throttling.check(invocation, log: &log)
-        try authorization.authenticate(&invocation, log: &log)
-    }
-
-    /// Method Request after the authorizer: the usage plan's key check, then the request validator.
-    private func admission(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
-        try apiKeys.check(&invocation, log: &log)
-        try MethodRequest.validate(invocation, log: &log)
-    }
-
-    /// Every answer carries AWS's two request ids; a logging stage gets its log lines.
-    private func finished(_ response: OutgoingResponse, _ invocation: Invocation, log: ExecutionLog? = nil) -> OutgoingResponse {
-        var response = response
         response.headers.append(("x-amzn-RequestId", invocation.requestID))
         response.headers.append(("x-amz-apigw-id", invocation.extendedRequestID))
         if invocation.stage.logs {
@@ -195,31 +171,6 @@ public struct Gateway: Sendable {
             stageLogs.write(invocation, response: response, log: log, latency: latency, integrationLatency: nil)
         }
         return response
-    }
-
-    /// Integration Request → Integration → Integration Response, by integration type.
-    /// `log` collects an execution log when one is wanted (TestInvokeMethod).
-    func integrate(_ invocation: Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
-        guard let integration = invocation.match.method.integration else { throw .configurationError }
-        switch integration.type {
-        case "MOCK": return try MockIntegration.invoke(invocation, integration, log: &log)
-        case "HTTP_PROXY": return try await http.proxy(invocation, integration)
-        case "HTTP": return try await http.http(invocation, integration, log: &log)
-        case "AWS_PROXY": return try await lambda.proxy(invocation, integration, log: &log)
-        case "AWS": return try await lambda.invoke(invocation, integration, log: &log)
-        default: throw .configurationError
-        }
-    }
-
-    /// A streamed response read whole (the Test button shows the body).
-    static func collected(_ response: OutgoingResponse) async -> OutgoingResponse {
-        guard let stream = response.stream else { return response }
-        var whole = response
-        whole.stream = nil
-        do {
-            for try await chunk in stream { whole.body.append(chunk) }
-        } catch {}
-        return whole
     }
 
     /// An id shaped like AWS's `x-amz-apigw-id` (`cDEFghIJoAMEbXg=`).

@@ -20,6 +20,8 @@ public struct Invocation: Sendable {
     public var identity: [String: String] = [:]
     /// What the method's authorizer answered.
     public var authorizer = AuthorizerResult()
+    /// A Lambda authorizer's cached result, found while preparing the request.
+    var cachedAuthorization: AuthorizerCache.Entry?
 
     /// Whether the request's body is binary: its Content-Type is one of the API's binary media types.
     var hasBinaryBody: Bool { ContentHandling.isBinary(request.header("Content-Type"), stage.api.binaryMediaTypes) }

@@ -61,8 +61,7 @@ public struct GatehouseServer: Sendable {
             },
             cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader)
         try await UsageSaver.load(into: gateway.usage, from: store)
-        let deployer = Deployer(
-            source: store, directory: directory, catalog: catalog, meter: gateway.usage, limiter: gateway.limiter, logger: logger)
+        let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
         // Each committed change is live in the data plane before the write that made it returns.
         store.observeChanges { change in await deployer.apply(change) }

@@ -10,14 +10,14 @@ enum TestInvokeAuthorizer {
     static func handler(gateway: Gateway) -> OperationHandler {
         { context in
             let input = context.input
-            guard let api = try await context.store.document(DocumentKey(kind: "restapi", parent: context.caller.region, id: context.string("restApiId"))) else {
+            let key = DocumentKey(kind: DocumentKind.restAPI, parent: context.caller.region, id: context.string("restApiId"))
+            guard let api = try await context.store.document(key) else {
                 throw AWSError.notFound("Invalid API identifier specified \(context.caller.accountId):\(context.string("restApiId"))")
             }
-            let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: context.store))
-            guard let authorizer = deployed.authorizers[context.string("authorizerId")] else {
+            let stage = try await TestInvokeMethod.stage(of: api, input: input, gateway: gateway, store: context.store)
+            guard let authorizer = stage.api.authorizers[context.string("authorizerId")] else {
                 throw AWSError.notFound("Invalid Authorizer identifier specified")
             }
-            let stage = TestInvokeMethod.stage(of: deployed, input: input)
             let started = Date()
             let test = await gateway.testAuthorizer(
                 stage: stage, authorizer: authorizer, request: TestInvokeMethod.request(from: input, method: "GET", path: "/"))
@@ -38,7 +38,7 @@ enum TestInvokeAuthorizer {
     static func flushHandler(gateway: Gateway) -> OperationHandler {
         { context in
             let apiID = context.string("restApiId"), stage = context.string("stageName")
-            guard try await context.store.document(DocumentKey(kind: "stage", parent: apiID, id: stage)) != nil else {
+            guard try await context.store.document(DocumentKey(kind: DocumentKind.stage, parent: apiID, id: stage)) != nil else {
                 throw AWSError.notFound("Invalid stage identifier specified")
             }
             gateway.authorizerCache.flush(api: apiID, stage: stage)

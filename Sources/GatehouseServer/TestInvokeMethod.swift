@@ -10,19 +10,18 @@ enum TestInvokeMethod {
     static func handler(gateway: Gateway) -> OperationHandler {
         { context in
             let input = context.input
-            let apiKey = DocumentKey(kind: "restapi", parent: context.caller.region, id: context.string("restApiId"))
+            let apiKey = DocumentKey(kind: DocumentKind.restAPI, parent: context.caller.region, id: context.string("restApiId"))
             // AWS answers "Invalid Resource identifier" for a missing API here too.
             guard let api = try await context.store.document(apiKey) else {
                 throw AWSError.notFound("Invalid Resource identifier specified")
             }
-            let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: context.store))
-            guard let resource = deployed.resources.first(where: { $0.id == context.string("resourceId") }) else {
+            let stage = try await TestInvokeMethod.stage(of: api, input: input, gateway: gateway, store: context.store)
+            guard let resource = stage.api.resources.first(where: { $0.id == context.string("resourceId") }) else {
                 throw AWSError.notFound("Invalid Resource identifier specified")
             }
             guard let method = resource.methods[context.string("httpMethod")] else {
                 throw AWSError.notFound("Invalid Method identifier specified")
             }
-            let stage = TestInvokeMethod.stage(of: deployed, input: input)
             let started = Date()
             let (response, log) = await gateway.testInvoke(
                 stage: stage, resource: resource, method: method, request: request(from: input, method: method.httpMethod == "ANY" ? "GET" : method.httpMethod, path: resource.path))
@@ -40,11 +39,14 @@ enum TestInvokeMethod {
         }
     }
 
-    /// The stage a test runs on: the live API, with the test's stage variables.
-    static func stage(of deployed: DeployedAPI, input: JSON) -> DeployedStage {
-        DeployedStage(
+    /// The stage a test runs on: the live API, compiled as a deployment would be, with the
+    /// test's stage variables.
+    static func stage(of api: JSON, input: JSON, gateway: Gateway, store: any Store) async throws -> DeployedStage {
+        let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: store))
+        return DeployedStage(
             apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
-            variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed)
+            variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed,
+            pipeline: gateway.pipeline)
     }
 
     /// The request a test describes: `pathWithQueryString` (else `path`), headers and body.

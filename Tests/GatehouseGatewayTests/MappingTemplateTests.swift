@@ -16,7 +16,7 @@ import Velocity
         ]
         let stage = DeployedStage(
             apiID: "a1b2c3", stage: ["stageName": "prod", "deploymentId": "d1", "variables": ["table": "pets"]],
-            snapshot: ["restApi": ["id": "a1b2c3"], "resources": [resource]])
+            snapshot: ["restApi": ["id": "a1b2c3"], "resources": [resource]], pipeline: TestGateway.shared.pipeline)
         let request = IncomingRequest(
             method: "GET", rawPath: "/pets/7", rawQuery: query, headers: [("Host", "a1b2c3.execute-api.localhost")] + headers,
             body: Data(body.utf8), remoteAddress: "10.0.0.1")

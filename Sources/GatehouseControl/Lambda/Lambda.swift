@@ -36,6 +36,7 @@ public enum Lambda {
             errorBodyType: "User", handlers: handlers)
         definition.statusOverrides = ["DeleteFunction": 204]
         definition.enumsCheckedByOperations = ["Runtime"]
+        definition.lowercasesMemberNamesInMessages = true
         return definition
     }
 

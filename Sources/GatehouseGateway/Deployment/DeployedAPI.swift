@@ -36,6 +36,15 @@ public struct DeployedAPI: Sendable {
         isPrivate = api["endpointConfiguration"]?["types"]?.arrayValue?.contains("PRIVATE") ?? false
     }
 
+    /// Gives every method the list of steps it compiles to.
+    mutating func compileSteps(_ pipeline: Pipeline) {
+        for resource in resources.indices {
+            for (name, method) in resources[resource].methods {
+                resources[resource].methods[name]?.steps = pipeline.steps(for: method)
+            }
+        }
+    }
+
     /// A snapshot's list of documents, each made into `T`, by the member `key`.
     private static func indexed<T>(_ documents: JSON?, by key: String, _ make: (JSON) -> T) -> [String: T] {
         Dictionary((documents?.arrayValue ?? []).map { ($0[key]?.stringValue ?? "", make($0)) }, uniquingKeysWith: { first, _ in first })
@@ -98,6 +107,8 @@ public struct DeployedMethod: Sendable {
     public var requestModels: [String: String]
     public var integration: DeployedIntegration?
     public var methodResponses: [String: JSON]
+    /// What a request to this method goes through, compiled with the deployment (`Pipeline`).
+    var steps: [any GatewayStep] = []
 
     public init(_ json: JSON) {
         httpMethod = json["httpMethod"]?.stringValue ?? "ANY"

@@ -50,12 +50,17 @@ public final class DeployedStage: Sendable {
     public var logs: Bool { accessLog != nil || !loggingLevels.values.allSatisfy { $0 == "OFF" } }
 
     /// A stage with no settings (the console's Test buttons run on one).
-    public init(apiID: String, name: String, deploymentID: String, variables: [String: String], api: DeployedAPI, region: String = "us-east-1") {
+    public init(
+        apiID: String, name: String, deploymentID: String, variables: [String: String], api: DeployedAPI, pipeline: Pipeline,
+        region: String = "us-east-1"
+    ) {
         self.apiID = apiID
         self.region = region
         self.name = name
         self.deploymentID = deploymentID
         self.variables = variables
+        var api = api
+        api.compileSteps(pipeline)
         self.api = api
         routes = RoutingTable(resources: api.resources)
         authorizerCachePrefix = AuthorizerCache.stagePrefix(api: apiID, stage: name)
@@ -66,13 +71,15 @@ public final class DeployedStage: Sendable {
     }
 
     /// The stage document `stage` of a deployment whose snapshot is `snapshot`.
-    public init(apiID: String, stage: JSON, snapshot: JSON, region: String = "us-east-1") {
+    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String = "us-east-1") {
         self.apiID = apiID
         self.region = region
         name = stage["stageName"]?.stringValue ?? ""
         deploymentID = stage["deploymentId"]?.stringValue ?? ""
         variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        api = DeployedAPI(snapshot: snapshot)
+        var api = DeployedAPI(snapshot: snapshot)
+        api.compileSteps(pipeline)
+        self.api = api
         routes = RoutingTable(resources: api.resources)
         authorizerCachePrefix = AuthorizerCache.stagePrefix(api: apiID, stage: name)
         source = stage

@@ -18,6 +18,7 @@ public actor Deployer {
     private let catalog: FunctionCatalog
     private let meter: QuotaMeter
     private let limiter: RateLimiter
+    private let pipeline: Pipeline
     private let logger: Logger
     /// One compilation at a time: a change and a full reload never interleave.
     private let gate = AsyncGate()
@@ -32,14 +33,14 @@ public actor Deployer {
     private var functions: [String: FunctionVersions] = [:]
 
     public init(
-        source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, meter: QuotaMeter, limiter: RateLimiter,
-        logger: Logger
+        source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, gateway: Gateway, logger: Logger
     ) {
         self.source = source
         self.directory = directory
         self.catalog = catalog
-        self.meter = meter
-        self.limiter = limiter
+        meter = gateway.usage
+        limiter = gateway.limiter
+        pipeline = gateway.pipeline
         self.logger = logger
     }
 
@@ -159,7 +160,7 @@ public actor Deployer {
             stages[apiID]?[name] = nil
             return
         }
-        stages[apiID, default: [:]][name] = DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, region: region)
+        stages[apiID, default: [:]][name] = DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
     }
 
     /// The region an API lives in, looked up once.

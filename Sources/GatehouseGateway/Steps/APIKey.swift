@@ -3,13 +3,11 @@ import GatehouseModel
 /// The usage-plan check of a method with `apiKeyRequired`: a known, enabled API key (from the
 /// `x-api-key` header, or the authorizer's `usageIdentifierKey` when the API's key source is
 /// `AUTHORIZER`) in a usage plan of this stage, within the plan's throttles and quota. Methods
-/// that do not require a key are neither checked nor counted, as on AWS.
-struct APIKey: Sendable {
+/// that do not require a key do not have this step: they are neither checked nor counted, as on AWS.
+struct APIKeyStep: GatewayStep {
     let limiter: RateLimiter
 
-    func check(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) {
-        guard invocation.match.method.apiKeyRequired else { return }
-        let stageName = "\(invocation.stage.apiID)/\(invocation.stage.name)"
+    func attempt(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {        let stageName = "\(invocation.stage.apiID)/\(invocation.stage.name)"
         let value = invocation.stage.api.apiKeySource == "AUTHORIZER"
             ? invocation.authorizer.usageIdentifierKey : invocation.request.header("x-api-key")
         guard let value, !value.isEmpty, let key = invocation.access.keys[value], key.enabled else {
@@ -37,6 +35,7 @@ struct APIKey: Sendable {
             throw .quotaExceeded
         }
         log?.line("Usage Plan check succeeded for API Key \(Self.masked(value)) and API Stage \(stageName)")
+        return .proceed
     }
 
     /// `**********F0yrv6`: AWS logs only a key's last characters.

@@ -2,10 +2,10 @@ import GatehouseModel
 
 /// Stage and account throttling: the method's `methodSettings` throttle (its own, else `*/*`),
 /// one bucket per method, then the account's bucket for the region.
-struct Throttling: Sendable {
+struct ThrottleStep: GatewayStep {
     let limiter: RateLimiter
 
-    func check(_ invocation: Invocation, log: inout ExecutionLog?) throws(GatewayError) {
+    func attempt(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {
         let stage = invocation.stage
         let path = invocation.match.resource.path, method = invocation.request.method
         if let (_, throttle) = stage.throttle(resourcePath: path, method: method),
@@ -18,5 +18,6 @@ struct Throttling: Sendable {
             log?.line("Account throttle limit exceeded")
             throw .throttled
         }
+        return .proceed
     }
 }

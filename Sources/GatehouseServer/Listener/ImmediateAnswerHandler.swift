@@ -6,8 +6,9 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Answers data-plane requests that need no I/O — MOCK integrations (behind no authorizer or
-/// one whose result is cached) and requests the gateway rejects itself — right on the event loop, without Hummingbird's per-request task and body
-/// stream. Everything else passes through to Hummingbird untouched.
+/// one whose result is cached) and requests the gateway rejects itself — right on the event
+/// loop, without Hummingbird's per-request task and body stream. Everything else passes through
+/// to Hummingbird untouched.
 ///
 /// It sits after the HTTP/1 codec. It answers only when no earlier request on the connection is
 /// still being served by Hummingbird, so responses keep their order on pipelined connections.
@@ -19,11 +20,7 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private struct Held {
         var head: HTTPRequest
-        /// The request without its body, which arrives after.
-        var request: IncomingRequest
-        var target: InvokeTarget
-        var route: Gateway.Route
-        var answer: Gateway.ImmediateAnswer
+        var prepared: Gateway.Prepared
         var body: ByteBuffer?
     }
 
@@ -41,16 +38,13 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, head.headerFields[.connection] == nil, let target = InvokeTarget(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path) {
-                let route = gateway.route(method: head.method.rawValue, target: target)
-                if route.hasNoBackend {
-                    let request = IncomingRequest(head: head, body: ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress)
-                    // A MOCK behind an authorizer can be answered at once when the authorizer's result is cached.
-                    if let immediate = route.needsIO ? gateway.immediateAnswer(route, head: request, target: target) : .nothingToWaitFor {
-                        held = Held(head: head, request: request, target: target, route: route, answer: immediate)
-                        return
-                    }
-                }
+            if passedOn == 0, head.headerFields[.connection] == nil,
+                let target = InvokeTarget(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path),
+                let prepared = gateway.prepareWithoutIO(
+                    IncomingRequest(head: head, body: ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress), target: target)
+            {
+                held = Held(head: head, prepared: prepared)
+                return
             }
             passOn(context, data)
         case .body(var chunk):
@@ -83,10 +77,8 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func answer(_ request: Held, context: ChannelHandlerContext) {
-        var incoming = request.request
-        if let body = request.body { incoming.body = Data(body.readableBytesView) }
-        let response = gateway.respondWithoutIO(incoming, target: request.target, route: request.route, answer: request.answer)
-        context.writeWhole(response, date: dateCache.now())
+        let body = request.body.map { Data($0.readableBytesView) } ?? Data()
+        context.writeWhole(gateway.answerWithoutIO(request.prepared, body: body), date: dateCache.now())
     }
 }
 

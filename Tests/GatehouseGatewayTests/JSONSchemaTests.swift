@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import GatehouseModel
+import GatehouseModel
+
+@testable import GatehouseGateway
 
 /// JSON Schema draft-04 as API Gateway request validation applies it, with fge's messages.
 @Suite struct JSONSchemaTests {

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseModel
 
 extension JSONSchema {
     /// Where a schema lives: a document (`""` for the root, else the URL it was resolved from) and

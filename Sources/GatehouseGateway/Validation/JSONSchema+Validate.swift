@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

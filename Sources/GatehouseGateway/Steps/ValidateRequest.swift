@@ -1,10 +1,17 @@
 import Foundation
 import GatehouseModel
 
-/// Method Request: the method's request validator checks required parameters, then the body
-/// against the model for its content type, as AWS does before any integration runs.
-enum MethodRequest {
-    static func validate(_ invocation: Invocation, log: inout ExecutionLog?) throws(GatewayError) {
+/// Method Request's validation: the method's request validator checks required parameters,
+/// then the body against the model for its content type, as AWS does before any integration runs.
+struct ValidateRequestStep: GatewayStep {
+    var runsInTests: Bool { true }
+
+    func attempt(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {
+        try validate(invocation, log: &log)
+        return .proceed
+    }
+
+    private func validate(_ invocation: Invocation, log: inout ExecutionLog?) throws(GatewayError) {
         let method = invocation.match.method
         guard let id = method.requestValidatorID, let validator = invocation.stage.api.validators[id] else { return }
         if validator.validatesParameters {
@@ -39,7 +46,7 @@ enum MethodRequest {
 
     /// Whether a `method.request.{path,querystring,header}.NAME` parameter came with the request,
     /// not blank (AWS: "included and not blank").
-    private static func isPresent(_ parameter: String, in invocation: Invocation) -> Bool {
+    private func isPresent(_ parameter: String, in invocation: Invocation) -> Bool {
         guard let value = invocation.value(of: parameter) else { return false }
         return !value.trimmingCharacters(in: .whitespaces).isEmpty
     }

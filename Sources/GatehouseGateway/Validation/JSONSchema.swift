@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseModel
 
 /// A JSON Schema draft-04 validator: the dialect of API Gateway models, used for request
 /// validation of bodies.

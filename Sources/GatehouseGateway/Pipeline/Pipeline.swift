@@ -1,0 +1,21 @@
+/// The steps deployed methods are made of, built once from the gateway's services, and the list
+/// each method compiles to, in AWS's order: throttle → authenticate (endpoint, IAM, resource
+/// policy) → authorize → API key and usage plan → validate → integrate. A method has only the
+/// steps it needs: no authorizer step without an authorizer, no key check without
+/// `apiKeyRequired`, no validation without a validator.
+public struct Pipeline: Sendable {
+    let throttle: ThrottleStep
+    let authenticate: AuthenticateStep
+    let authorize: AuthorizeStep
+    let apiKey: APIKeyStep
+    let integrate: IntegrateStep
+
+    func steps(for method: DeployedMethod) -> [any GatewayStep] {
+        var steps: [any GatewayStep] = [throttle, authenticate]
+        if AuthorizeStep.applies(to: method) { steps.append(authorize) }
+        if method.apiKeyRequired { steps.append(apiKey) }
+        if method.requestValidatorID != nil { steps.append(ValidateRequestStep()) }
+        steps.append(integrate)
+        return steps
+    }
+}
