@@ -5,12 +5,19 @@
 PYTHON ?= python3
 PORT ?= 4566
 DATA_DIR ?= ./.gatehouse
+PIP = $(PYTHON) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: serve test build unit integration deps models
+.PHONY: serve test build unit integration deps runtime models
 
-serve:
+serve: runtime
 	swift build -c release --product gatehouse
 	.build/release/gatehouse serve --port $(PORT) --data-dir $(DATA_DIR)
+
+# What the README's walkthroughs need besides the server: the Python runtime interface client
+# that runs Python handlers, and the aws CLI.
+runtime:
+	@$(PYTHON) -c "import awslambdaric" 2>/dev/null || $(PIP) awslambdaric==4.2.2
+	@command -v aws >/dev/null || $(PIP) awscli==1.45.11
 
 deps:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
