@@ -102,7 +102,9 @@ let package = Package(
             resources: [.copy("Resources/sigv4-testsuite.json")]),
         .testTarget(name: "GatehouseModelTests", dependencies: ["GatehouseModel"]),
         .testTarget(name: "VelocityTests", dependencies: ["Velocity"], resources: [.copy("Resources/airspeed-corpus.json")]),
-        .testTarget(name: "GatehouseFunctionsTests", dependencies: ["GatehouseFunctions", "GatehouseModel"]),
+        .testTarget(
+            name: "GatehouseFunctionsTests",
+            dependencies: ["GatehouseFunctions", "GatehouseModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(
             name: "GatehouseGatewayTests",
             dependencies: [
@@ -110,6 +112,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseModel"]),
+        .testTarget(
+            name: "GatehouseServerTests",
+            dependencies: [
+                "GatehouseServer", "GatehouseModel", "GatehouseFunctions",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,11 @@
 import Foundation
 import GatehouseModel
-import XCTest
+import Testing
 
 @testable import GatehouseControl
 
 /// AWS's published Signature Version 4 test suite, and the verifier's answers to bad signatures.
-final class SigV4Tests: XCTestCase {
+@Suite struct SigV4Tests {
     struct Vector: Decodable {
         var name: String
         var request: String
@@ -18,7 +18,7 @@ final class SigV4Tests: XCTestCase {
     static let vectorDate = Date(timeIntervalSince1970: 1_440_938_160)  // 20150830T123600Z
 
     func vectors() throws -> [Vector] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "sigv4-testsuite", withExtension: "json"))
+        let url = try #require(Bundle.module.url(forResource: "sigv4-testsuite", withExtension: "json"))
         return try JSONDecoder().decode([Vector].self, from: Data(contentsOf: url))
     }
 
@@ -44,93 +44,97 @@ final class SigV4Tests: XCTestCase {
             headers: headers, body: Data(body.utf8))
     }
 
-    func testEveryVectorProducesAWSCanonicalRequestStringToSignAndSignature() throws {
+    @Test func everyVectorProducesAWSCanonicalRequestStringToSignAndSignature() throws {
         let vectors = try vectors()
-        XCTAssertGreaterThanOrEqual(vectors.count, 25)
+        #expect(vectors.count >= 25)
         for vector in vectors {
             let request = parse(vector.request)
             let authorization = try SigV4.parseAuthorization(vector.authorization)
             let canonical = SigV4.canonicalRequest(
                 method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, headers: request.headers,
                 signedHeaders: authorization.signedHeaders, payloadHash: SigV4.hexSHA256(request.body))
-            XCTAssertEqual(canonical, vector.canonicalRequest, vector.name)
+            #expect(canonical == vector.canonicalRequest, Comment(rawValue: vector.name))
             let stringToSign = SigV4.stringToSign(amzDate: "20150830T123600Z", scope: authorization.scope, canonicalRequest: canonical)
-            XCTAssertEqual(stringToSign, vector.stringToSign, vector.name)
+            #expect(stringToSign == vector.stringToSign, Comment(rawValue: vector.name))
             let signature = SigV4.signature(
                 secret: Self.secret, date: authorization.date, region: authorization.region, service: authorization.service,
                 stringToSign: stringToSign)
-            XCTAssertEqual(signature, authorization.signature, vector.name)
+            #expect(signature == authorization.signature, Comment(rawValue: vector.name))
         }
     }
 
-    func testVerifierAcceptsEveryVectorAtItsOwnTime() throws {
+    @Test func verifierAcceptsEveryVectorAtItsOwnTime() throws {
         let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
         for vector in try vectors() {
             var request = parse(vector.request)
             request.headers.append(("Authorization", vector.authorization))
             let caller = try verifier.verify(request, now: Self.vectorDate)
-            XCTAssertEqual(caller, Caller(accessKeyId: "AKIDEXAMPLE", accountId: "000000000000", region: "us-east-1", service: "service"), vector.name)
+            #expect(
+                caller == Caller(accessKeyId: "AKIDEXAMPLE", accountId: "000000000000", region: "us-east-1", service: "service"),
+                Comment(rawValue: vector.name))
         }
     }
 
     func signedVanilla() throws -> IncomingRequest {
-        let vector = try XCTUnwrap(try vectors().first { $0.name == "get-vanilla" })
+        let vector = try #require(try vectors().first { $0.name == "get-vanilla" })
         var request = parse(vector.request)
         request.headers.append(("Authorization", vector.authorization))
         return request
     }
 
-    func assertRejected(_ request: IncomingRequest, by verifier: SignatureVerifier, now: Date = vectorDate, code: String, messagePrefix: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try verifier.verify(request, now: now), file: file, line: line) { error in
-            let error = error as? AWSError
-            XCTAssertEqual(error?.code, code, file: file, line: line)
-            XCTAssertEqual(error?.status, 403, file: file, line: line)
-            XCTAssertTrue(error?.message.hasPrefix(messagePrefix) ?? false, error?.message ?? "", file: file, line: line)
-        }
+    func expectRejected(
+        _ request: IncomingRequest, by verifier: SignatureVerifier, now: Date = vectorDate, code: String, messagePrefix: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let error = #expect(throws: AWSError.self, sourceLocation: sourceLocation) { try verifier.verify(request, now: now) }
+        #expect(error?.code == code, sourceLocation: sourceLocation)
+        #expect(error?.status == 403, sourceLocation: sourceLocation)
+        #expect(error?.message.hasPrefix(messagePrefix) ?? false, Comment(rawValue: error?.message ?? ""), sourceLocation: sourceLocation)
     }
 
-    func testMissingAuthorizationIsMissingAuthenticationToken() throws {
+    @Test func missingAuthorizationIsMissingAuthenticationToken() throws {
         var request = try signedVanilla()
         request.headers.removeAll { $0.name == "Authorization" }
         let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
-        assertRejected(request, by: verifier, code: "MissingAuthenticationTokenException", messagePrefix: "Missing Authentication Token")
+        expectRejected(request, by: verifier, code: "MissingAuthenticationTokenException", messagePrefix: "Missing Authentication Token")
     }
 
-    func testUnknownAccessKeyIsUnrecognizedClient() throws {
+    @Test func unknownAccessKeyIsUnrecognizedClient() throws {
         let verifier = SignatureVerifier(secrets: ["test": "test"], accountId: "000000000000")
-        assertRejected(try signedVanilla(), by: verifier, code: "UnrecognizedClientException",
+        expectRejected(try signedVanilla(), by: verifier, code: "UnrecognizedClientException",
             messagePrefix: "The security token included in the request is invalid.")
     }
 
-    func testWrongSecretIsInvalidSignature() throws {
+    @Test func wrongSecretIsInvalidSignature() throws {
         let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": "not-the-secret"], accountId: "000000000000")
-        assertRejected(try signedVanilla(), by: verifier, code: "InvalidSignatureException",
+        expectRejected(try signedVanilla(), by: verifier, code: "InvalidSignatureException",
             messagePrefix: "The request signature we calculated does not match the signature you provided.")
     }
 
-    func testTamperedPathIsInvalidSignature() throws {
+    @Test func tamperedPathIsInvalidSignature() throws {
         var request = try signedVanilla()
         request.rawPath = "/other"
         let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
-        assertRejected(request, by: verifier, code: "InvalidSignatureException", messagePrefix: "The request signature we calculated")
+        expectRejected(request, by: verifier, code: "InvalidSignatureException", messagePrefix: "The request signature we calculated")
     }
 
-    func testSignatureOlderThanFifteenMinutesHasExpired() throws {
+    @Test func signatureOlderThanFifteenMinutesHasExpired() throws {
         let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
-        assertRejected(try signedVanilla(), by: verifier, now: Self.vectorDate.addingTimeInterval(16 * 60),
+        expectRejected(try signedVanilla(), by: verifier, now: Self.vectorDate.addingTimeInterval(16 * 60),
             code: "InvalidSignatureException", messagePrefix: "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z (20150830T125200Z - 15 min.)")
-        XCTAssertNoThrow(try verifier.verify(try signedVanilla(), now: Self.vectorDate.addingTimeInterval(14 * 60)))
+        let request = try signedVanilla()
+        #expect(throws: Never.self) { try verifier.verify(request, now: Self.vectorDate.addingTimeInterval(14 * 60)) }
     }
 
-    func testSignatureFromTheFutureIsNotYetCurrent() throws {
+    @Test func signatureFromTheFutureIsNotYetCurrent() throws {
         let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
-        assertRejected(try signedVanilla(), by: verifier, now: Self.vectorDate.addingTimeInterval(-16 * 60),
+        expectRejected(try signedVanilla(), by: verifier, now: Self.vectorDate.addingTimeInterval(-16 * 60),
             code: "InvalidSignatureException", messagePrefix: "Signature not yet current")
     }
 
-    func testCanonicalURIEncodesTheWirePathAgainAsBotocoreDoes() {
-        XCTAssertEqual(SigV4.canonicalURI("/restapis/a%2Fb"), "/restapis/a%252Fb")
-        XCTAssertEqual(SigV4.canonicalURI("/2015-03-31/functions/"), "/2015-03-31/functions/")
-        XCTAssertEqual(SigV4.canonicalURI("/a/./b/../c//d"), "/a/c/d")
+    @Test func canonicalURIEncodesTheWirePathAgainAsBotocoreDoes() {
+        #expect(SigV4.canonicalURI("/restapis/a%2Fb") == "/restapis/a%252Fb")
+        #expect(SigV4.canonicalURI("/2015-03-31/functions/") == "/2015-03-31/functions/")
+        #expect(SigV4.canonicalURI("/a/./b/../c//d") == "/a/c/d")
     }
 }

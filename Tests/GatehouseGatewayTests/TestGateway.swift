@@ -29,10 +29,14 @@ struct TestGateway {
 
     var pipeline: Pipeline { gateway.pipeline }
 
-    /// A stage of API `a1b2c3` deployed from `resources`, published for requests to reach.
+    /// A stage of API `a1b2c3` deployed from `resources`, published for requests to reach;
+    /// `snapshot` adds the snapshot's other members (`requestValidators`, `authorizers`…).
     @discardableResult
-    func deploy(_ resources: [JSON], stage: JSON = ["stageName": "prod", "deploymentId": "d1"], api: JSON = ["id": "a1b2c3"]) -> DeployedStage {
-        let deployed = DeployedStage(apiID: "a1b2c3", stage: stage, snapshot: ["restApi": api, "resources": .array(resources)], pipeline: pipeline)
+    func deploy(
+        _ resources: [JSON], stage: JSON = ["stageName": "prod", "deploymentId": "d1"], api: JSON = ["id": "a1b2c3"], snapshot: [String: JSON] = [:]
+    ) -> DeployedStage {
+        let frozen = JSON.object(snapshot.merging(["restApi": api, "resources": .array(resources)]) { _, own in own })
+        let deployed = DeployedStage(apiID: "a1b2c3", stage: stage, snapshot: frozen, pipeline: pipeline)
         gateway.directory.publish(DeployedStages(stages: ["a1b2c3": [deployed.name: deployed]], revision: gateway.directory.current.revision + 1))
         return deployed
     }

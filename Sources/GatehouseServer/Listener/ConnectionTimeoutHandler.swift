@@ -67,7 +67,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Moves the deadline `amount` from now. One timer at a time: a later deadline lets the
     /// armed timer fire and re-arm, an earlier one replaces it.
     private func wait(_ amount: TimeAmount, _ context: ChannelHandlerContext) {
-        let next = NIODeadline.now() + amount
+        let next = context.eventLoop.now + amount
         deadline = next
         if let timer, timer.at <= next { return }
         timer?.task.cancel()
@@ -86,7 +86,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func fire(_ context: ChannelHandlerContext) {
         guard let deadline else { return }
-        if deadline > .now() { return arm(context) }
+        if deadline > context.eventLoop.now { return arm(context) }
         context.close(promise: nil)
     }
 }
