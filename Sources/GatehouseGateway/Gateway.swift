@@ -32,12 +32,14 @@ public struct Gateway: Sendable {
     /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
     /// carries the VPC endpoint id of calls to PRIVATE APIs.
     public init(
-        directory: StageDirectory, httpClient: HTTPClient, functions: LambdaIntegration.Functions, accountID: String, logs: any LogSink,
+        directory: StageDirectory, httpClient: HTTPClient, catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations,
+        accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
     ) {
         let limiter = RateLimiter()
-        let lambda = LambdaIntegration(functions: functions, accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
+        let lambda = LambdaIntegration(
+            functions: .init(catalog: catalog, invoker: invoker, async: async), accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
         let cache = AuthorizerCache()
         self.directory = directory
         self.limiter = limiter

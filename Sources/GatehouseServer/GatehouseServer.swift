@@ -52,7 +52,7 @@ public struct GatehouseServer: Sendable {
         var dataPlaneVerifier = verifier
         dataPlaneVerifier.allowedSkew = 5 * 60
         let gateway = Gateway(
-            directory: directory, httpClient: httpClient, functions: .init(catalog: catalog, invoker: invoker, async: async),
+            directory: directory, httpClient: httpClient, catalog: catalog, invoker: invoker, async: async,
             accountID: configuration.accountId, logs: logSink,
             relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed",
             signatures: { [dataPlaneVerifier] request throws(AWSError) in

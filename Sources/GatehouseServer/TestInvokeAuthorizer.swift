@@ -10,11 +10,8 @@ enum TestInvokeAuthorizer {
     static func handler(gateway: Gateway) -> OperationHandler {
         { context in
             let input = context.input
-            let key = DocumentKey(kind: DocumentKind.restAPI, parent: context.caller.region, id: context.string("restApiId"))
-            guard let api = try await context.store.document(key) else {
-                throw AWSError.notFound("Invalid API identifier specified \(context.caller.accountId):\(context.string("restApiId"))")
-            }
-            let stage = try await TestInvokeMethod.stage(of: api, input: input, gateway: gateway, store: context.store)
+            let missing = AWSError.notFound("Invalid API identifier specified \(context.caller.accountId):\(context.string("restApiId"))")
+            let stage = try await TestInvokeMethod.stage(context, gateway: gateway, missing: missing)
             guard let authorizer = stage.api.authorizers[context.string("authorizerId")] else {
                 throw AWSError.notFound("Invalid Authorizer identifier specified")
             }

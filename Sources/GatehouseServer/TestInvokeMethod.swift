@@ -10,12 +10,8 @@ enum TestInvokeMethod {
     static func handler(gateway: Gateway) -> OperationHandler {
         { context in
             let input = context.input
-            let apiKey = DocumentKey(kind: DocumentKind.restAPI, parent: context.caller.region, id: context.string("restApiId"))
             // AWS answers "Invalid Resource identifier" for a missing API here too.
-            guard let api = try await context.store.document(apiKey) else {
-                throw AWSError.notFound("Invalid Resource identifier specified")
-            }
-            let stage = try await TestInvokeMethod.stage(of: api, input: input, gateway: gateway, store: context.store)
+            let stage = try await TestInvokeMethod.stage(context, gateway: gateway, missing: .notFound("Invalid Resource identifier specified"))
             guard let resource = stage.api.resources.first(where: { $0.id == context.string("resourceId") }) else {
                 throw AWSError.notFound("Invalid Resource identifier specified")
             }
@@ -39,13 +35,15 @@ enum TestInvokeMethod {
         }
     }
 
-    /// The stage a test runs on: the live API, compiled as a deployment would be, with the
-    /// test's stage variables.
-    static func stage(of api: JSON, input: JSON, gateway: Gateway, store: any Store) async throws -> DeployedStage {
-        let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: store))
+    /// The stage a test runs on: the input's live API (`missing` when there is none), compiled as
+    /// a deployment would be, with the test's stage variables.
+    static func stage(_ context: OperationContext, gateway: Gateway, missing: AWSError) async throws -> DeployedStage {
+        let key = DocumentKey(kind: DocumentKind.restAPI, parent: context.caller.region, id: context.string("restApiId"))
+        guard let api = try await context.store.document(key) else { throw missing }
+        let deployed = DeployedAPI(snapshot: try await APIGateway.snapshot(of: api, in: context.store))
         return DeployedStage(
             apiID: deployed.id, name: "test-invoke-stage", deploymentID: "",
-            variables: (input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed,
+            variables: (context.input["stageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue), api: deployed,
             pipeline: gateway.pipeline)
     }
 

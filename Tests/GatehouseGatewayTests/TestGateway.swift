@@ -24,7 +24,7 @@ struct TestGateway {
         let async = AsyncInvocations(queue: queue, invoker: invoker, catalog: catalog, logger: Logger(label: "test"))
         gateway = Gateway(
             directory: StageDirectory(DeployedStages()), httpClient: HTTPClient.shared,
-            functions: .init(catalog: catalog, invoker: invoker, async: async), accountID: "123456789012", logs: logs)
+            catalog: catalog, invoker: invoker, async: async, accountID: "123456789012", logs: logs)
     }
 
     var pipeline: Pipeline { gateway.pipeline }

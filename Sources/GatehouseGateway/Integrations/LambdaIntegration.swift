@@ -8,19 +8,13 @@ import Synchronization
 /// (the request template's output is the event; the result goes through Integration Response,
 /// a function error selected by its `errorMessage`). A missing function or permission is a
 /// 500, a function error or malformed proxy result a 502, as on AWS.
-public struct LambdaIntegration: Sendable {
+struct LambdaIntegration: Sendable {
     /// What calling functions takes: the current functions, a way to run them now, and the
     /// queue for `Event` invocations.
-    public struct Functions: Sendable {
-        public var catalog: FunctionCatalog
-        public var invoker: Invoker
-        public var async: AsyncInvocations
-
-        public init(catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations) {
-            self.catalog = catalog
-            self.invoker = invoker
-            self.async = async
-        }
+    struct Functions: Sendable {
+        var catalog: FunctionCatalog
+        var invoker: Invoker
+        var async: AsyncInvocations
     }
 
     let functions: Functions

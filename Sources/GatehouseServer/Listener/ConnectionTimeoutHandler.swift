@@ -6,12 +6,7 @@ import NIOHTTPTypes
 /// its request line and headers), or one that pauses for longer than `body` in the middle of a
 /// request body (nginx's `client_body_timeout`). A request being answered is never timed out
 /// here: integrations and the Runtime API's long poll bound their own waits.
-final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
-
+final class ConnectionTimeoutHandler: HTTPPartHandler {
     private let idle: TimeAmount
     private let body: TimeAmount
     /// Requests read (their head) whose response has not ended.

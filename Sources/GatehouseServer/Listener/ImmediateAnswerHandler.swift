@@ -12,12 +12,7 @@ import NIOHTTPTypes
 ///
 /// It sits after the HTTP/1 codec. It answers only when no earlier request on the connection is
 /// still being served by Hummingbird, so responses keep their order on pipelined connections.
-final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
-
+final class ImmediateAnswerHandler: HTTPPartHandler {
     private struct Held {
         var head: HTTPRequest
         var prepared: Gateway.Prepared

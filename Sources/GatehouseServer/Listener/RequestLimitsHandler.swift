@@ -11,12 +11,7 @@ import NIOHTTPTypes
 /// requests, so responses keep their order; then the server stops sending, discards what the
 /// client still sends for a moment (a client busy uploading would otherwise get a reset before
 /// it reads the answer) and closes.
-final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
-
+final class RequestLimitsHandler: HTTPPartHandler {
     /// How long a refused client may go on sending before the connection is closed under it.
     static let lingering = TimeAmount.seconds(2)
 
