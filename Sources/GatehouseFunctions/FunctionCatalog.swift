@@ -36,9 +36,11 @@ public struct FunctionVersions: Sendable {
 
     /// The version a qualifier (`$LATEST`, a number, an alias) names.
     public func spec(qualifier: String?) -> FunctionSpec? {
-        guard let qualifier, qualifier != "$LATEST" else { return latest }
-        let version = aliases[qualifier] ?? qualifier
-        return version == "$LATEST" ? latest : versions[version]
+        switch FunctionQualifier(qualifier) {
+        case .latest: latest
+        case .version(let number): versions[number]
+        case .alias(let name): aliases[name].flatMap { FunctionQualifier($0) == .latest ? latest : versions[$0] }
+        }
     }
 
     /// The `Event` settings for invocations through `qualifier`: its own, else the defaults.

@@ -60,3 +60,25 @@ public struct LambdaARN: Sendable, Hashable, CustomStringConvertible {
     /// How functions are keyed across regions: `{region}:{name}`.
     public var functionKey: String { "\(region):\(name)" }
 }
+
+/// What a Lambda qualifier names: `$LATEST` (or no qualifier at all), a published version (its
+/// number), or an alias (any other name), which points at `$LATEST` or a version. The control
+/// plane (over stored documents), the gateway and the `Event` queue (over the function catalog)
+/// resolve qualifiers by it.
+public enum FunctionQualifier: Sendable, Hashable {
+    case latest
+    case version(String)
+    case alias(String)
+
+    public init(_ text: String?) {
+        guard let text, text != "$LATEST" else {
+            self = .latest
+            return
+        }
+        self = text.allSatisfy(\.isASCIIDigit) ? .version(text) : .alias(text)
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -32,3 +32,14 @@ import Testing
         #expect(LambdaARN(integrationURI: "http://example.com/", region: "us-east-1", account: "000000000000") == nil)
     }
 }
+
+/// Qualifiers name `$LATEST`, a version by its number, or an alias by any other name.
+@Suite struct FunctionQualifierTests {
+    @Test func qualifiersAreLatestVersionsOrAliases() {
+        #expect(FunctionQualifier(nil) == .latest)
+        #expect(FunctionQualifier("$LATEST") == .latest)
+        #expect(FunctionQualifier("12") == .version("12"))
+        #expect(FunctionQualifier("live") == .alias("live"))
+        #expect(FunctionQualifier("v2") == .alias("v2"))
+    }
+}

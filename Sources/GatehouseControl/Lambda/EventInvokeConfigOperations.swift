@@ -45,7 +45,7 @@ extension Lambda {
         return try await context.store.write { tx in
             guard let function = try await tx.document(functionKey(context, name)) else { throw functionMissing }
             if qualifier != "$LATEST" {
-                let kind = Int(qualifier) != nil ? Kind.functionVersion : Kind.functionAlias
+                let kind = FunctionQualifier(qualifier) == .version(qualifier) ? Kind.functionVersion : Kind.functionAlias
                 guard try await tx.document(DocumentKey(kind: kind, parent: versionsParent(context, name), id: qualifier)) != nil else {
                     throw functionMissing
                 }

@@ -88,15 +88,18 @@ public enum Lambda {
         _ context: OperationContext, name: String, document: JSON, qualifier: String?, in reader: any DocumentReader
     ) async throws -> JSON {
         let qualifier = qualifier ?? requested(context).qualifier
-        guard let qualifier, qualifier != "$LATEST" else { return document["configuration"] ?? .emptyObject }
         let parent = versionsParent(context, name)
-        var version = qualifier
-        if Int(qualifier) == nil {
-            guard let alias = try await reader.document(DocumentKey(kind: Kind.functionAlias, parent: parent, id: qualifier)) else {
-                throw notFound(context, name, qualifier: qualifier)
-            }
-            version = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
-            if version == "$LATEST" { return document["configuration"] ?? .emptyObject }
+        let version: String
+        switch FunctionQualifier(qualifier) {
+        case .latest:
+            return document["configuration"] ?? .emptyObject
+        case .version(let number):
+            version = number
+        case .alias(let alias):
+            guard let target = try await reader.document(DocumentKey(kind: Kind.functionAlias, parent: parent, id: alias))?["FunctionVersion"]?.stringValue
+            else { throw notFound(context, name, qualifier: alias) }
+            if FunctionQualifier(target) == .latest { return document["configuration"] ?? .emptyObject }
+            version = target
         }
         guard var published = try await reader.document(DocumentKey(kind: Kind.functionVersion, parent: parent, id: version)) else {
             throw notFound(context, name, qualifier: qualifier)

@@ -61,7 +61,8 @@ extension Lambda {
         let (name, _) = try await function(context, in: reader)
         let qualifier = context.input["Qualifier"]?.stringValue ?? requested(context).qualifier
         guard let qualifier, qualifier != "$LATEST" else { return (functionKey(context, name), functionARN(context, name).description) }
-        let key = DocumentKey(kind: Int(qualifier) != nil ? Kind.functionVersion : Kind.functionAlias, parent: versionsParent(context, name), id: qualifier)
+        let kind = FunctionQualifier(qualifier) == .version(qualifier) ? Kind.functionVersion : Kind.functionAlias
+        let key = DocumentKey(kind: kind, parent: versionsParent(context, name), id: qualifier)
         guard try await reader.document(key) != nil else { throw notFound(context, name, qualifier: qualifier) }
         return (key, functionARN(context, name, qualifier: qualifier).description)
     }
