@@ -26,6 +26,11 @@ Sizes: first with only the bench API in the store, then after creating N APIs (d
 holds N more stages); 8 threads with a boto3 client each create them. The sample resources are
 deleted (and the API redeployed) after each size, so the bench API has the same shape at both.
 
+Then (unless --no-restart) gatehouse is restarted on the same data and the N-API size measured
+again: the first N-API measurement runs in a process that has served every write that built the
+store, the restarted one in a fresh process over the same store, which tells the cost of the
+store's size apart from the cost of the process's history.
+
 Prints p50/p90/max per size and a side-by-side "1 API vs N APIs" table with the ratios, and
 appends that table with the date to bench/RESULTS.md under "Deploy → live" (unless
 --no-results-md). This measures; it asserts nothing about time.
@@ -88,10 +93,12 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, binary: Path):
-        self.binary = binary
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = tempfile.mkdtemp(prefix="gatehouse-deploy-bench-")
+        # A copy, so that a build finishing during the run cannot swap the binary between starts.
+        self.binary = Path(self.workdir) / "gatehouse"
+        shutil.copy2(binary, self.binary)
         self.log_path = os.path.join(self.workdir, "gatehouse.log")
         self.process = None
 
@@ -102,7 +109,7 @@ class Server:
             [str(self.binary), "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", os.path.join(self.workdir, "data")],
             stdout=self._log, stderr=self._log, env=env, cwd=str(ROOT))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gatehouse exited with {self.process.returncode}:\n{self.log_tail()}")
@@ -112,7 +119,7 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"gatehouse did not become healthy in 30 s:\n{self.log_tail()}")
+        raise RuntimeError(f"gatehouse did not become healthy in 300 s:\n{self.log_tail()}")
 
     def rss_mb(self):
         try:
@@ -129,23 +136,50 @@ class Server:
         except OSError:
             return ""
 
-    def stop(self):
+    def terminate(self):
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def restart(self):
+        """Stops gracefully and starts again on the same data; returns seconds until healthy."""
+        self.terminate()
+        started = time.perf_counter()
+        self.start()
+        return time.perf_counter() - started
+
+    def stop(self):
+        self.terminate()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+class CallCounter:
+    """Control-plane calls made since the server (re)started, by every client."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def __call__(self, **_):
+        with self.lock:
+            self.count += 1
+
+
+CALLS = CallCounter()
+
+
 def client(server):
-    return boto3.session.Session().client(
+    gw = boto3.session.Session().client(
         "apigateway", endpoint_url=server.url, region_name=REGION, aws_access_key_id="test",
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60))
+    gw.meta.events.register("after-call", CALLS)
+    return gw
 
 
 # ---------------------------------------------------------------- building blocks
@@ -315,15 +349,26 @@ def size_table(results):
     return "\n".join(lines)
 
 
-def comparison_table(small, large, apis):
-    lines = [f"| 1 API vs {apis:,} APIs | 1 API p50 | 1 API p90 | 1 API max | {apis:,} APIs p50 | {apis:,} APIs p90 | "
-             f"{apis:,} APIs max | ratio p50 | ratio p90 |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+def comparison_table(small, large, restarted, apis):
+    """1 API vs N APIs (same process, after every write that built them) and, when measured,
+    N APIs again after a restart of the same data."""
+    n = f"{apis:,} APIs"
+    header = f"| 1 API vs {n} | 1 API p50 | 1 API p90 | {n} p50 | {n} p90 | {n} max | ratio p50 | ratio p90 |"
+    rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    if restarted is not None:
+        header += f" {n}, restarted p50 | {n}, restarted p90 | ratio p50, restarted |"
+        rule += " ---: | ---: | ---: |"
+    lines = [header, rule]
     for key, label in METRICS.items():
         a, b = small[key], large[key]
         a50, a90, b50, b90 = percentile(a, 50), percentile(a, 90), percentile(b, 50), percentile(b, 90)
-        lines.append(f"| {label} | {fmt(a50)} | {fmt(a90)} | {fmt(max(a))} | {fmt(b50)} | {fmt(b90)} | {fmt(max(b))} | "
-                     f"{b50 / a50:.2f}× | {b90 / a90:.2f}× |")
+        line = (f"| {label} | {fmt(a50)} | {fmt(a90)} | {fmt(b50)} | {fmt(b90)} | {fmt(max(b))} | "
+                f"{b50 / a50:.2f}× | {b90 / a90:.2f}× |")
+        if restarted is not None:
+            c = restarted[key]
+            c50 = percentile(c, 50)
+            line += f" {fmt(c50)} | {fmt(percentile(c, 90))} | {c50 / a50:.2f}× |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -332,6 +377,8 @@ def main() -> int:
     parser.add_argument("--apis", type=int, default=None, help="APIs to create for the second size (default 1000)")
     parser.add_argument("--samples", type=int, default=None, help="samples per measurement (default 20)")
     parser.add_argument("--quick", action="store_true", help="--apis 100 --samples 5")
+    parser.add_argument("--no-restart", action="store_true",
+                        help="skip the third measurement (N APIs after restarting gatehouse on the same data)")
     parser.add_argument("--no-results-md", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args()
     apis = args.apis if args.apis is not None else (100 if args.quick else 1000)
@@ -346,6 +393,17 @@ def main() -> int:
     build = "release" if "/release/" in str(binary) else "debug" if "/debug/" in str(binary) else "custom"
     server = Server(binary)
     started = time.perf_counter()
+    notes = []
+
+    def report(title, results, first_live):
+        calls = CALLS.count
+        rss = server.rss_mb()
+        print(f"\n## {title} (gatehouse RSS {rss:.1f} MB; {calls:,} control-plane calls since gatehouse started)\n")
+        print(size_table(results))
+        print(f"\nThe new route answered on the first GET after CreateDeployment returned in {first_live}/{samples}.")
+        sys.stdout.flush()
+        return rss, calls
+
     try:
         server.start()
         log(f"gatehouse ({binary}, {build} build) on {server.url}; {apis} APIs, {samples} samples")
@@ -360,11 +418,7 @@ def main() -> int:
 
         log("measuring with 1 API in the store")
         small, small_first = measure(server, gw, bench, samples, "one")
-        small_rss = server.rss_mb()
-        print(f"\n## 1 API in the store (gatehouse RSS {small_rss:.1f} MB)\n")
-        print(size_table(small))
-        print(f"\nThe new route answered on the first GET after CreateDeployment returned in {small_first}/{samples}.")
-        sys.stdout.flush()
+        small_rss, small_calls = report("1 API in the store", small, small_first)
 
         log(f"creating {apis} APIs of {RESOURCES_PER_API} resources, each deployed ({POPULATE_THREADS} threads)")
         populate_s, populate_calls = populate(server, apis, "filler")
@@ -372,18 +426,39 @@ def main() -> int:
 
         log(f"measuring with {apis + 1} APIs in the store")
         large, large_first = measure(server, gw, bench, samples, "many")
-        large_rss = server.rss_mb()
-        print(f"\n## {apis:,} more APIs in the store ({apis:,} more stages, {apis * RESOURCES_PER_API:,} more "
-              f"resources; gatehouse RSS {large_rss:.1f} MB)\n")
-        print(size_table(large))
-        print(f"\nThe new route answered on the first GET after CreateDeployment returned in {large_first}/{samples}.")
+        large_rss, large_calls = report(
+            f"{apis:,} more APIs in the store ({apis:,} more stages, {apis * RESOURCES_PER_API:,} more resources)",
+            large, large_first)
 
-        comparison = comparison_table(small, large, apis)
+        restarted = None
+        if not args.no_restart:
+            log("restarting gatehouse on the same data")
+            restart_s = server.restart()
+            CALLS.count = 0
+            gw = client(server)
+            log(f"healthy again after {restart_s:.2f} s; measuring with {apis + 1} APIs after the restart")
+            restarted, restarted_first = measure(server, gw, bench, samples, "restarted")
+            restarted_rss, restarted_calls = report(
+                f"{apis:,} more APIs in the store, after restarting gatehouse on the same data", restarted,
+                restarted_first)
+            notes.append(
+                f"\"restarted\": the same store after a graceful restart (healthy again after {restart_s:.2f} s), "
+                f"gatehouse RSS {restarted_rss:.1f} MB, {restarted_calls:,} control-plane calls since that start; "
+                f"the new route answered on the first GET after CreateDeployment in {restarted_first}/{samples}.")
+
+        comparison = comparison_table(small, large, restarted, apis)
         print(f"\n## 1 API vs {apis:,} APIs\n")
         print(comparison)
-        print(f"\nPopulating: {apis:,} APIs × ({RESOURCES_PER_API} resources with GET → MOCK, one deployment) = "
-              f"{populate_calls:,} control-plane calls in {populate_s:.1f} s ({populate_calls / populate_s:.0f}/s, "
-              f"{POPULATE_THREADS} threads). Whole run {time.perf_counter() - started:.1f} s.")
+        summary = (
+            f"Populating: {apis:,} APIs × ({RESOURCES_PER_API} resources with GET → MOCK, one deployment) = "
+            f"{populate_calls:,} control-plane calls in {populate_s:.1f} s ({populate_calls / populate_s:.0f}/s, "
+            f"{POPULATE_THREADS} threads). Control-plane calls since gatehouse started: {small_calls:,} at the "
+            f"1-API measurement, {large_calls:,} at the {apis:,}-API one. Gatehouse RSS {small_rss:.1f} MB → "
+            f"{large_rss:.1f} MB.")
+        print(f"\n{summary}")
+        for note in notes:
+            print(note)
+        print(f"Whole run {time.perf_counter() - started:.1f} s.")
         sys.stdout.flush()
 
         if not args.no_results_md:
@@ -402,14 +477,13 @@ def main() -> int:
                 f"{build} build; {os.cpu_count()} cores ({cpu}); load average after the run "
                 f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}.\n\n"
                 f"{comparison}\n\n"
-                f"\"deploy → first 200\" runs from the start of CreateDeployment to the new route's first 200 "
-                f"(polled back to back); the new route answered on the very first GET after CreateDeployment "
+                f"\"CreateDeployment → first 200\" runs from the start of CreateDeployment to the new route's first "
+                f"200 (polled back to back); the new route answered on the very first GET after CreateDeployment "
                 f"returned in {small_first}/{samples} (1 API) and {large_first}/{samples} ({apis:,} APIs) samples. "
                 f"\"UpdateStage → visible\" likewise for a stage variable echoed by a template. {samples} samples "
                 f"per row ({samples * 5} for UpdateRestApi and GET). The {apis:,} APIs have {RESOURCES_PER_API} "
-                f"GET → MOCK resources each and one deployed stage ({populate_calls:,} calls in "
-                f"{populate_s:.1f} s, {POPULATE_THREADS} threads); gatehouse RSS {small_rss:.1f} MB → "
-                f"{large_rss:.1f} MB.\n")
+                f"GET → MOCK resources each and one deployed stage. {summary}"
+                + "".join(f" {note}" for note in notes) + "\n")
             with (BENCH_DIR / "RESULTS.md").open("a") as f:
                 f.write(section)
             log("appended to bench/RESULTS.md")

@@ -60,11 +60,14 @@ public actor Deployer {
     }
 
     /// Reloads when the store is ahead of what was compiled (another node wrote), until the task
-    /// is cancelled.
-    public func watch(every interval: Duration = .seconds(1)) async {
+    /// is cancelled. A local change is briefly ahead too, between its commit and its
+    /// announcement: only a gap that outlasts a grace period means a write this node was not told of.
+    public func watch(every interval: Duration = .seconds(1), grace: Duration = .milliseconds(250)) async {
         while (try? await Task.sleep(for: interval)) != nil {
             do {
                 let current = try await source.revision()
+                guard current > revision else { continue }
+                try await Task.sleep(for: grace)
                 if current > revision { try await reload() }
             } catch {
                 logger.error("could not check the store's revision: \(error)")
