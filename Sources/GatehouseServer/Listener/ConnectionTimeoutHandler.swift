@@ -9,29 +9,33 @@ import NIOHTTPTypes
 final class ConnectionTimeoutHandler: HTTPPartHandler {
     private let idle: TimeAmount
     private let body: TimeAmount
+    /// How often the deadline is checked: a quarter of the shorter timeout, so a connection is
+    /// closed at most that late, and a request costs a clock read rather than a timer.
+    private let period: TimeAmount
     /// Requests read (their head) whose response has not ended.
     private var inFlight = 0
     /// Between a request's head and its end.
     private var readingBody = false
     private var deadline: NIODeadline?
-    private var timer: (at: NIODeadline, task: Scheduled<Void>)?
+    private var timer: RepeatedTask?
 
     init(idle: TimeAmount, body: TimeAmount) {
         self.idle = idle
         self.body = body
+        period = .nanoseconds(max(min(idle.nanoseconds, body.nanoseconds) / 4, 1_000_000))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { wait(idle, context) }
+        if context.channel.isActive { start(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        wait(idle, context)
+        start(context)
         context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.task.cancel()
+        timer?.cancel()
         timer = nil
     }
 
@@ -59,29 +63,17 @@ final class ConnectionTimeoutHandler: HTTPPartHandler {
         context.write(data, promise: promise)
     }
 
-    /// Moves the deadline `amount` from now. One timer at a time: a later deadline lets the
-    /// armed timer fire and re-arm, an earlier one replaces it.
     private func wait(_ amount: TimeAmount, _ context: ChannelHandlerContext) {
-        let next = context.eventLoop.now + amount
-        deadline = next
-        if let timer, timer.at <= next { return }
-        timer?.task.cancel()
-        arm(context)
+        deadline = context.eventLoop.now + amount
     }
 
-    private func arm(_ context: ChannelHandlerContext) {
-        guard let deadline else { return }
+    private func start(_ context: ChannelHandlerContext) {
+        guard timer == nil else { return }
+        wait(idle, context)
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        timer = (deadline, context.eventLoop.scheduleTask(deadline: deadline) {
+        timer = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             let (handler, context) = loopBound.value
-            handler.timer = nil
-            handler.fire(context)
-        })
-    }
-
-    private func fire(_ context: ChannelHandlerContext) {
-        guard let deadline else { return }
-        if deadline > context.eventLoop.now { return arm(context) }
-        context.close(promise: nil)
+            if let deadline = handler.deadline, deadline <= context.eventLoop.now { context.close(promise: nil) }
+        }
     }
 }

@@ -17,18 +17,23 @@ struct RequestAdmission: Sendable {
     let runtimeAPI: RuntimeAPI
     let maxControlPlaneBodyBytes: Int
 
-    /// The answer that refuses `head` at once, or nil when its body may be read.
+    /// The answer that refuses `head` at once, or nil when its body may be read. Most heads are
+    /// small and declare small bodies: they are let through without working out their destination.
     func refusal(for head: HTTPRequest) -> OutgoingResponse? {
+        let headTooLarge = Self.headBytes(head) > Self.maxInvokeHeadBytes
+        let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
+        guard headTooLarge || declared > Self.smallestBodyLimit else { return nil }
         let path = IncomingRequest.split(head.path ?? "/").path
         let destination = Destination(host: head.authority, rawPath: path)
-        if case .gateway = destination, Self.headBytes(head) > Self.maxInvokeHeadBytes {
+        if case .gateway = destination, headTooLarge {
             return Self.text(431, "HTTP header is larger than \(Self.maxInvokeHeadBytes) bytes.")
         }
-        guard let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > maxBodyBytes(destination) else {
-            return nil
-        }
-        return tooLarge(destination, path: path)
+        return declared > maxBodyBytes(destination) ? tooLarge(destination, path: path) : nil
     }
+
+    /// Below this a declared body fits every destination but Gatehouse's own (bodiless) endpoints,
+    /// whose reader refuses any body anyway.
+    private static let smallestBodyLimit = RuntimeAPI.maxResponseBytes
 
     /// Most body bytes a request to `destination` may send; a chunked body is cut off there.
     func maxBodyBytes(_ destination: Destination) -> Int {
