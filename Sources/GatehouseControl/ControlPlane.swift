@@ -11,6 +11,8 @@ public struct OperationContext: Sendable {
     public var requestId: String
     public var store: any Store
     public var model: ServiceModel
+    /// This node's base URL (`http://127.0.0.1:4566`), for URLs the operations hand out.
+    public var endpoint: String
 }
 
 /// An operation's behaviour: input in, output out (both shaped by the service model).
@@ -64,11 +66,14 @@ public struct ControlPlane: Sendable {
     public var verifier: SignatureVerifier
     public var store: any Store
     public var logger: Logger
+    /// This node's base URL, for URLs the operations hand out.
+    public var endpoint: String
 
-    public init(services: [ServiceDefinition], verifier: SignatureVerifier, store: any Store, logger: Logger) {
+    public init(services: [ServiceDefinition], verifier: SignatureVerifier, store: any Store, endpoint: String, logger: Logger) {
         self.services = services
         self.verifier = verifier
         self.store = store
+        self.endpoint = endpoint
         self.logger = logger
     }
 
@@ -92,7 +97,7 @@ public struct ControlPlane: Sendable {
             let operation = service.model.operations[operationName]!
             let context = OperationContext(
                 operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
-                model: service.model)
+                model: service.model, endpoint: endpoint)
             let output = try await handler(context)
             response = OutputEncoder(model: service.model).encode(
                 output, shapeName: operation.output, status: service.statusOverrides[operationName] ?? operation.status)

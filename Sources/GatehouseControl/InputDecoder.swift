@@ -28,7 +28,7 @@ struct InputDecoder {
         } else if members.values.contains(where: { $0.location == nil }) {
             let body = try bodyObject(request.body)
             for (name, member) in members where member.location == nil {
-                if let value = body[member.locationName ?? name], value != .null { input[name] = value }
+                if let value = body[member.locationName ?? name], value != .null { input[name] = fromWire(value, shapeName: member.shape) }
             }
         }
 
@@ -72,6 +72,30 @@ struct InputDecoder {
         let value = JSON.object(try bodyObject(body))
         try validate(value, shapeName: shapeName, path: pathPrefix)
         return value
+    }
+
+    /// A body value with its structures' members renamed from their wire names (`allowOrigins`)
+    /// to the model's (`AllowOrigins`), as operations read them. Members the model does not know
+    /// keep their names.
+    private func fromWire(_ value: JSON, shapeName: String) -> JSON {
+        guard let shape = model[shape: shapeName] else { return value }
+        switch (shape.type, value) {
+        case ("structure", .object(var object)):
+            for (name, member) in shape.members ?? [:] {
+                guard let wire = member.locationName, wire != name, let child = object.removeValue(forKey: wire) else {
+                    if let child = object[name] { object[name] = fromWire(child, shapeName: member.shape) }
+                    continue
+                }
+                object[name] = fromWire(child, shapeName: member.shape)
+            }
+            return .object(object)
+        case ("list", .array(let items)):
+            return .array(items.map { fromWire($0, shapeName: shape.member ?? "") })
+        case ("map", .object(let entries)):
+            return .object(entries.mapValues { fromWire($0, shapeName: shape.value ?? "") })
+        default:
+            return value
+        }
     }
 
     private func bodyObject(_ body: Data) throws(AWSError) -> [String: JSON] {
@@ -162,7 +186,7 @@ struct InputDecoder {
             if let allowed = shape.enum, !allowed.isEmpty, !allowed.contains(text), !enumsCheckedByOperations.contains(shapeName) {
                 throw invalid(label, "Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]", text)
             }
-            if let violation = StringLimits.violation(text, member: member, shape: shape) {
+            if let violation = StringLimits.violation(text, member: member, shape: shape, shapeName: shapeName) {
                 throw invalid(label, violation, text)
             }
         case "integer", "long":

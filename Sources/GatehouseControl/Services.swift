@@ -7,7 +7,7 @@ public enum Services {
     public static func all(lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger) throws -> [ServiceDefinition] {
         [
             try APIGateway.definition(usage: usage),
-            ServiceDefinition(model: try .bundled("apigatewayv2"), validationError: "BadRequestException", handlers: [:]),
+            try APIGatewayV2.definition(),
             try Lambda.definition(lambda),
             try Logs.definition(events: logEvents),
         ]

@@ -12,11 +12,12 @@ enum StringLimits {
     /// The most characters a value of the member `name` (or an element of it) may hold.
     static func maximum(member name: String, shape: ServiceModel.Shape?) -> Int {
         if let max = shape?.max { return Int(max) }
-        switch name {
+        // API Gateway v1 names members `name`, v2 `Name`.
+        switch name.prefix(1).lowercased() + name.dropFirst() {
         case "name": return 1024
         case "description": return 4096
         case "tags": return 256
-        case "variables": return 512
+        case "variables", "stageVariables": return 512
         default: return maxStringLength
         }
     }
@@ -24,9 +25,9 @@ enum StringLimits {
     /// The most characters a key of the map member `name` may hold.
     static func maximumKey(ofMap name: String, shape: ServiceModel.Shape?) -> Int {
         if let max = shape?.max { return Int(max) }
-        switch name {
+        switch name.prefix(1).lowercased() + name.dropFirst() {
         case "tags": return 128
-        case "variables": return 64
+        case "variables", "stageVariables": return 64
         default: return 1024
         }
     }
@@ -39,9 +40,22 @@ enum StringLimits {
         var isModelConstraint: Bool
     }
 
-    /// The limit a value of the member `name` breaks, or nil.
-    static func violation(_ text: String, member name: String, shape: ServiceModel.Shape?) -> Violation? {
-        violation(text, maximum: maximum(member: name, shape: shape), minimum: shape?.min, fromModel: shape?.max != nil)
+    /// The limit a value of the member `name` breaks, or nil. API Gateway v2's model states its
+    /// limits in shape names (`StringWithLengthBetween1And128`) rather than `min`/`max`.
+    static func violation(_ text: String, member name: String, shape: ServiceModel.Shape?, shapeName: String = "") -> Violation? {
+        if let (minimum, maximum) = lengthBounds(inShapeName: shapeName) {
+            return violation(text, maximum: maximum, minimum: Double(minimum), fromModel: true)
+        }
+        return violation(text, maximum: maximum(member: name, shape: shape), minimum: shape?.min, fromModel: shape?.max != nil)
+    }
+
+    /// `(1, 128)` from `StringWithLengthBetween1And128`.
+    static func lengthBounds(inShapeName name: String) -> (Int, Int)? {
+        let prefix = "StringWithLengthBetween"
+        guard name.hasPrefix(prefix), case let rest = name.dropFirst(prefix.count), let and = rest.range(of: "And"),
+            let minimum = Int(rest[..<and.lowerBound]), let maximum = Int(rest[and.upperBound...])
+        else { return nil }
+        return (minimum, maximum)
     }
 
     /// The same for a key of the map member `name`.

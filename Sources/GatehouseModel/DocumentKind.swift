@@ -18,6 +18,20 @@ public enum DocumentKind {
     public static let usagePlan = "usageplan"
     public static let usagePlanKey = "usageplankey"
 
+    // API Gateway v2: HTTP and WebSocket APIs (parent: the region) and what they own (parent:
+    // the API id; route and integration responses: `{api id}/{route or integration id}`).
+    public static let httpAPI = "v2api"
+    public static let route = "v2route"
+    public static let integration = "v2integration"
+    public static let v2Stage = "v2stage"
+    public static let v2Deployment = "v2deployment"
+    /// What a v2 deployment froze of its API.
+    public static let v2Snapshot = "v2snapshot"
+    public static let v2Authorizer = "v2authorizer"
+    public static let v2Model = "v2model"
+    public static let routeResponse = "v2routeresponse"
+    public static let integrationResponse = "v2integrationresponse"
+
     // Lambda: functions (parent: the region); versions, aliases and `Event` settings (parent:
     // `{region}:{name}`).
     public static let function = "function"

@@ -72,7 +72,7 @@ public struct GatehouseServer: Sendable {
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
             services[index].handlers["FlushStageAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(gateway: gateway)
         }
-        let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, logger: logger)
+        let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")
         let runtimeAPI = RuntimeAPI(pool: pool)
         let admission = RequestAdmission(
