@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func stepsRunInOrderUntilOneAnswers() throws {
-        let steps: [any GatewayStep] = [Noting(name: "a"), Noting(name: "b", outcome: Self.answering(201)), Noting(name: "c")]
+        let steps: [any GatewayStep<Invocation>] = [Noting(name: "a"), Noting(name: "b", outcome: Self.answering(201)), Noting(name: "c")]
         var invocation = invocation()
         var log: ExecutionLog?
         let response = try steps.answerWithoutIO(&invocation, log: &log)
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func answeringWithoutIOStopsAtAStepThatMustWait() throws {
-        let steps: [any GatewayStep] = [Noting(name: "a"), Noting(name: "b", outcome: .wait), Noting(name: "c", outcome: Self.answering(200))]
+        let steps: [any GatewayStep<Invocation>] = [Noting(name: "a"), Noting(name: "b", outcome: .wait), Noting(name: "c", outcome: Self.answering(200))]
         var invocation = invocation()
         var log: ExecutionLog?
         #expect(try steps.answerWithoutIO(&invocation, log: &log) == nil)
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func answeringAwaitsAWaitingStepAndGoesOn() async throws {
-        let steps: [any GatewayStep] = [
+        let steps: [any GatewayStep<Invocation>] = [
             Noting(name: "a", outcome: .wait), Noting(name: "b"), Noting(name: "c", outcome: .wait),
             Noting(name: "d", outcome: Self.answering(200)), Noting(name: "e"),
         ]
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func aWaitingStepsRunMayAnswerItself() async throws {
-        let steps: [any GatewayStep] = [Noting(name: "a", outcome: .wait, afterWaiting: Self.answering(202)), Noting(name: "b")]
+        let steps: [any GatewayStep<Invocation>] = [Noting(name: "a", outcome: .wait, afterWaiting: Self.answering(202)), Noting(name: "b")]
         var invocation = invocation()
         var log: ExecutionLog?
         #expect(try await steps.answer(&invocation, log: &log).status == 202)
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func aFailingStepEndsTheRequestWithItsError() async {
-        let steps: [any GatewayStep] = [Noting(name: "a"), Failing(), Noting(name: "c", outcome: Self.answering(200))]
+        let steps: [any GatewayStep<Invocation>] = [Noting(name: "a"), Failing(), Noting(name: "c", outcome: Self.answering(200))]
         var invocation = invocation()
         var log: ExecutionLog?
         #expect(throws: GatewayError.throttled) { try steps.answerWithoutIO(&invocation, log: &log) }
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func aListWithoutAnAnsweringStepIsAConfigurationError() {
-        let steps: [any GatewayStep] = [Noting(name: "a"), Noting(name: "b")]
+        let steps: [any GatewayStep<Invocation>] = [Noting(name: "a"), Noting(name: "b")]
         var invocation = invocation()
         var log: ExecutionLog?
         #expect(throws: GatewayError.configurationError) { try steps.answerWithoutIO(&invocation, log: &log) }
@@ -112,12 +112,12 @@ import Testing
 
     @Test func preparingAsksEveryStepUntilOneNeedsIO() {
         var invocation = invocation()
-        let ready: [any GatewayStep] = [Noting(name: "a"), Noting(name: "b")]
+        let ready: [any GatewayStep<Invocation>] = [Noting(name: "a"), Noting(name: "b")]
         #expect(ready.prepare(&invocation))
         #expect(invocation.identity["trail"] == "a.prepare b.prepare")
 
         invocation = self.invocation()
-        let notReady: [any GatewayStep] = [Noting(name: "a", ready: false), Noting(name: "b")]
+        let notReady: [any GatewayStep<Invocation>] = [Noting(name: "a", ready: false), Noting(name: "b")]
         #expect(!notReady.prepare(&invocation))
         #expect(invocation.identity["trail"] == "a.prepare")
     }

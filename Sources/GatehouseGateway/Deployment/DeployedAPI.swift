@@ -108,7 +108,7 @@ public struct DeployedMethod: Sendable {
     public var integration: DeployedIntegration?
     public var methodResponses: [String: JSON]
     /// What a request to this method goes through, compiled with the deployment (`Pipeline`).
-    var steps: [any GatewayStep] = []
+    var steps: [any GatewayStep<Invocation>] = []
 
     public init(_ json: JSON) {
         httpMethod = json["httpMethod"]?.stringValue ?? "ANY"

@@ -10,8 +10,8 @@ public struct Pipeline: Sendable {
     let apiKey: APIKeyStep
     let integrate: IntegrateStep
 
-    func steps(for method: DeployedMethod) -> [any GatewayStep] {
-        var steps: [any GatewayStep] = [throttle, authenticate]
+    func steps(for method: DeployedMethod) -> [any GatewayStep<Invocation>] {
+        var steps: [any GatewayStep<Invocation>] = [throttle, authenticate]
         if AuthorizeStep.applies(to: method) { steps.append(authorize) }
         if method.apiKeyRequired { steps.append(apiKey) }
         if method.requestValidatorID != nil { steps.append(ValidateRequestStep()) }
