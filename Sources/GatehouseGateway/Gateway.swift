@@ -38,6 +38,7 @@ public struct Gateway: Sendable {
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
     ) {
         let limiter = RateLimiter()
+        let http = HTTPIntegration(client: httpClient)
         let lambda = LambdaIntegration(
             functions: .init(catalog: catalog, invoker: invoker, async: async), accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
         let cache = AuthorizerCache()
@@ -52,7 +53,7 @@ public struct Gateway: Sendable {
             authenticate: AuthenticateStep(signatures: signatures, vpceHeader: vpceHeader),
             authorize: AuthorizeStep(lambda: lambda, cache: cache, cognito: CognitoAuthorizer(client: httpClient, jwksLocations: cognitoJWKS)),
             apiKey: APIKeyStep(limiter: limiter),
-            integrate: IntegrateStep(http: HTTPIntegration(client: httpClient), lambda: lambda))
+            integrate: IntegrateStep(http: http, lambda: lambda), integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
     }
 
     /// Where a request goes, decided from its method and invoke URL alone.
@@ -83,6 +84,8 @@ public struct Gateway: Sendable {
     /// Whether the request whose head this is can be answered without I/O: a rejection, or a
     /// method none of whose steps needs I/O for it (a MOCK, behind at most a cached authorizer).
     public func prepareWithoutIO(_ head: IncomingRequest, target: InvokeTarget) -> Prepared? {
+        // HTTP APIs have no integration that answers without I/O.
+        guard directory.current.httpStages[target.apiID] == nil else { return nil }
         let route = route(method: head.method, target: target)
         guard case .matched(let stage, let match, let deployed) = route else { return Prepared(route: route, invocation: nil) }
         var invocation = invocation(head, target, stage, match, deployed)
@@ -106,6 +109,7 @@ public struct Gateway: Sendable {
 
     /// Answers a request, awaiting the steps that need I/O.
     public func handle(_ request: IncomingRequest, target: InvokeTarget) async -> OutgoingResponse {
+        if let stages = directory.current.httpStages[target.apiID] { return await handleHTTPAPI(request, target: target, stages: stages) }
         let route = route(method: request.method, target: target)
         guard case .matched(let stage, let match, let deployed) = route else { return rejection(route) }
         var invocation = invocation(request, target, stage, match, deployed)

@@ -6,17 +6,21 @@ public struct InvokeTarget: Sendable, Equatable {
     public var stage: String
     /// The resource path below the stage, still percent-encoded, always starting with `/`.
     public var path: String
+    /// In the host form, the whole path: HTTP APIs decide from it whether the first segment
+    /// names a stage or belongs to the `$default` stage's path.
+    public var hostFormPath: String?
 
-    public init(apiID: String, stage: String, path: String) {
+    public init(apiID: String, stage: String, path: String, hostFormPath: String? = nil) {
         self.apiID = apiID
         self.stage = stage
         self.path = path
+        self.hostFormPath = hostFormPath
     }
 
     public init?(host: String?, rawPath: String) {
         if let host, let apiID = Self.apiID(inHost: host) {
             let (stage, rest) = Self.splitFirst(rawPath)
-            self.init(apiID: apiID, stage: stage, path: rest)
+            self.init(apiID: apiID, stage: stage, path: rest, hostFormPath: rawPath)
             return
         }
         let parts = rawPath.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)

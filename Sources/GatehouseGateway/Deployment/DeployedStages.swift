@@ -105,15 +105,19 @@ public final class DeployedStage: Sendable {
 /// access rules of each region. An immutable value, replaced whole.
 public final class DeployedStages: Revisioned {
     public let stages: [String: [String: DeployedStage]]
+    /// HTTP APIs' stages, by API id then stage name (`$default` included).
+    public let httpStages: [String: [String: DeployedHTTPStage]]
     /// API keys, usage plans and account throttles, by region.
     public let access: [String: AccessTable]
     public let revision: Int64
 
     public init(
-        stages: [String: [String: DeployedStage]] = [:], access: [String: AccessTable] = [:],
+        stages: [String: [String: DeployedStage]] = [:], httpStages: [String: [String: DeployedHTTPStage]] = [:],
+        access: [String: AccessTable] = [:],
         revision: Int64 = -1
     ) {
         self.stages = stages
+        self.httpStages = httpStages
         self.access = access
         self.revision = revision
     }

@@ -25,7 +25,8 @@ public actor Deployer {
 
     private var revision: Int64 = -1
     private var stages: [String: [String: DeployedStage]] = [:]
-    /// The region of each API with stages, for their ARNs.
+    private var httpStages: [String: [String: DeployedHTTPStage]] = [:]
+    /// The region of each API with stages (REST and HTTP alike), for their ARNs.
     private var apiRegions: [String: String] = [:]
     private var access: [String: AccessTable] = [:]
     /// The region of each usage plan, for changes to its keys.
@@ -80,12 +81,22 @@ public actor Deployer {
     private func compileAll() async throws {
         let revision = try await source.revision()
         stages = [:]
+        httpStages = [:]
         apiRegions = [:]
         for region in try await source.parents(ofKind: DocumentKind.restAPI) {
             for api in try await source.documents(kind: DocumentKind.restAPI, parent: region) {
                 guard let apiID = api["id"]?.stringValue else { continue }
                 apiRegions[apiID] = region
                 try await compileStages(of: apiID)
+            }
+        }
+        for region in try await source.parents(ofKind: DocumentKind.httpAPI) {
+            for api in try await source.documents(kind: DocumentKind.httpAPI, parent: region) {
+                guard let apiID = api["ApiId"]?.stringValue else { continue }
+                apiRegions[apiID] = region
+                for stage in try await source.documents(kind: DocumentKind.v2Stage, parent: apiID) {
+                    try await compileHTTPStage(api: apiID, name: stage["StageName"]?.stringValue ?? "", document: stage)
+                }
             }
         }
         var regions = Set<String>()
@@ -114,8 +125,11 @@ public actor Deployer {
                 switch key.kind {
                 case DocumentKind.stage:
                     try await compileStage(api: key.parent, name: key.id)
-                case DocumentKind.restAPI where try await source.document(key) == nil:
+                case DocumentKind.restAPI where try await source.document(key) == nil,
+                    DocumentKind.httpAPI where try await source.document(key) == nil:
                     forget(api: key.id)
+                case DocumentKind.v2Stage:
+                    try await compileHTTPStage(api: key.parent, name: key.id)
                 case DocumentKind.apiKey, DocumentKind.usagePlan, DocumentKind.account:
                     accessRegions.insert(key.parent)
                 case DocumentKind.usagePlanKey:
@@ -129,7 +143,7 @@ public actor Deployer {
                     break
                 }
             case .allOwned(let parent):
-                if stages[parent] != nil { forget(api: parent) }
+                if stages[parent] != nil || httpStages[parent] != nil { forget(api: parent) }
                 if let region = planRegions[parent] { accessRegions.insert(region) }
                 if parent.contains(":") { touchedFunctions.insert(parent) }
             }
@@ -141,6 +155,7 @@ public actor Deployer {
 
     private func forget(api: String) {
         stages[api] = nil
+        httpStages[api] = nil
         apiRegions[api] = nil
     }
 
@@ -166,11 +181,26 @@ public actor Deployer {
         stages[apiID, default: [:]][name] = DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
     }
 
+    /// One stage of an HTTP API, from its deployment's snapshot; nothing when the stage is gone
+    /// or not deployed yet (an auto-deploying stage of an API without routes).
+    private func compileHTTPStage(api apiID: String, name: String, document: JSON? = nil) async throws {
+        let stage: JSON?
+        if let document { stage = document } else { stage = try await source.document(DocumentKey(kind: DocumentKind.v2Stage, parent: apiID, id: name)) }
+        guard let stage, let deploymentID = stage["DeploymentId"]?.stringValue,
+            let snapshot = try await source.document(DocumentKey(kind: DocumentKind.v2Snapshot, parent: apiID, id: deploymentID)),
+            let region = try await region(of: apiID, kind: DocumentKind.httpAPI)
+        else {
+            httpStages[apiID]?[name] = nil
+            return
+        }
+        httpStages[apiID, default: [:]][name] = DeployedHTTPStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
+    }
+
     /// The region an API lives in, looked up once.
-    private func region(of apiID: String) async throws -> String? {
+    private func region(of apiID: String, kind: String = DocumentKind.restAPI) async throws -> String? {
         if let region = apiRegions[apiID] { return region }
-        for region in try await source.parents(ofKind: DocumentKind.restAPI)
-        where try await source.document(DocumentKey(kind: DocumentKind.restAPI, parent: region, id: apiID)) != nil {
+        for region in try await source.parents(ofKind: kind)
+        where try await source.document(DocumentKey(kind: kind, parent: region, id: apiID)) != nil {
             apiRegions[apiID] = region
             return region
         }
@@ -228,7 +258,7 @@ public actor Deployer {
 
     private func publish(_ revision: Int64) {
         self.revision = max(self.revision, revision)
-        directory.publish(DeployedStages(stages: stages, access: access, revision: self.revision))
+        directory.publish(DeployedStages(stages: stages, httpStages: httpStages, access: access, revision: self.revision))
         catalog.publish(FunctionTable(functions: functions, revision: self.revision))
     }
 }

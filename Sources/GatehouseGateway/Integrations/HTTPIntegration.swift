@@ -24,20 +24,33 @@ public struct HTTPIntegration: Sendable {
     }
 
     func proxy(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
-        var headers = HTTPHeaders()
-        for header in invocation.request.headers where !Self.hopByHop.contains(header.name.lowercased()) {
-            headers.add(name: header.name, value: header.value)
-        }
-        headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor(invocation))
+        var headers = Self.forwarded(invocation.request)
         for (target, source) in integration.requestParameters {
             guard let name = target.dropPrefix("integration.request.header."), let value = invocation.value(of: source) else { continue }
             headers.replaceOrAdd(name: name, value: value)
         }
         let url = try endpoint(invocation, integration, query: invocation.request.rawQuery)
         let method = integration.httpMethod == "ANY" || integration.httpMethod == nil ? invocation.request.method : integration.httpMethod!
-        let backend = try await send(
-            method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis,
-            streaming: true)
+        return try await passThrough(
+            method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis)
+    }
+
+    /// The request's headers as a proxy forwards them: without hop-by-hop headers, with the
+    /// caller added to `X-Forwarded-For`.
+    static func forwarded(_ request: IncomingRequest) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        for header in request.headers where !hopByHop.contains(header.name.lowercased()) {
+            headers.add(name: header.name, value: header.value)
+        }
+        let peer = request.remoteAddress ?? "127.0.0.1"
+        let existing = request.header("X-Forwarded-For").flatMap { $0.isEmpty ? nil : $0 }
+        headers.replaceOrAdd(name: "X-Forwarded-For", value: existing.map { "\($0), \(peer)" } ?? peer)
+        return headers
+    }
+
+    /// Sends a request and passes the backend's answer through as it arrives.
+    func passThrough(method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int) async throws(GatewayError) -> OutgoingResponse {
+        let backend = try await send(method: method, url: url, headers: headers, body: body, timeoutMillis: timeoutMillis, streaming: true)
         var response = OutgoingResponse(status: backend.status, headers: backend.headers, body: backend.body)
         response.stream = backend.stream
         return response
@@ -125,12 +138,6 @@ public struct HTTPIntegration: Sendable {
         }
         continuation.onTermination = { _ in reader.cancel() }
         return stream
-    }
-
-    private func forwardedFor(_ invocation: Invocation) -> String {
-        let peer = invocation.request.remoteAddress ?? "127.0.0.1"
-        if let existing = invocation.request.header("X-Forwarded-For"), !existing.isEmpty { return "\(existing), \(peer)" }
-        return peer
     }
 
     /// RFC 3986 unreserved characters: mapped values are decoded text, so everything else

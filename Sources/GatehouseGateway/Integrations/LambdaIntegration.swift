@@ -46,7 +46,9 @@ struct LambdaIntegration: Sendable {
         let backend: BackendResponse
         var selector = ""
         if invocationType == "Event" {
-            let (_, arn) = try function(invocation, uri: integration.uri, sourceARN: invocation.resourceARN, log: &log)
+            let (_, arn) = try function(
+                uri: invocation.substitutingStageVariables(integration.uri ?? ""), region: invocation.stage.region,
+                sourceARN: invocation.resourceARN, log: &log)
             log?.line("Endpoint request body after transformations: \(String(decoding: event, as: UTF8.self))")
             do {
                 try await functions.async.enqueue(arn, payload: Array(event), requestID: invocation.requestID)
@@ -67,9 +69,8 @@ struct LambdaIntegration: Sendable {
     }
 
     /// The function and ARN a Lambda uri names, if it exists and may be invoked from `sourceARN`.
-    private func function(_ invocation: Invocation, uri: String?, sourceARN: String, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, LambdaARN) {
-        let uri = invocation.substitutingStageVariables(uri ?? "")
-        guard let target = LambdaARN(integrationURI: uri, region: invocation.stage.region, account: accountID) else {
+    private func function(uri: String, region: String, sourceARN: String, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, LambdaARN) {
+        guard let target = LambdaARN(integrationURI: uri, region: region, account: accountID) ?? Self.functionARN(uri, region: region, account: accountID) else {
             log?.line("Execution failed due to configuration error: Invalid Lambda function URI \(uri)")
             throw .configurationError
         }
@@ -88,16 +89,17 @@ struct LambdaIntegration: Sendable {
     /// Invokes the integration's function synchronously within the integration's timeout.
     private func call(_ invocation: Invocation, _ integration: DeployedIntegration, payload: Data, log: inout ExecutionLog?) async throws(GatewayError) -> InvocationResult {
         try await call(
-            invocation, uri: integration.uri, sourceARN: invocation.resourceARN, timeoutMillis: integration.timeoutInMillis,
-            payload: payload, log: &log)
+            uri: invocation.substitutingStageVariables(integration.uri ?? ""), region: invocation.stage.region,
+            sourceARN: invocation.resourceARN, timeoutMillis: integration.timeoutInMillis, payload: payload, log: &log)
     }
 
-    /// Invokes the function `uri` names synchronously within `timeoutMillis`: a timeout is
-    /// `integrationTimeout`, a function that cannot run `lambdaFailure`.
+    /// Invokes the function `uri` names (an integration URI or, as HTTP APIs allow, a function
+    /// ARN) synchronously within `timeoutMillis`: a timeout is `integrationTimeout`, a function
+    /// that cannot run `lambdaFailure`.
     func call(
-        _ invocation: Invocation, uri: String?, sourceARN: String, timeoutMillis: Int, payload: Data, log: inout ExecutionLog?
+        uri: String, region: String, sourceARN: String, timeoutMillis: Int, payload: Data, log: inout ExecutionLog?
     ) async throws(GatewayError) -> InvocationResult {
-        let (spec, arn) = try function(invocation, uri: uri, sourceARN: sourceARN, log: &log)
+        let (spec, arn) = try function(uri: uri, region: region, sourceARN: sourceARN, log: &log)
         log?.line("Endpoint request body after transformations: \(String(decoding: payload, as: UTF8.self))")
         let result: InvocationResult
         do {
@@ -113,6 +115,11 @@ struct LambdaIntegration: Sendable {
         }
         log?.line("Endpoint response body before transformations: \(String(decoding: result.payload, as: UTF8.self))")
         return result
+    }
+
+    /// A function ARN given as an HTTP API integration's URI (`arn:aws:lambda:…:function:name`).
+    private static func functionARN(_ uri: String, region: String, account: String) -> LambdaARN? {
+        uri.hasPrefix("arn:aws:lambda:") ? LambdaARN(parsing: uri, region: region, account: account) : nil
     }
 
     /// Whether a statement lets API Gateway invoke the function from `sourceARN`.

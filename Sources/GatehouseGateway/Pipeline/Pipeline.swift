@@ -9,6 +9,12 @@ public struct Pipeline: Sendable {
     let authorize: AuthorizeStep
     let apiKey: APIKeyStep
     let integrate: IntegrateStep
+    let integrateHTTPAPI: HTTPIntegrateStep
+
+    /// An HTTP API route's steps: its integration.
+    func steps(for route: DeployedRoute) -> [any GatewayStep<HTTPInvocation>] {
+        [integrateHTTPAPI]
+    }
 
     func steps(for method: DeployedMethod) -> [any GatewayStep<Invocation>] {
         var steps: [any GatewayStep<Invocation>] = [throttle, authenticate]

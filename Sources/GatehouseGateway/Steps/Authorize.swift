@@ -99,7 +99,8 @@ struct AuthorizeStep: GatewayStep {
         let outcome: InvocationResult
         do {
             outcome = try await lambda.call(
-                invocation, uri: authorizer.uri, sourceARN: sourceARN, timeoutMillis: 30_000, payload: event.serialized(), log: &log)
+                uri: invocation.substitutingStageVariables(authorizer.uri ?? ""), region: invocation.stage.region, sourceARN: sourceARN,
+                timeoutMillis: 30_000, payload: event.serialized(), log: &log)
         } catch {
             throw .authorizerConfigurationError
         }

@@ -1,0 +1,105 @@
+import Foundation
+import GatehouseModel
+
+/// One stage of an HTTP API as callers see it: the deployment it points at, compiled — routes in
+/// a table, each with its integration and list of steps — plus the stage's settings.
+public final class DeployedHTTPStage: Sendable {
+    public let apiID: String
+    public let region: String
+    /// `$default` or a name; a named stage's requests carry it as their first path segment.
+    public let name: String
+    public let deploymentID: String
+    public let variables: [String: String]
+    let routes: HTTPRouteTable
+
+    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String) {
+        self.apiID = apiID
+        self.region = region
+        name = stage["StageName"]?.stringValue ?? "$default"
+        deploymentID = stage["DeploymentId"]?.stringValue ?? ""
+        variables = (stage["StageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        let integrations = Dictionary(
+            (snapshot["Integrations"]?.arrayValue ?? []).map { ($0["IntegrationId"]?.stringValue ?? "", DeployedHTTPIntegration($0)) },
+            uniquingKeysWith: { first, _ in first })
+        let routes = (snapshot["Routes"]?.arrayValue ?? []).compactMap { route -> DeployedRoute? in
+            guard var deployed = DeployedRoute(route, integrations: integrations) else { return nil }
+            deployed.steps = pipeline.steps(for: deployed)
+            return deployed
+        }
+        self.routes = HTTPRouteTable(routes)
+    }
+}
+
+/// A route as deployed: its key, authorization and integration, and the steps a request to it
+/// goes through.
+struct DeployedRoute: Sendable {
+    var routeKey: String
+    /// The method of the key (`ANY` for `ANY /x`), or nil for `$default`.
+    var method: String?
+    /// The path of the key (`/pets/{id}`), or nil for `$default`.
+    var path: String?
+    var authorizationType: String
+    var authorizerID: String?
+    var integration: DeployedHTTPIntegration?
+    var steps: [any GatewayStep<HTTPInvocation>] = []
+
+    init?(_ json: JSON, integrations: [String: DeployedHTTPIntegration]) {
+        guard let key = json["RouteKey"]?.stringValue else { return nil }
+        routeKey = key
+        if key != "$default" {
+            let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            method = parts[0]
+            path = parts[1]
+        }
+        authorizationType = json["AuthorizationType"]?.stringValue ?? "NONE"
+        authorizerID = json["AuthorizerId"]?.stringValue
+        let target = json["Target"]?.stringValue ?? ""
+        integration = target.hasPrefix("integrations/") ? integrations[String(target.dropFirst("integrations/".count))] : nil
+    }
+}
+
+/// How a route reaches its backend: a function (`AWS_PROXY`, payload format 1.0 or 2.0) or an
+/// HTTP endpoint (`HTTP_PROXY`).
+struct DeployedHTTPIntegration: Sendable {
+    var type: String
+    var uri: String
+    var method: String
+    var payloadFormatVersion: String
+    var timeoutMillis: Int
+
+    init(_ json: JSON) {
+        type = json["IntegrationType"]?.stringValue ?? ""
+        uri = json["IntegrationUri"]?.stringValue ?? ""
+        method = json["IntegrationMethod"]?.stringValue ?? "ANY"
+        payloadFormatVersion = json["PayloadFormatVersion"]?.stringValue ?? "1.0"
+        timeoutMillis = json["TimeoutInMillis"]?.intValue ?? 30_000
+    }
+}
+
+/// An HTTP API's routes: the route for a method and path — its exact method, else `ANY`, most
+/// specific path first (`PathTrie`), else the `$default` route.
+struct HTTPRouteTable: Sendable {
+    private let trie: PathTrie<[String: DeployedRoute]>
+    private let defaultRoute: DeployedRoute?
+
+    init(_ routes: [DeployedRoute]) {
+        var byPath: [String: [String: DeployedRoute]] = [:]
+        for route in routes {
+            guard let path = route.path, let method = route.method else { continue }
+            byPath[path, default: [:]][method] = route
+        }
+        trie = PathTrie(byPath.map { ($0.key, $0.value) })
+        defaultRoute = routes.first { $0.routeKey == "$default" }
+    }
+
+    /// The route a request goes to and its path parameters, or nil (AWS answers 404 Not Found).
+    func match(method: String, path: String) -> (route: DeployedRoute, pathParameters: [String: String])? {
+        if let (methods, parameters) = trie.match(path, accepts: { $0[method] != nil || $0["ANY"] != nil }),
+            let route = methods[method] ?? methods["ANY"]
+        {
+            return (route, parameters)
+        }
+        return defaultRoute.map { ($0, [:]) }
+    }
+}

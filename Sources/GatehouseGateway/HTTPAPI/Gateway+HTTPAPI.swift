@@ -1,0 +1,50 @@
+import Foundation
+import GatehouseModel
+
+/// HTTP APIs: the stage (a named one by the first path segment, else `$default`), then the route
+/// (exact method and path, greedy paths, `ANY`, then the `$default` route), then the route's
+/// steps. Errors are HTTP APIs' own `{"message": …}` answers, every answer carries
+/// `apigw-requestid`.
+extension Gateway {
+    func handleHTTPAPI(_ request: IncomingRequest, target: InvokeTarget, stages: [String: DeployedHTTPStage]) async -> OutgoingResponse {
+        let requestID = Self.extendedRequestID()
+        var response: OutgoingResponse
+        if let (stage, path, rawPath) = Self.stage(of: target, among: stages),
+            let (route, parameters) = stage.routes.match(method: request.method, path: path)
+        {
+            var invocation = HTTPInvocation(
+                request: request, stage: stage, route: route, pathParameters: parameters, rawPath: rawPath, requestID: requestID,
+                requestTime: Date(), accountID: accountID)
+            var log: ExecutionLog?
+            do throws(GatewayError) {
+                response = try await route.steps.answer(&invocation, log: &log)
+            } catch {
+                response = Self.httpAPIError(error)
+            }
+        } else {
+            response = Self.httpAPIError(.notFound)
+        }
+        response.headers.append(("apigw-requestid", requestID))
+        return response
+    }
+
+    /// The stage a request goes to, the path below it that routes, and the path as the client
+    /// sent it (`rawPath`). In the host form a first segment naming a stage picks it; any other
+    /// path belongs to `$default`, whole.
+    static func stage(of target: InvokeTarget, among stages: [String: DeployedHTTPStage])
+        -> (stage: DeployedHTTPStage, path: String, rawPath: String)?
+    {
+        guard let whole = target.hostFormPath else {
+            // The path form names the stage, `$default` included.
+            guard let stage = stages[target.stage] else { return nil }
+            return (stage, target.path, stage.name == "$default" ? target.path : "/\(stage.name)\(target.path)")
+        }
+        if target.stage != "$default", let stage = stages[target.stage] { return (stage, target.path, whole) }
+        return stages["$default"].map { ($0, whole, whole) }
+    }
+
+    /// An HTTP API's own error answer: `{"message": …}`, no gateway responses to customize it.
+    static func httpAPIError(_ error: GatewayError) -> OutgoingResponse {
+        OutgoingResponse.json(["message": .string(error.message)], status: error.status)
+    }
+}
