@@ -66,9 +66,9 @@ import Testing
 @Suite struct InvokeTargetTests {
     @Test func hostFormTakesTheStageFromThePath() {
         #expect(InvokeTarget(host: "abc123.execute-api.localhost:4566", rawPath: "/dev/pets/1")
-            == InvokeTarget(apiID: "abc123", stage: "dev", path: "/pets/1"))
+            == InvokeTarget(apiID: "abc123", stage: "dev", path: "/pets/1", hostFormPath: "/dev/pets/1"))
         #expect(InvokeTarget(host: "abc123.execute-api.us-east-1.amazonaws.com", rawPath: "/dev")
-            == InvokeTarget(apiID: "abc123", stage: "dev", path: "/"))
+            == InvokeTarget(apiID: "abc123", stage: "dev", path: "/", hostFormPath: "/dev"))
     }
 
     @Test func pathFormNeedsTheUserRequestMarker() {
