@@ -11,6 +11,8 @@ public final class DeployedHTTPStage: Sendable {
     public let deploymentID: String
     public let variables: [String: String]
     let routes: HTTPRouteTable
+    /// The API's CORS configuration, when it has one.
+    let cors: CORSRules?
 
     public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String) {
         self.apiID = apiID
@@ -18,6 +20,7 @@ public final class DeployedHTTPStage: Sendable {
         name = stage["StageName"]?.stringValue ?? "$default"
         deploymentID = stage["DeploymentId"]?.stringValue ?? ""
         variables = (stage["StageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        cors = CORSRules(snapshot["Api"]?["CorsConfiguration"])
         let integrations = Dictionary(
             (snapshot["Integrations"]?.arrayValue ?? []).map { ($0["IntegrationId"]?.stringValue ?? "", DeployedHTTPIntegration($0)) },
             uniquingKeysWith: { first, _ in first })

@@ -3,15 +3,22 @@ import GatehouseModel
 
 /// HTTP APIs: the stage (a named one by the first path segment, else `$default`), then the route
 /// (exact method and path, greedy paths, `ANY`, then the `$default` route), then the route's
-/// steps. Errors are HTTP APIs' own `{"message": …}` answers, every answer carries
-/// `apigw-requestid`.
+/// steps. CORS preflights are answered by the gateway unless the route they reach has an
+/// authorizer (AWS's advice for a `$default` route with one: add an `OPTIONS /{proxy+}` route
+/// without). Errors are HTTP APIs' own `{"message": …}` answers; every answer carries
+/// `apigw-requestid` and, for a cross-origin request, the configured CORS headers.
 extension Gateway {
     func handleHTTPAPI(_ request: IncomingRequest, target: InvokeTarget, stages: [String: DeployedHTTPStage]) async -> OutgoingResponse {
         let requestID = Self.extendedRequestID()
         var response: OutgoingResponse
-        if let (stage, path, rawPath) = Self.stage(of: target, among: stages),
-            let (route, parameters) = stage.routes.match(method: request.method, path: path)
-        {
+        let selected = Self.stage(of: target, among: stages)
+        let matched = selected.flatMap { $0.stage.routes.match(method: request.method, path: $0.path) }
+        if let cors = selected?.stage.cors, CORSRules.isPreflight(request), (matched?.route.authorizationType ?? "NONE") == "NONE" {
+            response = cors.preflight(request)
+            response.headers.append(("apigw-requestid", requestID))
+            return response
+        }
+        if let (stage, _, rawPath) = selected, let (route, parameters) = matched {
             var invocation = HTTPInvocation(
                 request: request, stage: stage, route: route, pathParameters: parameters, rawPath: rawPath, requestID: requestID,
                 requestTime: Date(), accountID: accountID)
@@ -24,6 +31,7 @@ extension Gateway {
         } else {
             response = Self.httpAPIError(.notFound)
         }
+        if let cors = selected?.stage.cors, let origin = request.header("Origin") { cors.decorate(&response, origin: origin) }
         response.headers.append(("apigw-requestid", requestID))
         return response
     }
