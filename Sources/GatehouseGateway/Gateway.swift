@@ -53,7 +53,8 @@ public struct Gateway: Sendable {
             authenticate: AuthenticateStep(signatures: signatures, vpceHeader: vpceHeader),
             authorize: AuthorizeStep(lambda: lambda, cache: cache, cognito: CognitoAuthorizer(client: httpClient, jwksLocations: cognitoJWKS)),
             apiKey: APIKeyStep(limiter: limiter),
-            integrate: IntegrateStep(http: http, lambda: lambda), integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
+            integrate: IntegrateStep(http: http, lambda: lambda), throttleHTTPAPI: HTTPThrottleStep(limiter: limiter),
+            integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
     }
 
     /// Where a request goes, decided from its method and invoke URL alone.

@@ -11,6 +11,17 @@ struct StageLogs: Sendable {
     /// One stream per node and process start, as each API Gateway host writes its own.
     let stream = "gatehouse-" + RequestID.base64(count: 12).replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
 
+    /// `API-Gateway-Access-Logs` from `arn:aws:logs:{region}:{account}:log-group:API-Gateway-Access-Logs[:*]`.
+    static func logGroup(fromARN arn: String) -> String {
+        arn.components(separatedBy: ":log-group:").last.map { $0.hasSuffix(":*") ? String($0.dropLast(2)) : $0 } ?? arn
+    }
+
+    /// One access log line to `group`, written off the request's path.
+    func write(_ line: String, group: String, region: String) {
+        let sink = self.sink, stream = self.stream
+        Task { await sink.append(region: region, group: group, stream: stream, events: [.now(line)]) }
+    }
+
     func write(_ invocation: Invocation, response: OutgoingResponse, log: ExecutionLog?, latency: Double, integrationLatency: Double?) {
         let stage = invocation.stage
         var writes: [(group: String, events: [LogEvent])] = []
@@ -41,6 +52,11 @@ enum AccessLogFormat {
             "responseLatency": String(Int(latency.rounded())), "integrationLatency": integrationLatency.map { String(Int($0.rounded())) } ?? "-",
             "integrationStatus": "-", "error.message": "-", "error.messageString": "\"-\"",
         ]) { _, new in new }
+        return substitute(format, values)
+    }
+
+    /// `format` with each `$context.name` replaced by its value (`-` when it has none).
+    static func substitute(_ format: String, _ values: [String: String]) -> String {
         var output = ""
         var rest = Substring(format)
         while let dollar = rest.firstIndex(of: "$") {

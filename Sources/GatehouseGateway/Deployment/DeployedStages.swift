@@ -87,8 +87,7 @@ public final class DeployedStage: Sendable {
             let destination = stage["accessLogSettings"]?["destinationArn"]?.stringValue
         {
             // arn:aws:logs:{region}:{account}:log-group:{name}
-            let group = destination.components(separatedBy: ":log-group:").last.map { $0.hasSuffix(":*") ? String($0.dropLast(2)) : $0 } ?? destination
-            accessLog = (format, group)
+            accessLog = (format, StageLogs.logGroup(fromARN: destination))
         } else {
             accessLog = nil
         }

@@ -13,6 +13,11 @@ public final class DeployedHTTPStage: Sendable {
     let routes: HTTPRouteTable
     /// The API's CORS configuration, when it has one.
     let cors: CORSRules?
+    /// `DefaultRouteSettings`' throttle, and `RouteSettings`' by route key.
+    let defaultThrottle: Throttle?
+    let routeThrottles: [String: Throttle]
+    /// `AccessLogSettings`: the format and the log group.
+    let accessLog: (format: String, group: String)?
 
     public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String) {
         self.apiID = apiID
@@ -21,6 +26,13 @@ public final class DeployedHTTPStage: Sendable {
         deploymentID = stage["DeploymentId"]?.stringValue ?? ""
         variables = (stage["StageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         cors = CORSRules(snapshot["Api"]?["CorsConfiguration"])
+        defaultThrottle = Throttle(routeSettings: stage["DefaultRouteSettings"])
+        routeThrottles = (stage["RouteSettings"]?.objectValue ?? [:]).compactMapValues { Throttle(routeSettings: $0) }
+        if let format = stage["AccessLogSettings"]?["Format"]?.stringValue, let arn = stage["AccessLogSettings"]?["DestinationArn"]?.stringValue {
+            accessLog = (format, StageLogs.logGroup(fromARN: arn))
+        } else {
+            accessLog = nil
+        }
         let integrations = Dictionary(
             (snapshot["Integrations"]?.arrayValue ?? []).map { ($0["IntegrationId"]?.stringValue ?? "", DeployedHTTPIntegration($0)) },
             uniquingKeysWith: { first, _ in first })

@@ -22,11 +22,16 @@ extension Gateway {
             var invocation = HTTPInvocation(
                 request: request, stage: stage, route: route, pathParameters: parameters, rawPath: rawPath, requestID: requestID,
                 requestTime: Date(), accountID: accountID)
+            invocation.accountThrottle = directory.current.access[stage.region]?.accountThrottle ?? .accountDefault
             var log: ExecutionLog?
             do throws(GatewayError) {
                 response = try await route.steps.answer(&invocation, log: &log)
             } catch {
                 response = Self.httpAPIError(error)
+            }
+            if let accessLog = stage.accessLog {
+                let line = HTTPAccessLog.line(accessLog.format, invocation, response: response, latency: Date().timeIntervalSince(invocation.requestTime) * 1000)
+                stageLogs.write(line, group: accessLog.group, region: stage.region)
             }
         } else {
             response = Self.httpAPIError(.notFound)

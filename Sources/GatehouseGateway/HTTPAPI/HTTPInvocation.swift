@@ -17,6 +17,8 @@ struct HTTPInvocation: Sendable {
     var accountID: String
     /// What the route's authorizer established (`requestContext.authorizer`).
     var authorizer: JSON?
+    /// The account's throttle in the API's region.
+    var accountThrottle = Throttle.accountDefault
 
     /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}{path}` (`…/$default` for
     /// the `$default` route): the source ARN a function's policy sees.

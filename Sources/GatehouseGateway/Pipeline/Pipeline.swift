@@ -9,11 +9,12 @@ public struct Pipeline: Sendable {
     let authorize: AuthorizeStep
     let apiKey: APIKeyStep
     let integrate: IntegrateStep
+    let throttleHTTPAPI: HTTPThrottleStep
     let integrateHTTPAPI: HTTPIntegrateStep
 
-    /// An HTTP API route's steps: its integration.
+    /// An HTTP API route's steps: throttle → integrate.
     func steps(for route: DeployedRoute) -> [any GatewayStep<HTTPInvocation>] {
-        [integrateHTTPAPI]
+        [throttleHTTPAPI, integrateHTTPAPI]
     }
 
     func steps(for method: DeployedMethod) -> [any GatewayStep<Invocation>] {
