@@ -39,6 +39,7 @@ public struct Gateway: Sendable {
     ) {
         let limiter = RateLimiter()
         let http = HTTPIntegration(client: httpClient)
+        let keys = JWKSKeys(client: httpClient)
         let lambda = LambdaIntegration(
             functions: .init(catalog: catalog, invoker: invoker, async: async), accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
         let cache = AuthorizerCache()
@@ -51,9 +52,10 @@ public struct Gateway: Sendable {
         self.pipeline = Pipeline(
             throttle: ThrottleStep(limiter: limiter),
             authenticate: AuthenticateStep(signatures: signatures, vpceHeader: vpceHeader),
-            authorize: AuthorizeStep(lambda: lambda, cache: cache, cognito: CognitoAuthorizer(client: httpClient, jwksLocations: cognitoJWKS)),
+            authorize: AuthorizeStep(lambda: lambda, cache: cache, cognito: CognitoAuthorizer(keys: keys, jwksLocations: cognitoJWKS)),
             apiKey: APIKeyStep(limiter: limiter),
             integrate: IntegrateStep(http: http, lambda: lambda), throttleHTTPAPI: HTTPThrottleStep(limiter: limiter),
+            authorizeJWT: JWTAuthorizerStep(keys: keys, jwksLocations: cognitoJWKS),
             integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
     }
 

@@ -15,6 +15,8 @@ public struct GatewayError: Error, Sendable, Equatable {
     public var bodyKey = "message"
     /// AWS answers some errors with `{"message": null}`.
     public var nullMessage = false
+    /// The `www-authenticate` challenge an HTTP API's JWT authorizer answers with.
+    public var challenge: String? = nil
 
     /// `$context.error.messageString`: the message as a JSON string (or `null`).
     var messageString: String { nullMessage ? "null" : JSON.quoted(message) }

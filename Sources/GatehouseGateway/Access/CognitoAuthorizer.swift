@@ -15,12 +15,11 @@ import _CryptoExtras
 /// unless `jwksLocations` maps the pool id to another URL or a file (machines may be offline);
 /// they are fetched once and kept.
 public final class CognitoAuthorizer: Sendable {
-    private let client: HTTPClient
+    private let keys: JWKSKeys
     private let jwksLocations: [String: String]
-    private let keys = Mutex<[String: [String: _RSA.Signing.PublicKey]]>([:])
 
-    public init(client: HTTPClient, jwksLocations: [String: String]) {
-        self.client = client
+    public init(keys: JWKSKeys, jwksLocations: [String: String]) {
+        self.keys = keys
         self.jwksLocations = jwksLocations
     }
 
@@ -40,10 +39,7 @@ public final class CognitoAuthorizer: Sendable {
             log?.line("Unauthorized: the token's issuer is none of the authorizer's user pools")
             throw .unauthorized
         }
-        guard jwt.algorithm == "RS256", let kid = jwt.keyID, let key = await key(kid, of: pool, log: &log),
-            key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: jwt.signature), for: SHA256.hash(data: jwt.signedPart),
-                padding: .insecurePKCS1v1_5)
-        else {
+        guard let kid = jwt.keyID, let key = await key(kid, of: pool, log: &log), JWKSKeys.verifies(jwt, with: key) else {
             log?.line("Unauthorized: the token's signature does not verify with the user pool's keys")
             throw .unauthorized
         }
@@ -91,37 +87,13 @@ public final class CognitoAuthorizer: Sendable {
     }
 
     private func key(_ kid: String, of pool: UserPool, log: inout ExecutionLog?) async -> _RSA.Signing.PublicKey? {
-        if let known = keys.withLock({ $0[pool.id]?[kid] }) { return known }
         let location = jwksLocations[pool.id] ?? pool.issuer + "/.well-known/jwks.json"
         do {
-            let fetched = try Self.parseJWKS(try await fetch(location))
-            keys.withLock { $0[pool.id] = fetched }
-            return fetched[kid]
+            return try await keys.key(kid, at: location)
         } catch {
             log?.line("Could not read the user pool's keys from \(location): \(error)")
             return nil
         }
-    }
-
-    private func fetch(_ location: String) async throws -> Data {
-        if location.hasPrefix("http://") || location.hasPrefix("https://") {
-            let response = try await client.execute(HTTPClientRequest(url: location), timeout: .seconds(10))
-            return Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-        }
-        let path = location.hasPrefix("file://") ? String(location.dropFirst("file://".count)) : location
-        return try Data(contentsOf: URL(fileURLWithPath: path))
-    }
-
-    /// The RSA keys of a JWKS document by `kid`.
-    static func parseJWKS(_ data: Data) throws -> [String: _RSA.Signing.PublicKey] {
-        var keys: [String: _RSA.Signing.PublicKey] = [:]
-        for key in try JSON(parsing: data)["keys"]?.arrayValue ?? [] {
-            guard key["kty"] == "RSA", let kid = key["kid"]?.stringValue, let n = key["n"]?.stringValue.flatMap(Data.init(base64URL:)),
-                let e = key["e"]?.stringValue.flatMap(Data.init(base64URL:))
-            else { continue }
-            keys[kid] = try _RSA.Signing.PublicKey(n: n, e: e)
-        }
-        return keys
     }
 }
 

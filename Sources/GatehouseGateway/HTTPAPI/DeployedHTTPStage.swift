@@ -11,6 +11,8 @@ public final class DeployedHTTPStage: Sendable {
     public let deploymentID: String
     public let variables: [String: String]
     let routes: HTTPRouteTable
+    /// The API's authorizers by id.
+    let authorizers: [String: DeployedHTTPAuthorizer]
     /// The API's CORS configuration, when it has one.
     let cors: CORSRules?
     /// `DefaultRouteSettings`' throttle, and `RouteSettings`' by route key.
@@ -42,6 +44,9 @@ public final class DeployedHTTPStage: Sendable {
             return deployed
         }
         self.routes = HTTPRouteTable(routes)
+        authorizers = Dictionary(
+            (snapshot["Authorizers"]?.arrayValue ?? []).map { ($0["AuthorizerId"]?.stringValue ?? "", DeployedHTTPAuthorizer($0)) },
+            uniquingKeysWith: { first, _ in first })
     }
 }
 
@@ -55,6 +60,8 @@ struct DeployedRoute: Sendable {
     var path: String?
     var authorizationType: String
     var authorizerID: String?
+    /// The scopes a JWT must hold one of (none: any token of the authorizer will do).
+    var authorizationScopes: [String]
     var integration: DeployedHTTPIntegration?
     var steps: [any GatewayStep<HTTPInvocation>] = []
 
@@ -69,6 +76,7 @@ struct DeployedRoute: Sendable {
         }
         authorizationType = json["AuthorizationType"]?.stringValue ?? "NONE"
         authorizerID = json["AuthorizerId"]?.stringValue
+        authorizationScopes = json["AuthorizationScopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let target = json["Target"]?.stringValue ?? ""
         integration = target.hasPrefix("integrations/") ? integrations[String(target.dropFirst("integrations/".count))] : nil
     }

@@ -58,6 +58,8 @@ extension Gateway {
 
     /// An HTTP API's own error answer: `{"message": …}`, no gateway responses to customize it.
     static func httpAPIError(_ error: GatewayError) -> OutgoingResponse {
-        OutgoingResponse.json(["message": .string(error.message)], status: error.status)
+        var response = OutgoingResponse.json(["message": .string(error.message)], status: error.status)
+        if let challenge = error.challenge { response.headers.append(("www-authenticate", challenge)) }
+        return response
     }
 }

@@ -10,11 +10,16 @@ public struct Pipeline: Sendable {
     let apiKey: APIKeyStep
     let integrate: IntegrateStep
     let throttleHTTPAPI: HTTPThrottleStep
+    let authorizeJWT: JWTAuthorizerStep
     let integrateHTTPAPI: HTTPIntegrateStep
 
-    /// An HTTP API route's steps: throttle → integrate.
+    /// An HTTP API route's steps: throttle → authorize (a JWT authorizer when the route has one)
+    /// → integrate.
     func steps(for route: DeployedRoute) -> [any GatewayStep<HTTPInvocation>] {
-        [throttleHTTPAPI, integrateHTTPAPI]
+        var steps: [any GatewayStep<HTTPInvocation>] = [throttleHTTPAPI]
+        if route.authorizationType == "JWT" { steps.append(authorizeJWT) }
+        steps.append(integrateHTTPAPI)
+        return steps
     }
 
     func steps(for method: DeployedMethod) -> [any GatewayStep<Invocation>] {
