@@ -56,6 +56,7 @@ public struct Gateway: Sendable {
             apiKey: APIKeyStep(limiter: limiter),
             integrate: IntegrateStep(http: http, lambda: lambda), throttleHTTPAPI: HTTPThrottleStep(limiter: limiter),
             authorizeJWT: JWTAuthorizerStep(keys: keys, jwksLocations: cognitoJWKS),
+            authorizeLambda: HTTPLambdaAuthorizerStep(lambda: lambda, cache: cache),
             integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
     }
 

@@ -11,13 +11,18 @@ public struct Pipeline: Sendable {
     let integrate: IntegrateStep
     let throttleHTTPAPI: HTTPThrottleStep
     let authorizeJWT: JWTAuthorizerStep
+    let authorizeLambda: HTTPLambdaAuthorizerStep
     let integrateHTTPAPI: HTTPIntegrateStep
 
-    /// An HTTP API route's steps: throttle → authorize (a JWT authorizer when the route has one)
+    /// An HTTP API route's steps: throttle → authorize (the route's JWT or Lambda authorizer)
     /// → integrate.
     func steps(for route: DeployedRoute) -> [any GatewayStep<HTTPInvocation>] {
         var steps: [any GatewayStep<HTTPInvocation>] = [throttleHTTPAPI]
-        if route.authorizationType == "JWT" { steps.append(authorizeJWT) }
+        switch route.authorizationType {
+        case "JWT": steps.append(authorizeJWT)
+        case "CUSTOM": steps.append(authorizeLambda)
+        default: break
+        }
         steps.append(integrateHTTPAPI)
         return steps
     }
