@@ -110,6 +110,7 @@ enum IntegrationChecks {
         guard integration["IntegrationUri"]?.stringValue?.isEmpty == false else {
             throw .badRequest("An integration URI is required for \(type) integrations")
         }
+        try checkMappings(integration)
         if type == "AWS_PROXY" {
             integration["IntegrationMethod"] = integration["IntegrationMethod"] ?? "POST"
             // AWS requires the version of a Lambda integration: there is no default to assume.
@@ -127,6 +128,46 @@ enum IntegrationChecks {
             }
             integration["PayloadFormatVersion"] = "1.0"
         }
+    }
+}
+
+extension IntegrationChecks {
+    /// Request mappings change headers, query strings or the path; response mappings, by status
+    /// code, headers or the status. Reserved headers cannot be mapped.
+    static func checkMappings(_ integration: JSON) throws(AWSError) {
+        for (key, _) in integration["RequestParameters"]?.objectValue ?? [:] {
+            try checkMapping(key, targets: ["header.", "querystring."], wholeTargets: ["overwrite:path"])
+        }
+        for (status, mappings) in integration["ResponseParameters"]?.objectValue ?? [:] {
+            guard let code = Int(status), (200...599).contains(code) else {
+                throw .badRequest("Invalid status code specified for response parameters: \(status)")
+            }
+            for (key, _) in mappings.objectValue ?? [:] {
+                try checkMapping(key, targets: ["header."], wholeTargets: ["overwrite:statuscode"])
+            }
+        }
+    }
+
+    private static func checkMapping(_ key: String, targets: [String], wholeTargets: Set<String>) throws(AWSError) {
+        if wholeTargets.contains(key) { return }
+        let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, ["append", "overwrite", "remove"].contains(parts[0]),
+            let prefix = targets.first(where: { parts[1].hasPrefix($0) }), parts[1].count > prefix.count
+        else { throw .badRequest("Invalid mapping expression specified: \(key)") }
+        let name = String(parts[1].dropFirst(prefix.count))
+        if prefix == "header.", isReserved(name) {
+            throw .badRequest("Invalid mapping expression specified: \(key). The header \(name) is reserved and cannot be mapped.")
+        }
+    }
+
+    /// Headers AWS refuses to map.
+    static func isReserved(_ header: String) -> Bool {
+        let name = header.lowercased()
+        let exact: Set<String> = [
+            "authorization", "connection", "content-encoding", "content-length", "content-location", "forwarded", "keep-alive",
+            "origin", "te", "trailers", "transfer-encoding", "upgrade", "via",
+        ]
+        return exact.contains(name) || ["access-control-", "apigw-", "proxy-", "x-amz-", "x-amzn-", "x-forwarded-"].contains { name.hasPrefix($0) }
     }
 }
 

@@ -90,6 +90,10 @@ struct DeployedHTTPIntegration: Sendable {
     var method: String
     var payloadFormatVersion: String
     var timeoutMillis: Int
+    /// How the request is changed on its way to the backend.
+    var requestParameters: ParameterMapping
+    /// How the response is changed on its way back, by the backend's status code.
+    var responseParameters: [Int: ParameterMapping]
 
     init(_ json: JSON) {
         type = json["IntegrationType"]?.stringValue ?? ""
@@ -97,6 +101,12 @@ struct DeployedHTTPIntegration: Sendable {
         method = json["IntegrationMethod"]?.stringValue ?? "ANY"
         payloadFormatVersion = json["PayloadFormatVersion"]?.stringValue ?? "1.0"
         timeoutMillis = json["TimeoutInMillis"]?.intValue ?? 30_000
+        requestParameters = ParameterMapping((json["RequestParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
+        var responses: [Int: ParameterMapping] = [:]
+        for (status, mapping) in json["ResponseParameters"]?.objectValue ?? [:] {
+            if let code = Int(status) { responses[code] = ParameterMapping((mapping.objectValue ?? [:]).compactMapValues(\.stringValue)) }
+        }
+        responseParameters = responses
     }
 }
 

@@ -19,11 +19,14 @@ struct HTTPIntegrateStep: GatewayStep {
     func run(_ invocation: inout HTTPInvocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
         guard let integration = invocation.route.integration else { throw .internalServerError }
         do throws(GatewayError) {
+            var response: OutgoingResponse
             switch integration.type {
-            case "AWS_PROXY": return .answer(try await function(invocation, integration))
-            case "HTTP_PROXY": return .answer(try await proxy(invocation, integration))
+            case "AWS_PROXY": response = try await function(invocation, integration)
+            case "HTTP_PROXY": response = try await proxy(invocation, integration)
             default: throw .internalServerError
             }
+            integration.responseParameters[response.status]?.apply(to: &response, invocation)
+            return .answer(response)
         } catch where error == .integrationTimeout {
             throw .serviceUnavailable
         } catch where error.status >= 500 {
@@ -47,19 +50,31 @@ struct HTTPIntegrateStep: GatewayStep {
     }
 
     /// The request to the integration's URL — `{name}` and `{name+}` filled with path parameters,
-    /// the query string appended — with its method unless the integration names one.
+    /// the query string appended, the parameter mapping applied — with its method unless the
+    /// integration names one.
     private func proxy(_ invocation: HTTPInvocation, _ integration: DeployedHTTPIntegration) async throws(GatewayError) -> OutgoingResponse {
         var url = integration.uri
         for (name, value) in invocation.pathParameters {
             let encoded = value.split(separator: "/", omittingEmptySubsequences: false).map { HTTPIntegration.encode(String($0)) }.joined(separator: "/")
             url = url.replacingOccurrences(of: "{\(name)+}", with: encoded).replacingOccurrences(of: "{\(name)}", with: encoded)
         }
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw .internalServerError }
-        let query = invocation.request.rawQuery
-        if !query.isEmpty { url += (url.contains("?") ? "&" : "?") + query }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), var components = URLComponents(string: url) else {
+            throw .internalServerError
+        }
+        var headers = HTTPIntegration.forwarded(invocation.request)
+        var query = invocation.request.queryItems
+        var path: String?
+        integration.requestParameters.apply(to: &headers, query: &query, path: &path, invocation)
+        if let path { components.percentEncodedPath = path.hasPrefix("/") ? path : "/" + path }
+        // The query goes as the client sent it, unless the mapping changes it.
+        let sent = integration.requestParameters.mapsQuery
+            ? query.map { "\(HTTPIntegration.encode($0.name))=\(HTTPIntegration.encode($0.value))" }.joined(separator: "&")
+            : invocation.request.rawQuery
+        let parts = [components.percentEncodedQuery, sent.isEmpty ? nil : sent].compactMap { $0 }
+        components.percentEncodedQuery = parts.isEmpty ? nil : parts.joined(separator: "&")
+        guard let target = components.string else { throw .internalServerError }
         let method = integration.method == "ANY" ? invocation.request.method : integration.method
         return try await http.passThrough(
-            method: method, url: url, headers: HTTPIntegration.forwarded(invocation.request), body: invocation.request.body,
-            timeoutMillis: integration.timeoutMillis)
+            method: method, url: target, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutMillis)
     }
 }
