@@ -47,3 +47,11 @@ def test_readme_templates_walkthrough_validates_maps_and_answers_cors(gatehouse,
     assert "HTTP/1.1 200 OK" in out
     assert "Access-Control-Allow-Methods: OPTIONS,POST" in out
     assert "Access-Control-Allow-Origin: *" in out
+
+
+def test_readme_http_api_walkthrough_routes_and_authorizes_with_a_jwt(gatehouse, tmp_path):
+    out = run_readme_block("httpapi", gatehouse, tmp_path)
+    assert '{"hello": "world"}\n' in out, out
+    assert '{"message":"Unauthorized"}\n' in out
+    assert '{"you": "ann"}\n' in out
+    assert "Successfully deployed stage with deployment ID" in out
