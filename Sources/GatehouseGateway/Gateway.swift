@@ -57,6 +57,7 @@ public struct Gateway: Sendable {
             integrate: IntegrateStep(http: http, lambda: lambda), throttleHTTPAPI: HTTPThrottleStep(limiter: limiter),
             authorizeJWT: JWTAuthorizerStep(keys: keys, jwksLocations: cognitoJWKS),
             authorizeLambda: HTTPLambdaAuthorizerStep(lambda: lambda, cache: cache),
+            authorizeIAM: HTTPIAMAuthorizerStep(signatures: signatures),
             integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
     }
 

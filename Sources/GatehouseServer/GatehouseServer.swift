@@ -72,6 +72,9 @@ public struct GatehouseServer: Sendable {
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
             services[index].handlers["FlushStageAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(gateway: gateway)
         }
+        for index in services.indices where services[index].model.operations["ResetAuthorizersCache"] != nil {
+            services[index].handlers["ResetAuthorizersCache"] = TestInvokeAuthorizer.resetHandler(gateway: gateway)
+        }
         let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")
         let runtimeAPI = RuntimeAPI(pool: pool)

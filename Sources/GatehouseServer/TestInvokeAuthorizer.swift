@@ -32,6 +32,18 @@ enum TestInvokeAuthorizer {
         }
     }
 
+    /// `ResetAuthorizersCache` of HTTP APIs (apigatewayv2).
+    static func resetHandler(gateway: Gateway) -> OperationHandler {
+        { context in
+            let apiID = context.string("ApiId"), stage = context.string("StageName")
+            guard try await context.store.document(DocumentKey(kind: DocumentKind.v2Stage, parent: apiID, id: stage)) != nil else {
+                throw AWSError.notFound("Invalid stage identifier specified \(context.caller.accountId):\(stage)")
+            }
+            gateway.authorizerCache.flush(api: apiID, stage: stage)
+            return .emptyObject
+        }
+    }
+
     static func flushHandler(gateway: Gateway) -> OperationHandler {
         { context in
             let apiID = context.string("restApiId"), stage = context.string("stageName")

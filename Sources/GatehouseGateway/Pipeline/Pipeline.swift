@@ -12,15 +12,17 @@ public struct Pipeline: Sendable {
     let throttleHTTPAPI: HTTPThrottleStep
     let authorizeJWT: JWTAuthorizerStep
     let authorizeLambda: HTTPLambdaAuthorizerStep
+    let authorizeIAM: HTTPIAMAuthorizerStep
     let integrateHTTPAPI: HTTPIntegrateStep
 
-    /// An HTTP API route's steps: throttle → authorize (the route's JWT or Lambda authorizer)
-    /// → integrate.
+    /// An HTTP API route's steps: throttle → authorize (the route's JWT or Lambda authorizer, or
+    /// its IAM signature) → integrate.
     func steps(for route: DeployedRoute) -> [any GatewayStep<HTTPInvocation>] {
         var steps: [any GatewayStep<HTTPInvocation>] = [throttleHTTPAPI]
         switch route.authorizationType {
         case "JWT": steps.append(authorizeJWT)
         case "CUSTOM": steps.append(authorizeLambda)
+        case "AWS_IAM": steps.append(authorizeIAM)
         default: break
         }
         steps.append(integrateHTTPAPI)

@@ -1,0 +1,27 @@
+import GatehouseModel
+
+/// An HTTP API route with `AWS_IAM` authorization: the request must carry a SigV4 signature for
+/// `execute-api` by known credentials. A missing signature answers 403 `Forbidden`; a bad one
+/// 403 with the signature check's own message, as on AWS.
+struct HTTPIAMAuthorizerStep: GatewayStep {
+    let signatures: SignatureCheck?
+
+    func attempt(_ invocation: inout HTTPInvocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {
+        guard let signatures, invocation.request.header("Authorization") != nil else { throw .forbidden }
+        do throws(AWSError) {
+            let signed = try signatures(invocation.request)
+            guard signed.service == "execute-api" else {
+                throw AWSError("InvalidSignatureException", status: 403, "Credential should be scoped to correct service: 'execute-api'. ")
+            }
+            invocation.authorizer = [
+                "iam": [
+                    "accessKey": .string(signed.accessKeyID), "accountId": .string(invocation.accountID),
+                    "userArn": .string("arn:aws:iam::\(invocation.accountID):root"), "userId": .string(invocation.accountID),
+                ],
+            ]
+            return .proceed
+        } catch {
+            throw GatewayError(responseType: "ACCESS_DENIED", status: 403, message: error.message, errorType: error.code)
+        }
+    }
+}
