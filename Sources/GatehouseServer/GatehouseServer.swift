@@ -70,10 +70,14 @@ public struct GatehouseServer: Sendable {
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
-            services[index].handlers["FlushStageAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(gateway: gateway)
+            services[index].handlers["FlushStageAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(
+                gateway: gateway, api: "restApiId", stage: "stageName", kind: DocumentKind.stage,
+                notFound: { _ in .notFound("Invalid stage identifier specified") })
         }
         for index in services.indices where services[index].model.operations["ResetAuthorizersCache"] != nil {
-            services[index].handlers["ResetAuthorizersCache"] = TestInvokeAuthorizer.resetHandler(gateway: gateway)
+            services[index].handlers["ResetAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(
+                gateway: gateway, api: "ApiId", stage: "StageName", kind: DocumentKind.v2Stage,
+                notFound: { .notFound("Invalid stage identifier specified \($0.caller.accountId):\($0.string("StageName"))") })
         }
         let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")

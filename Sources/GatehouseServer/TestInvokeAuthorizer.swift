@@ -32,25 +32,15 @@ enum TestInvokeAuthorizer {
         }
     }
 
-    /// `ResetAuthorizersCache` of HTTP APIs (apigatewayv2).
-    static func resetHandler(gateway: Gateway) -> OperationHandler {
+    /// `FlushStageAuthorizersCache` (REST APIs) and `ResetAuthorizersCache` (HTTP APIs):
+    /// forgets the stage's cached authorizer results; the members and the stage's kind differ.
+    static func flushHandler(gateway: Gateway, api: String, stage: String, kind: String, notFound: @escaping @Sendable (OperationContext) -> AWSError)
+        -> OperationHandler
+    {
         { context in
-            let apiID = context.string("ApiId"), stage = context.string("StageName")
-            guard try await context.store.document(DocumentKey(kind: DocumentKind.v2Stage, parent: apiID, id: stage)) != nil else {
-                throw AWSError.notFound("Invalid stage identifier specified \(context.caller.accountId):\(stage)")
-            }
-            gateway.authorizerCache.flush(api: apiID, stage: stage)
-            return .emptyObject
-        }
-    }
-
-    static func flushHandler(gateway: Gateway) -> OperationHandler {
-        { context in
-            let apiID = context.string("restApiId"), stage = context.string("stageName")
-            guard try await context.store.document(DocumentKey(kind: DocumentKind.stage, parent: apiID, id: stage)) != nil else {
-                throw AWSError.notFound("Invalid stage identifier specified")
-            }
-            gateway.authorizerCache.flush(api: apiID, stage: stage)
+            let apiID = context.string(api), name = context.string(stage)
+            guard try await context.store.document(DocumentKey(kind: kind, parent: apiID, id: name)) != nil else { throw notFound(context) }
+            gateway.authorizerCache.flush(api: apiID, stage: name)
             return .emptyObject
         }
     }

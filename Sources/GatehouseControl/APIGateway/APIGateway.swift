@@ -66,16 +66,11 @@ public enum APIGateway {
         guard (1...500).contains(limit) else {
             throw .badRequest("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 500")
         }
-        var start = 0
-        if let position = context.input["position"]?.stringValue {
-            guard let decoded = Data(base64Encoded: position).flatMap({ Int(String(decoding: $0, as: UTF8.self)) }), decoded >= 0 else {
-                throw .badRequest("Invalid position parameter")
-            }
-            start = min(decoded, items.count)
+        guard let page = Paging.page(items, limit: limit, token: context.input["position"]?.stringValue) else {
+            throw .badRequest("Invalid position parameter")
         }
-        let end = min(start + limit, items.count)
-        var result: JSON = [itemsMember: .array(Array(items[start..<end]))]
-        if end < items.count { result["position"] = .string(Data(String(end).utf8).base64EncodedString()) }
+        var result: JSON = [itemsMember: .array(page.items)]
+        if let next = page.next { result["position"] = .string(next) }
         return result
     }
 

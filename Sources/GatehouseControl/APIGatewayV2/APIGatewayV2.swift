@@ -47,16 +47,11 @@ public enum APIGatewayV2 {
     static func page(_ items: [JSON], _ context: OperationContext) throws(AWSError) -> JSON {
         let limit = context.input["MaxResults"]?.stringValue.map { Int($0) } ?? 100
         guard let limit, limit > 0 else { throw .badRequest("Invalid MaxResults parameter") }
-        var start = 0
-        if let token = context.input["NextToken"]?.stringValue {
-            guard let decoded = Data(base64Encoded: token).flatMap({ Int(String(decoding: $0, as: UTF8.self)) }), decoded >= 0 else {
-                throw .badRequest("Invalid NextToken parameter")
-            }
-            start = min(decoded, items.count)
+        guard let page = Paging.page(items, limit: limit, token: context.input["NextToken"]?.stringValue) else {
+            throw .badRequest("Invalid NextToken parameter")
         }
-        let end = min(start + limit, items.count)
-        var result: JSON = ["Items": .array(Array(items[start..<end]))]
-        if end < items.count { result["NextToken"] = .string(Data(String(end).utf8).base64EncodedString()) }
+        var result: JSON = ["Items": .array(page.items)]
+        if let next = page.next { result["NextToken"] = .string(next) }
         return result
     }
 

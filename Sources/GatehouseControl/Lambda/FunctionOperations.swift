@@ -92,12 +92,12 @@ extension Lambda {
 
     /// One page of a Lambda list (`Marker`/`MaxItems`, answered with `NextMarker`).
     static func page(_ items: [JSON], _ context: OperationContext, member: String) throws(AWSError) -> JSON {
-        let limit = context.input["MaxItems"]?.intValue ?? 50
-        let start = context.input["Marker"]?.stringValue.flatMap { Data(base64Encoded: $0) }
-            .flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-        let end = min(items.count, start + limit)
-        var output: JSON = [member: .array(Array(items[min(start, items.count)..<end]))]
-        if end < items.count { output["NextMarker"] = .string(Data(String(end).utf8).base64EncodedString()) }
+        let marker = context.input["Marker"]?.stringValue
+        guard let page = Paging.page(items, limit: context.input["MaxItems"]?.intValue ?? 50, token: marker) else {
+            throw invalidParameter("Invalid marker: \(marker ?? "")")
+        }
+        var output: JSON = [member: .array(page.items)]
+        if let next = page.next { output["NextMarker"] = .string(next) }
         return output
     }
 

@@ -70,26 +70,26 @@ struct HTTPLambdaAuthorizerStep: GatewayStep {
         }
     }
 
-    /// The 2.0 authorizer event: the request as payload 2.0 has it, without the body, with the
-    /// route's ARN and the identity.
+    /// The 2.0 authorizer event: the request as payload 2.0 has it, with the route's ARN and the
+    /// identity as a list.
     static func eventV2(_ invocation: HTTPInvocation, identity: [String]) -> JSON {
-        var event = PayloadV2.event(invocation)
-        event["body"] = nil
-        event["isBase64Encoded"] = nil
-        event["type"] = "REQUEST"
-        event["routeArn"] = .string(invocation.sourceARN)
-        event["identitySource"] = .array(identity.map(JSON.string))
-        return event
+        authorizerEvent(PayloadV2.event(invocation), arn: ("routeArn", invocation.sourceARN), identity: .array(identity.map(JSON.string)))
     }
 
-    /// The 1.0 authorizer event: REST's REQUEST authorizer event with HTTP APIs' version.
+    /// The 1.0 authorizer event: REST's REQUEST authorizer event with HTTP APIs' version, the
+    /// identity joined by commas.
     static func eventV1(_ invocation: HTTPInvocation, identity: [String]) -> JSON {
-        var event = PayloadV1.event(invocation)
+        authorizerEvent(PayloadV1.event(invocation), arn: ("methodArn", invocation.sourceARN), identity: .string(identity.joined(separator: ",")))
+    }
+
+    /// A request event made an authorizer's: no body, the `REQUEST` type, the ARN and the identity.
+    private static func authorizerEvent(_ request: JSON, arn: (member: String, value: String), identity: JSON) -> JSON {
+        var event = request
         event["body"] = nil
         event["isBase64Encoded"] = nil
         event["type"] = "REQUEST"
-        event["methodArn"] = .string(invocation.sourceARN)
-        event["identitySource"] = .string(identity.joined(separator: ","))
+        event[arn.member] = .string(arn.value)
+        event["identitySource"] = identity
         return event
     }
 }
