@@ -17,6 +17,10 @@
 # appends them to bench/RESULTS.md; raw wrk output and logs stay in bench/results/<timestamp>/. Everything it
 # started is stopped on exit.
 #
+# Last, on the same Gatehouse and nginx, bench/http_api.py puts one function and the upstream behind
+# a REST API and an HTTP API and compares them (wrk, and the warm Lambda added latency); it prints
+# its tables and appends them to bench/RESULTS.md as a section of its own, "HTTP API vs REST".
+#
 # Environment:
 #   BENCH_DURATION     wrk duration per target (default 10s; a bare number means seconds)
 #   BENCH_WARMUP       warm-up duration per target (default 2s)
@@ -25,6 +29,7 @@
 #   BENCH_PIN          1: servers on CPU 0, wrk on CPU 1 (taskset); default 0, no pinning
 #   BENCH_SKIP_BUILD   1: use the existing release binaries
 #   BENCH_SKIP_LAMBDA  1: skip the functions benchmark (bench/lambda.py)
+#   BENCH_SKIP_HTTP_API 1: skip the HTTP API vs REST benchmark (bench/http_api.py)
 #   BENCH_NO_RESULTS_MD 1: do not append to bench/RESULTS.md
 set -euo pipefail
 
@@ -40,6 +45,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 PIN=${BENCH_PIN:-0}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 SKIP_LAMBDA=${BENCH_SKIP_LAMBDA:-0}
+SKIP_HTTP_API=${BENCH_SKIP_HTTP_API:-0}
 
 # Loopback only, never through a proxy.
 export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
@@ -123,8 +129,8 @@ if ((${#missing[@]})); then
     timeout 900 apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 "$PYTHON" -c 'import boto3' 2>/dev/null || timeout 600 "$PYTHON" -m pip install --quiet --disable-pip-version-check boto3
-if [[ $SKIP_LAMBDA != 1 ]]; then
-    # lambda.py signs raw requests itself; Gatehouse runs Python functions under awslambdaric (from python3 on PATH).
+if [[ $SKIP_LAMBDA != 1 || $SKIP_HTTP_API != 1 ]]; then
+    # lambda.py and http_api.py sign raw requests themselves; Gatehouse runs Python functions under awslambdaric (from python3 on PATH).
     "$PYTHON" -c 'import requests' 2>/dev/null || timeout 600 "$PYTHON" -m pip install --quiet --disable-pip-version-check requests
     python3 -c 'import awslambdaric' 2>/dev/null || timeout 600 python3 -m pip install --quiet --disable-pip-version-check awslambdaric
 fi
@@ -313,4 +319,26 @@ if [[ ${BENCH_NO_RESULTS_MD:-0} == 1 ]]; then
 else
     "$PYTHON" "$BENCH_DIR/report.py" "$RUN_DIR" --results-md "$BENCH_DIR/RESULTS.md"
     log "appended to $BENCH_DIR/RESULTS.md"
+fi
+
+# ---------------------------------------------------------------- HTTP API vs REST
+# Same Gatehouse, upstream and nginx proxy_pass. http_api.py appends its own section to RESULTS.md
+# (after the one above) unless BENCH_NO_RESULTS_MD=1; a failure is reported, it does not fail the run.
+if [[ $SKIP_HTTP_API != 1 ]]; then
+    wait_for_other_builds soft
+    log "HTTP API vs REST: bench/http_api.py"
+    http_api_rc=0
+    BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_THREADS=$THREADS BENCH_CONNECTIONS=$CONNECTIONS BENCH_PIN=$PIN \
+        timeout $((5 * WRK_LIMIT + 300)) "$PYTHON" "$BENCH_DIR/http_api.py" "$GATEHOUSE_URL" "$UPSTREAM_URL" \
+        --reference "http://127.0.0.1:$PROXY_PORT/" --binary "$GATEHOUSE_BIN" --run-dir "$RUN_DIR/http-api" \
+        --json "$RUN_DIR/http-api.json" >"$RUN_DIR/http-api.md" 2>"$RUN_DIR/http-api.log" || http_api_rc=$?
+    echo
+    echo "## HTTP API vs REST"
+    echo
+    cat "$RUN_DIR/http-api.md"
+    if ((http_api_rc != 0)); then
+        log "HTTP API vs REST: WARNING: http_api.py failed (exit $http_api_rc); see $RUN_DIR/http-api.log"
+    elif [[ ${BENCH_NO_RESULTS_MD:-0} != 1 ]]; then
+        log "HTTP API vs REST: appended to $BENCH_DIR/RESULTS.md"
+    fi
 fi

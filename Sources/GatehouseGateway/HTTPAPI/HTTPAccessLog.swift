@@ -12,7 +12,7 @@ enum HTTPAccessLog {
             "httpMethod": request.method, "path": invocation.rawPath, "protocol": "HTTP/1.1", "status": String(response.status),
             "responseLength": String(response.body.count), "responseLatency": String(Int(latency.rounded())),
             "identity.sourceIp": request.remoteAddress ?? "127.0.0.1", "identity.userAgent": request.header("User-Agent") ?? "-",
-            "requestTime": invocation.requestTime.utc("dd/MMM/yyyy:HH:mm:ss Z"),
+            "requestTime": invocation.requestTime.clfTime,
             "requestTimeEpoch": String(Int((invocation.requestTime.timeIntervalSince1970 * 1000).rounded(.down))),
             "domainName": String((request.header("Host") ?? "").split(separator: ":").first ?? ""),
             "integrationStatus": "-", "integrationErrorMessage": "-", "error.message": "-",

@@ -25,7 +25,7 @@ enum PayloadV1 {
             "accountId": .string(invocation.accountID), "apiId": .string(invocation.stage.apiID), "domainName": .string(host),
             "domainPrefix": .string(String(host.split(separator: ".").first ?? "")), "extendedRequestId": .string(invocation.requestID),
             "httpMethod": .string(request.method), "path": .string(path), "protocol": "HTTP/1.1", "requestId": .string(invocation.requestID),
-            "requestTime": .string(invocation.requestTime.utc("dd/MMM/yyyy:HH:mm:ss Z")),
+            "requestTime": .string(invocation.requestTime.clfTime),
             "requestTimeEpoch": .number((invocation.requestTime.timeIntervalSince1970 * 1000).rounded(.down)),
             "resourceId": .string(invocation.route.routeKey), "resourcePath": .string(invocation.route.path ?? "$default"),
             "stage": .string(invocation.stage.name),

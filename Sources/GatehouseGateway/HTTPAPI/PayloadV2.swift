@@ -30,7 +30,7 @@ enum PayloadV2 {
                 "protocol": "HTTP/1.1", "sourceIp": .string(sourceIP(request)), "userAgent": .string(request.header("User-Agent") ?? ""),
             ],
             "requestId": .string(invocation.requestID), "routeKey": .string(invocation.route.routeKey), "stage": .string(invocation.stage.name),
-            "time": .string(invocation.requestTime.utc("dd/MMM/yyyy:HH:mm:ss Z")),
+            "time": .string(invocation.requestTime.clfTime),
             "timeEpoch": .number((invocation.requestTime.timeIntervalSince1970 * 1000).rounded(.down)),
         ]
         if let authorizer = invocation.authorizer { context["authorizer"] = authorizer }
