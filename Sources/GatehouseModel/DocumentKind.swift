@@ -31,6 +31,10 @@ public enum DocumentKind {
     public static let v2Model = "v2model"
     public static let routeResponse = "v2routeresponse"
     public static let integrationResponse = "v2integrationresponse"
+    // … and under the region: VPC links, custom domain names; API mappings under `{region}/{domain}`.
+    public static let vpcLink = "vpclink"
+    public static let domainName = "domainname"
+    public static let apiMapping = "apimapping"
 
     // Lambda: functions (parent: the region); versions, aliases and `Event` settings (parent:
     // `{region}:{name}`).
