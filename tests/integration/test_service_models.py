@@ -15,8 +15,8 @@ def test_committed_service_models_match_installed_botocore():
 
 
 @pytest.mark.parametrize("service, call, operation", [
-    ("apigatewayv2", lambda client: client.get_apis(), "GetApis"),
-    ("apigatewayv2", lambda client: client.create_api(Name="x", ProtocolType="HTTP"), "CreateApi"),
+    ("apigatewayv2", lambda client: client.list_portals(), "ListPortals"),
+    ("apigatewayv2", lambda client: client.export_api(ApiId="abc1234567", OutputType="JSON", Specification="OAS30"), "ExportApi"),
     ("lambda", lambda client: client.list_layers(), "ListLayers"),
     ("logs", lambda client: client.describe_destinations(), "DescribeDestinations"),
 ])
