@@ -19,6 +19,7 @@ import botocore
 SERVICES = {
     "apigateway": "2015-07-09",
     "apigatewayv2": "2018-11-29",
+    "apigatewaymanagementapi": "2018-11-29",
     "lambda": "2015-03-31",
     "logs": "2014-03-28",
 }

@@ -13,6 +13,9 @@ public struct OperationContext: Sendable {
     public var model: ServiceModel
     /// This node's base URL (`http://127.0.0.1:4566`), for URLs the operations hand out.
     public var endpoint: String
+    /// What the endpoint URL itself names, below the model's URIs: the API and stage of an
+    /// `@connections` call (`ApiId`, `Stage`).
+    public var endpointScope: [String: String] = [:]
 }
 
 /// An operation's behaviour: input in, output out (both shaped by the service model).
@@ -77,7 +80,10 @@ public struct ControlPlane: Sendable {
         self.logger = logger
     }
 
-    public func handle(_ request: IncomingRequest) async -> OutgoingResponse {
+    /// Answers `request`. An endpoint with a path of its own (`/{api-id}/{stage}` for
+    /// `@connections`) gives the path the model's URIs route (`routedPath`) and what its prefix
+    /// named (`scope`); the signature still covers the path as sent.
+    public func handle(_ request: IncomingRequest, routedPath: String? = nil, scope: [String: String] = [:]) async -> OutgoingResponse {
         let requestId = RequestID.next()
         var protocolName = "rest-json"
         var errorBodyType: String?
@@ -91,13 +97,15 @@ public struct ControlPlane: Sendable {
             }
             protocolName = candidates[0].model.metadata.protocol
             errorBodyType = candidates.count == 1 ? candidates[0].errorBodyType : nil
-            let (service, operationName, input) = try resolve(request, among: candidates)
+            var routed = request
+            if let routedPath { routed.rawPath = routedPath }
+            let (service, operationName, input) = try resolve(routed, among: candidates)
             errorBodyType = service.errorBodyType
             guard let handler = service.handlers[operationName] else { throw AWSError.notImplemented(operationName) }
             let operation = service.model.operations[operationName]!
             let context = OperationContext(
                 operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
-                model: service.model, endpoint: endpoint)
+                model: service.model, endpoint: endpoint, endpointScope: scope)
             let output = try await handler(context)
             response = OutputEncoder(model: service.model).encode(
                 output, shapeName: operation.output, status: service.statusOverrides[operationName] ?? operation.status)

@@ -4,10 +4,13 @@ import GatehouseStore
 /// Every management API Gateway serves. Services whose operations are not built yet still
 /// route and validate by their model and answer each operation with a clear 501.
 public enum Services {
-    public static func all(lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger) throws -> [ServiceDefinition] {
+    public static func all(
+        lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger, connections: any ConnectionManager
+    ) throws -> [ServiceDefinition] {
         [
             try APIGateway.definition(usage: usage),
             try APIGatewayV2.definition(),
+            try APIGatewayManagementAPI.definition(connections: connections),
             try Lambda.definition(lambda),
             try Logs.definition(events: logEvents),
         ]

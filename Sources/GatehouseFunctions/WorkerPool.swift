@@ -19,11 +19,16 @@ public actor WorkerPool {
         public var accessKeyID: String
         public var secretAccessKey: String
         public var memoryLimit: MemoryLimit
+        /// The certificate authorities handlers trust (`AWS_CA_BUNDLE`): the system's plus the one
+        /// that signed this Gatehouse's TLS certificate (`NODE_EXTRA_CA_CERTS`).
+        public var trust: (bundle: String, authority: String)?
 
         public init(
             runtimeAPIAddress: String, gatehouseEndpoint: String, maxWorkers: Int = 64, idleTimeout: Duration = .seconds(300),
-            accessKeyID: String, secretAccessKey: String, memoryLimit: MemoryLimit = MemoryLimit(mechanism: .rlimit)
+            accessKeyID: String, secretAccessKey: String, memoryLimit: MemoryLimit = MemoryLimit(mechanism: .rlimit),
+            trust: (bundle: String, authority: String)? = nil
         ) {
+            self.trust = trust
             self.runtimeAPIAddress = runtimeAPIAddress
             self.gatehouseEndpoint = gatehouseEndpoint
             self.maxWorkers = maxWorkers
@@ -146,7 +151,7 @@ public actor WorkerPool {
         worker.lines.append(.now(LambdaLogLines.initStart(runtime: spec.runtime, region: spec.region)))
         let launch = WorkerProcess.Launch(
             runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python,
-            accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, prelude: worker.memory.prelude)
+            accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, trust: settings.trust, prelude: worker.memory.prelude)
         do {
             worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, secret: secret, logStream: stream, launch: launch, pool: self)
         } catch {

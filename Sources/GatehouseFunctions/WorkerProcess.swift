@@ -18,6 +18,7 @@ enum WorkerProcess {
         var python: String?
         var accessKeyID: String
         var secretAccessKey: String
+        var trust: (bundle: String, authority: String)?
         /// A shell command run just before the worker execs: it enters its memory cage.
         var prelude: String?
     }
@@ -97,7 +98,8 @@ enum WorkerProcess {
     }
 
     /// The environment AWS sets for a function, plus `AWS_ENDPOINT_URL` so SDKs in the handler
-    /// talk to Gatehouse. The function's own variables come last and win.
+    /// talk to Gatehouse and the certificate authorities that let them do so over TLS. The
+    /// function's own variables come last and win.
     private static func environment(spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch) -> [String: String] {
         var environment = [
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
@@ -123,6 +125,10 @@ enum WorkerProcess {
             "PYTHONPATH": taskRoot.path,
             "PYTHONUNBUFFERED": "1",
         ]
+        if let trust = launch.trust {
+            environment["AWS_CA_BUNDLE"] = trust.bundle
+            environment["NODE_EXTRA_CA_CERTS"] = trust.authority
+        }
         environment.merge(spec.environment) { _, own in own }
         return environment
     }

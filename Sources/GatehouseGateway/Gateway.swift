@@ -25,17 +25,21 @@ public struct Gateway: Sendable {
     public let usage: QuotaMeter
     /// Token buckets; the deployer resolves usage plans' buckets from it.
     public let limiter: RateLimiter
+    /// This node's open WebSocket connections.
+    public let connections = ConnectionRegistry()
+    public let webSocketSettings: WebSocketSettings
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
     /// `signatures` checks SigV4 on `AWS_IAM` methods; `cognitoJWKS` maps user pool ids to where
     /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
-    /// carries the VPC endpoint id of calls to PRIVATE APIs.
+    /// carries the VPC endpoint id of calls to PRIVATE APIs; `webSocketSettings` bounds WebSocket
+    /// connections.
     public init(
         directory: StageDirectory, httpClient: HTTPClient, catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations,
         accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
-        cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id"
+        cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings()
     ) {
         let limiter = RateLimiter()
         let http = HTTPIntegration(client: httpClient)
@@ -49,6 +53,7 @@ public struct Gateway: Sendable {
         self.stageLogs = StageLogs(sink: logs)
         self.authorizerCache = cache
         self.accountID = accountID
+        self.webSocketSettings = webSocketSettings
         self.pipeline = Pipeline(
             throttle: ThrottleStep(limiter: limiter),
             authenticate: AuthenticateStep(signatures: signatures, vpceHeader: vpceHeader),
@@ -58,7 +63,10 @@ public struct Gateway: Sendable {
             authorizeJWT: JWTAuthorizerStep(keys: keys, jwksLocations: cognitoJWKS),
             authorizeLambda: HTTPLambdaAuthorizerStep(lambda: lambda, cache: cache),
             authorizeIAM: HTTPIAMAuthorizerStep(signatures: signatures),
-            integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda))
+            integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda),
+            throttleWebSocket: WebSocketThrottleStep(limiter: limiter), authorizeWebSocketLambda: WebSocketLambdaAuthorizerStep(lambda: lambda),
+            authorizeWebSocketIAM: WebSocketIAMAuthorizerStep(signatures: signatures),
+            integrateWebSocket: WebSocketIntegrateStep(http: http, lambda: lambda))
     }
 
     /// Where a request goes, decided from its method and invoke URL alone.

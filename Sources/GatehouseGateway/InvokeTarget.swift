@@ -34,7 +34,7 @@ public struct InvokeTarget: Sendable, Equatable {
     private static let marker = Array(".execute-api.".utf8)
 
     /// `abc123` from `abc123.execute-api.localhost:4566`: the host's first label, if the next is `execute-api`.
-    private static func apiID(inHost host: String) -> String? {
+    public static func apiID(inHost host: String) -> String? {
         let bytes = host.utf8
         guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot != bytes.startIndex else { return nil }
         guard bytes[dot...].starts(with: marker) else { return nil }

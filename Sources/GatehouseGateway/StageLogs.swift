@@ -18,8 +18,7 @@ struct StageLogs: Sendable {
 
     /// One access log line to `group`, written off the request's path.
     func write(_ line: String, group: String, region: String) {
-        let sink = self.sink, stream = self.stream
-        Task { await sink.append(region: region, group: group, stream: stream, events: [.now(line)]) }
+        append([(group, [.now(line)])], region: region)
     }
 
     func write(_ invocation: Invocation, response: OutgoingResponse, log: ExecutionLog?, latency: Double, integrationLatency: Double?) {
@@ -35,8 +34,13 @@ struct StageLogs: Sendable {
             let line = AccessLogFormat.render(access.format, invocation, response: response, latency: latency, integrationLatency: integrationLatency)
             writes.append((access.group, [.now(line)]))
         }
+        append(writes, region: stage.region)
+    }
+
+    /// Writes events to their groups, off the request's path.
+    func append(_ writes: [(group: String, events: [LogEvent])], region: String) {
         guard !writes.isEmpty else { return }
-        let sink = self.sink, stream = self.stream, region = stage.region
+        let sink = self.sink, stream = self.stream
         Task {
             for write in writes { await sink.append(region: region, group: write.group, stream: stream, events: write.events) }
         }

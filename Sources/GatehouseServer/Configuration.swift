@@ -49,6 +49,15 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     public var limits = Limits()
 
+    /// WebSocket connections' limits: AWS's 10 minutes idle, 2 hours in all, 500 new per second.
+    public struct WebSockets: Sendable, Codable, Equatable {
+        public var idleTimeoutSeconds: Double = 600
+        public var maxDurationSeconds: Double = 7200
+        public var newConnectionsPerSecond: Double = 500
+    }
+
+    public var webSockets = WebSockets()
+
     public init() {}
 
     /// Defaults overlaid with the config file (if any) and the environment.
@@ -75,6 +84,9 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let count = environment["GATEHOUSE_MAX_CONNECTIONS"].flatMap(Int.init) { configuration.limits.maxConnections = count }
         if let seconds = environment["GATEHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.idleTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }
+        if let seconds = environment["GATEHOUSE_WEBSOCKET_IDLE_SECONDS"].flatMap(Double.init) { configuration.webSockets.idleTimeoutSeconds = seconds }
+        if let seconds = environment["GATEHOUSE_WEBSOCKET_MAX_SECONDS"].flatMap(Double.init) { configuration.webSockets.maxDurationSeconds = seconds }
+        if let rate = environment["GATEHOUSE_WEBSOCKET_CONNECT_RATE"].flatMap(Double.init) { configuration.webSockets.newConnectionsPerSecond = rate }
         // `us-east-1_abc=file:///keys.json,us-east-1_def=http://localhost:9000/jwks.json`
         for entry in (environment["GATEHOUSE_COGNITO_JWKS"] ?? "").split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -6,7 +6,7 @@ import GatehouseModel
 import Hummingbird
 
 /// The one responder behind the listener: Gatehouse's own endpoints under `/_gatehouse/`,
-/// invoke URLs to the data plane, everything else to the control plane.
+/// invoke URLs to the data plane, everything else (`@connections` included) to the control plane.
 struct GatehouseResponder: HTTPResponder {
     typealias Context = GatehouseRequestContext
 
@@ -36,6 +36,10 @@ struct GatehouseResponder: HTTPResponder {
             return Response(gatehouse(incoming))
         case .controlPlane:
             return Response(await controlPlane.handle(incoming))
+        case .connections(let endpoint):
+            var scope = ["Stage": endpoint.stage]
+            scope["ApiId"] = endpoint.apiID
+            return Response(await controlPlane.handle(incoming, routedPath: endpoint.routedPath, scope: scope))
         }
     }
 

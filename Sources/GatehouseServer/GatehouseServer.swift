@@ -8,6 +8,7 @@ import GatehouseStore
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// A Gatehouse node: opens the store, builds the planes and serves them until SIGINT or SIGTERM.
@@ -35,6 +36,8 @@ public struct GatehouseServer: Sendable {
         let endpoint = "http://\(Self.loopbackHost(configuration.host)):\(configuration.port)"
         let code = CodeStore(directory: configuration.dataDir)
         let logSink = StoreLogSink(store: store, accountID: configuration.accountId)
+        let authority = try LocalCertificateAuthority(directory: URL(fileURLWithPath: configuration.dataDir).appendingPathComponent("tls"))
+        let tls = try NIOSSLContext(serving: authority)
         let memoryLimit = MemoryLimit.detect()
         logger.info("\(memoryLimit.summary)")
         let pool = WorkerPool(
@@ -42,7 +45,8 @@ public struct GatehouseServer: Sendable {
                 runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
                 maxWorkers: configuration.maxWorkers, idleTimeout: .seconds(configuration.workerIdleSeconds),
                 accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
-                secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test", memoryLimit: memoryLimit),
+                secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test", memoryLimit: memoryLimit,
+                trust: (authority.bundle.path, authority.caCertificate.path)),
             code: code, logs: logSink)
         let invoker = Invoker(pool: pool, logs: logSink)
         let async = AsyncInvocations(
@@ -59,14 +63,20 @@ public struct GatehouseServer: Sendable {
                 let caller = try dataPlaneVerifier.verify(request)
                 return (caller.accessKeyId, caller.service)
             },
-            cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader)
+            cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader,
+            webSocketSettings: WebSocketSettings(
+                domainName: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", idleTimeout: configuration.webSockets.idleTimeoutSeconds, maximumDuration: configuration.webSockets.maxDurationSeconds,
+                newConnections: Throttle(
+                    rateLimit: configuration.webSockets.newConnectionsPerSecond,
+                    burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))))
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
         // Each committed change is live in the data plane before the write that made it returns.
         store.observeChanges { change in await deployer.apply(change) }
         var services = try Services.all(
-            lambda: Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage)
+            lambda: Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage,
+            connections: gateway)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
@@ -94,12 +104,12 @@ public struct GatehouseServer: Sendable {
                 controlPlane: controlPlane, gateway: gateway, runtimeAPI: runtimeAPI, admission: admission,
                 code: code, version: Self.version),
             server: HTTPServerBuilder { responder in
-                GatehouseChannel(responder: responder, admission: admission, gateway: gateway, limits: channelLimits, cap: cap)
+                GatehouseChannel(responder: responder, admission: admission, gateway: gateway, limits: channelLimits, cap: cap, tls: tls)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
-                logger.notice("Gatehouse \(Self.version) listening on http://\(address?.ipAddress ?? configuration.host):\(address?.port ?? configuration.port) (data in \(configuration.dataDir))")
+                logger.notice("Gatehouse \(Self.version) listening on http(s)://\(address?.ipAddress ?? configuration.host):\(address?.port ?? configuration.port) (data in \(configuration.dataDir); TLS authority \(authority.caCertificate.path))")
             },
             logger: frameworkLogger)
         // Shut down in reverse order: workers first (their long-polls would keep the listener
@@ -108,6 +118,7 @@ public struct GatehouseServer: Sendable {
         let lifetime: [any Service] = [
             UsageSaver(meter: gateway.usage, store: store, logger: logger),
             app, BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
+            BackgroundService { await gateway.watchConnections() },
         ]
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {

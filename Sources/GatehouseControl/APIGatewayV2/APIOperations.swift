@@ -15,6 +15,7 @@ extension APIGatewayV2 {
                 copy(
                     ["ApiKeySelectionExpression", "CorsConfiguration", "Description", "DisableExecuteApiEndpoint", "DisableSchemaValidation",
                      "IpAddressType", "Name", "RouteSelectionExpression", "Version"], from: context.input, into: &api)
+                if api["ProtocolType"] == "WEBSOCKET" { try WebSocketChecks.checkAPI(api) }
             }
         },
         "DeleteCorsConfiguration": { context in
@@ -42,11 +43,10 @@ extension APIGatewayV2 {
         let input = context.input
         let protocolType = context.string("ProtocolType")
         try checkRouteSelection(input["RouteSelectionExpression"], protocolType: protocolType)
-        if protocolType == "WEBSOCKET", input["RouteSelectionExpression"] == nil {
-            throw AWSError.badRequest("RouteSelectionExpression is required for WEBSOCKET APIs")
-        }
-        if protocolType == "WEBSOCKET", input["Target"] != nil {
-            throw AWSError.badRequest("Quick create (Target) is supported only for HTTP APIs")
+        if protocolType == "WEBSOCKET" {
+            guard input["RouteSelectionExpression"] != nil else { throw AWSError.badRequest("RouteSelectionExpression is required for WEBSOCKET APIs") }
+            guard input["Target"] == nil else { throw AWSError.badRequest("Quick create (Target) is supported only for HTTP APIs") }
+            try WebSocketChecks.checkAPI(input)
         }
         let id = newID(length: 10)
         var api: JSON = [

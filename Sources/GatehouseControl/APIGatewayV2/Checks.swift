@@ -25,8 +25,11 @@ enum RouteChecks {
                 throw AWSError.conflict(
                     "The provided route key \"\(key)\" has a conflicting variable on the same hierarchical level as \"\(otherKey)\"")
             }
-        } else if others.contains(where: { $0["RouteKey"] == .string(key) }) {
-            throw AWSError.conflict("Route with key \(key) already exists for this API")
+        } else {
+            try WebSocketChecks.checkRoute(route)
+            if others.contains(where: { $0["RouteKey"] == .string(key) }) {
+                throw AWSError.conflict("Route with key \(key) already exists for this API")
+            }
         }
         if let target = route["Target"]?.stringValue {
             let id = target.hasPrefix("integrations/") ? String(target.dropFirst("integrations/".count)) : ""
@@ -97,11 +100,11 @@ enum RouteChecks {
     }
 }
 
-/// What AWS checks of an HTTP API's integration: a proxy type, a payload format version it
-/// supports, a method and the defaults it fills in.
+/// What AWS checks of an integration: for an HTTP API, a proxy type, a payload format version
+/// it supports, a method and the defaults it fills in (WebSocket APIs: `WebSocketChecks`).
 enum IntegrationChecks {
-    static func check(_ integration: inout JSON, api: JSON) throws(AWSError) {
-        guard api["ProtocolType"] == "HTTP" else { return }
+    static func check(_ integration: inout JSON, api: JSON, input: JSON) throws(AWSError) {
+        guard api["ProtocolType"] == "HTTP" else { return try WebSocketChecks.checkIntegration(&integration, input: input) }
         let type = integration["IntegrationType"]?.stringValue ?? ""
         guard type == "AWS_PROXY" || type == "HTTP_PROXY" else {
             throw .badRequest(
@@ -172,10 +175,11 @@ extension IntegrationChecks {
 }
 
 /// What AWS checks of an HTTP API's authorizer: a JWT authorizer's issuer and identity source, a
-/// Lambda (`REQUEST`) authorizer's function and payload format version.
+/// Lambda (`REQUEST`) authorizer's function and payload format version (WebSocket APIs:
+/// `WebSocketChecks`).
 enum AuthorizerChecks {
     static func check(_ authorizer: inout JSON, api: JSON) throws(AWSError) {
-        guard api["ProtocolType"] == "HTTP" else { return }
+        guard api["ProtocolType"] == "HTTP" else { return try WebSocketChecks.checkAuthorizer(authorizer) }
         switch authorizer["AuthorizerType"]?.stringValue ?? "" {
         case "JWT":
             guard authorizer["JwtConfiguration"]?["Issuer"]?.stringValue?.isEmpty == false else {

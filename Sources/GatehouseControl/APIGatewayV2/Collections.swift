@@ -152,7 +152,7 @@ extension APIGatewayV2 {
             "RequestParameters", "RequestTemplates", "ResponseParameters", "TemplateSelectionExpression", "TimeoutInMillis", "TlsConfig",
         ],
         defaults: ["ConnectionType": "INTERNET", "TimeoutInMillis": 30000],
-        prepare: { integration, api, _, _ in try IntegrationChecks.check(&integration, api: api ?? [:]) },
+        prepare: { integration, api, context, _ in try IntegrationChecks.check(&integration, api: api ?? [:], input: context.input) },
         beforeDelete: { integration, context, reader in
             let target = "integrations/" + (integration["IntegrationId"]?.stringValue ?? "")
             let routes = try await reader.documents(kind: Kind.route, parent: context.string("ApiId")).filter { $0["Target"] == .string(target) }
@@ -184,12 +184,18 @@ extension APIGatewayV2 {
     static let routeResponses = Collection(
         noun: "RouteResponse", kind: Kind.routeResponse, owner: .init(noun: "Route", kind: Kind.route, member: "RouteId"),
         idMember: "RouteResponseId", idLength: 6,
-        members: ["ModelSelectionExpression", "ResponseModels", "ResponseParameters", "RouteResponseKey"])
+        members: ["ModelSelectionExpression", "ResponseModels", "ResponseParameters", "RouteResponseKey"],
+        prepare: { response, api, _, _ in
+            if api?["ProtocolType"] == "WEBSOCKET" { try WebSocketChecks.checkRouteResponse(response) }
+        })
 
     static let integrationResponses = Collection(
         noun: "IntegrationResponse", kind: Kind.integrationResponse,
         owner: .init(noun: "Integration", kind: Kind.integration, member: "IntegrationId"), idMember: "IntegrationResponseId", idLength: 6,
-        members: ["ContentHandlingStrategy", "IntegrationResponseKey", "ResponseParameters", "ResponseTemplates", "TemplateSelectionExpression"])
+        members: ["ContentHandlingStrategy", "IntegrationResponseKey", "ResponseParameters", "ResponseTemplates", "TemplateSelectionExpression"],
+        prepare: { response, api, _, _ in
+            if api?["ProtocolType"] == "WEBSOCKET" { try WebSocketChecks.checkIntegrationResponse(response) }
+        })
 
     static let vpcLinks = Collection(
         noun: "VpcLink", kind: Kind.vpcLink, scope: .region, idMember: "VpcLinkId", idLength: 6,

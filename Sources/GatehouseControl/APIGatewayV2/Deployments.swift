@@ -2,8 +2,8 @@ import Foundation
 import GatehouseModel
 import GatehouseStore
 
-/// Deployments of v2 APIs: each freezes the API's routes, integrations and authorizers into a
-/// snapshot the data plane serves, exactly as REST deployments do.
+/// Deployments of v2 APIs: each freezes the API's routes and integrations (with their
+/// responses) and authorizers into a snapshot the data plane serves, as REST deployments do.
 extension APIGatewayV2 {
     static let deploymentHandlers: [String: OperationHandler] = [
         "CreateDeployment": { context in
@@ -78,13 +78,31 @@ extension APIGatewayV2 {
         var deployment: JSON = ["DeploymentId": .string(id), "DeploymentStatus": "DEPLOYED", "CreatedDate": now(), "AutoDeployed": .bool(automatic)]
         if let description { deployment["Description"] = .string(description) }
         let snapshot: JSON = [
-            "Api": api, "Routes": .array(routes),
-            "Integrations": .array(try await tx.documents(kind: Kind.integration, parent: apiID)),
+            "Api": api,
+            "Routes": .array(try await withResponses(routes, kind: Kind.routeResponse, idMember: "RouteId", api: api, tx)),
+            "Integrations": .array(try await withResponses(
+                try await tx.documents(kind: Kind.integration, parent: apiID), kind: Kind.integrationResponse, idMember: "IntegrationId",
+                api: api, tx)),
             "Authorizers": .array(try await tx.documents(kind: Kind.v2Authorizer, parent: apiID)),
         ]
         try await tx.put(DocumentKey(kind: Kind.v2Snapshot, parent: apiID, id: id), snapshot)
         try await tx.put(DocumentKey(kind: Kind.v2Deployment, parent: apiID, id: id), deployment)
         return deployment
+    }
+
+    /// A WebSocket API's routes or integrations with their responses (`Responses`), which live
+    /// under `{api}/{id}`; HTTP APIs serve none.
+    private static func withResponses(
+        _ items: [JSON], kind: String, idMember: String, api: JSON, _ tx: any StoreTransaction
+    ) async throws -> [JSON] {
+        guard api["ProtocolType"] == "WEBSOCKET", let apiID = api["ApiId"]?.stringValue else { return items }
+        var complete: [JSON] = []
+        for var item in items {
+            let responses = try await tx.documents(kind: kind, parent: "\(apiID)/\(item[idMember]?.stringValue ?? "")")
+            if !responses.isEmpty { item["Responses"] = .array(responses) }
+            complete.append(item)
+        }
+        return complete
     }
 }
 

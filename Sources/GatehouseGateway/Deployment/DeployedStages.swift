@@ -106,17 +106,20 @@ public final class DeployedStages: Revisioned {
     public let stages: [String: [String: DeployedStage]]
     /// HTTP APIs' stages, by API id then stage name (`$default` included).
     public let httpStages: [String: [String: DeployedHTTPStage]]
+    /// WebSocket APIs' stages, by API id then stage name.
+    public let webSocketStages: [String: [String: DeployedWebSocketStage]]
     /// API keys, usage plans and account throttles, by region.
     public let access: [String: AccessTable]
     public let revision: Int64
 
     public init(
         stages: [String: [String: DeployedStage]] = [:], httpStages: [String: [String: DeployedHTTPStage]] = [:],
-        access: [String: AccessTable] = [:],
+        webSocketStages: [String: [String: DeployedWebSocketStage]] = [:], access: [String: AccessTable] = [:],
         revision: Int64 = -1
     ) {
         self.stages = stages
         self.httpStages = httpStages
+        self.webSocketStages = webSocketStages
         self.access = access
         self.revision = revision
     }

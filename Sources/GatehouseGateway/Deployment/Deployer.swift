@@ -26,6 +26,7 @@ public actor Deployer {
     private var revision: Int64 = -1
     private var stages: [String: [String: DeployedStage]] = [:]
     private var httpStages: [String: [String: DeployedHTTPStage]] = [:]
+    private var webSocketStages: [String: [String: DeployedWebSocketStage]] = [:]
     /// The region of each API with stages (REST and HTTP alike), for their ARNs.
     private var apiRegions: [String: String] = [:]
     private var access: [String: AccessTable] = [:]
@@ -82,6 +83,7 @@ public actor Deployer {
         let revision = try await source.revision()
         stages = [:]
         httpStages = [:]
+        webSocketStages = [:]
         apiRegions = [:]
         for region in try await source.parents(ofKind: DocumentKind.restAPI) {
             for api in try await source.documents(kind: DocumentKind.restAPI, parent: region) {
@@ -143,7 +145,7 @@ public actor Deployer {
                     break
                 }
             case .allOwned(let parent):
-                if stages[parent] != nil || httpStages[parent] != nil { forget(api: parent) }
+                if stages[parent] != nil || httpStages[parent] != nil || webSocketStages[parent] != nil { forget(api: parent) }
                 if let region = planRegions[parent] { accessRegions.insert(region) }
                 if parent.contains(":") { touchedFunctions.insert(parent) }
             }
@@ -156,6 +158,7 @@ public actor Deployer {
     private func forget(api: String) {
         stages[api] = nil
         httpStages[api] = nil
+        webSocketStages[api] = nil
         apiRegions[api] = nil
     }
 
@@ -181,19 +184,23 @@ public actor Deployer {
         stages[apiID, default: [:]][name] = DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
     }
 
-    /// One stage of an HTTP API, from its deployment's snapshot; nothing when the stage is gone
-    /// or not deployed yet (an auto-deploying stage of an API without routes).
+    /// One stage of an HTTP or WebSocket API, from its deployment's snapshot; nothing when the
+    /// stage is gone or not deployed yet (an auto-deploying stage of an API without routes).
     private func compileHTTPStage(api apiID: String, name: String, document: JSON? = nil) async throws {
         let stage: JSON?
         if let document { stage = document } else { stage = try await source.document(DocumentKey(kind: DocumentKind.v2Stage, parent: apiID, id: name)) }
+        httpStages[apiID]?[name] = nil
+        webSocketStages[apiID]?[name] = nil
         guard let stage, let deploymentID = stage["DeploymentId"]?.stringValue,
             let snapshot = try await source.document(DocumentKey(kind: DocumentKind.v2Snapshot, parent: apiID, id: deploymentID)),
             let region = try await region(of: apiID, kind: DocumentKind.httpAPI)
-        else {
-            httpStages[apiID]?[name] = nil
-            return
+        else { return }
+        if snapshot["Api"]?["ProtocolType"] == "WEBSOCKET" {
+            webSocketStages[apiID, default: [:]][name] = DeployedWebSocketStage(
+                apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
+        } else {
+            httpStages[apiID, default: [:]][name] = DeployedHTTPStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
         }
-        httpStages[apiID, default: [:]][name] = DeployedHTTPStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
     }
 
     /// The region an API lives in, looked up once.
@@ -258,7 +265,8 @@ public actor Deployer {
 
     private func publish(_ revision: Int64) {
         self.revision = max(self.revision, revision)
-        directory.publish(DeployedStages(stages: stages, httpStages: httpStages, access: access, revision: self.revision))
+        directory.publish(DeployedStages(
+            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, revision: self.revision))
         catalog.publish(FunctionTable(functions: functions, revision: self.revision))
     }
 }

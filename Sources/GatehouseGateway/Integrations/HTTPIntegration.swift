@@ -97,7 +97,8 @@ public struct HTTPIntegration: Sendable {
     /// Answers up to this size (by Content-Length) are read whole; larger or unsized ones stream.
     static let streamingThreshold = 256 * 1024
 
-    private func send(
+    /// Sends a request and reads the answer: whole, or as a stream when `streaming` and large.
+    func send(
         method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, streaming: Bool = false
     ) async throws(GatewayError) -> BackendResponse {
         var request = HTTPClientRequest(url: url)

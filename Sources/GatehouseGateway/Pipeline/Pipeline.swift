@@ -14,6 +14,25 @@ public struct Pipeline: Sendable {
     let authorizeLambda: HTTPLambdaAuthorizerStep
     let authorizeIAM: HTTPIAMAuthorizerStep
     let integrateHTTPAPI: HTTPIntegrateStep
+    let throttleWebSocket: WebSocketThrottleStep
+    let authorizeWebSocketLambda: WebSocketLambdaAuthorizerStep
+    let authorizeWebSocketIAM: WebSocketIAMAuthorizerStep
+    let integrateWebSocket: WebSocketIntegrateStep
+
+    /// A WebSocket route's steps: throttle → authorize (`$connect` only: its Lambda authorizer or
+    /// IAM signature) → integrate.
+    func steps(for route: WebSocketRoute) -> [any GatewayStep<WebSocketInvocation>] {
+        var steps: [any GatewayStep<WebSocketInvocation>] = [throttleWebSocket]
+        if route.key == "$connect" {
+            switch route.authorizationType {
+            case "CUSTOM": steps.append(authorizeWebSocketLambda)
+            case "AWS_IAM": steps.append(authorizeWebSocketIAM)
+            default: break
+            }
+        }
+        steps.append(integrateWebSocket)
+        return steps
+    }
 
     /// An HTTP API route's steps: throttle → authorize (the route's JWT or Lambda authorizer, or
     /// its IAM signature) → integrate.

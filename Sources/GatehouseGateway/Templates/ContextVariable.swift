@@ -5,12 +5,12 @@ import Velocity
 /// one writable part.
 final class ContextVariable: VelocityObject, @unchecked Sendable {
     // Unchecked: one render uses an instance on one thread.
-    private let invocation: Invocation?
+    private let invocation: (any TemplateSource)?
     private let error: TemplateVariables.ErrorContext?
     private let responseOverride: ResponseOverride?
     private var flat: [String: String]?
 
-    init(invocation: Invocation?, error: TemplateVariables.ErrorContext?, responseOverride: ResponseOverride?) {
+    init(invocation: (any TemplateSource)?, error: TemplateVariables.ErrorContext?, responseOverride: ResponseOverride?) {
         self.invocation = invocation
         self.error = error
         self.responseOverride = responseOverride

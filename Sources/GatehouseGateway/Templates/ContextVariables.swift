@@ -28,6 +28,21 @@ extension Invocation {
     }
 }
 
+/// What a mapping template reads of the request it renders for: a REST method's `Invocation`
+/// or a WebSocket route's `WebSocketInvocation`.
+protocol TemplateSource: Sendable {
+    /// `$context`, flat (`identity.sourceIp`).
+    var contextVariables: [String: String] { get }
+    var stageVariables: [String: String] { get }
+    /// What `$input.params()` shows.
+    var requestParameters: RequestParameters { get }
+}
+
+extension Invocation: TemplateSource {
+    var stageVariables: [String: String] { stage.variables }
+    var requestParameters: RequestParameters { RequestParameters(self) }
+}
+
 /// The variables a mapping template sees: `$input`, `$util`, `$context`, `$stageVariables`.
 struct TemplateVariables {
     /// The error a gateway response is rendering (`$context.error.*`).
@@ -45,14 +60,14 @@ struct TemplateVariables {
     var responseOverride: ResponseOverride?
 
     /// Builds only the roots the template mentions.
-    init(for template: MappingTemplate, invocation: Invocation?, payload: Data, error: ErrorContext? = nil, responseOverride: Bool = false) {
+    init(for template: MappingTemplate, invocation: (any TemplateSource)?, payload: Data, error: ErrorContext? = nil, responseOverride: Bool = false) {
         if template.mentions.contains(.input) {
-            values["input"] = .object(InputVariable(body: payload, parameters: invocation.map(RequestParameters.init) ?? RequestParameters()))
+            values["input"] = .object(InputVariable(body: payload, parameters: invocation?.requestParameters ?? RequestParameters()))
         }
         if template.mentions.contains(.util) { values["util"] = Self.util }
         if template.mentions.contains(.stageVariables) {
             var map = VelocityMap()
-            for (name, value) in (invocation?.stage.variables ?? [:]).sorted(by: { $0.key < $1.key }) { map[name] = .string(value) }
+            for (name, value) in (invocation?.stageVariables ?? [:]).sorted(by: { $0.key < $1.key }) { map[name] = .string(value) }
             values["stageVariables"] = .map(map)
         }
         if template.mentions.contains(.context) {

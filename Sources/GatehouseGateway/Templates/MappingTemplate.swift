@@ -73,7 +73,7 @@ extension MappingTemplate {
     /// failures into AWS's answers: a payload that is not JSON is a 400, anything else a
     /// configuration error (`Unable to transform request` in the execution log).
     static func transform(
-        _ template: MappingTemplate, invocation: Invocation, payload: Data, stage: String, log: inout ExecutionLog?
+        _ template: MappingTemplate, invocation: any TemplateSource, payload: Data, stage: String, log: inout ExecutionLog?
     ) throws(GatewayError) -> (body: String, responseOverride: ResponseOverride?) {
         let variables = TemplateVariables(for: template, invocation: invocation, payload: payload, responseOverride: stage == "response")
         var values = variables.values

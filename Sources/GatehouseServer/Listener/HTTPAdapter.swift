@@ -3,6 +3,7 @@ import GatehouseModel
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// The request context: Hummingbird's core storage plus the peer address.
 public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestContext {
@@ -34,6 +35,14 @@ extension IncomingRequest {
         self.init(
             method: head.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
             body: Data(body.readableBytesView), remoteAddress: remoteAddress)
+    }
+
+    /// A request from an HTTP/1 head alone (a WebSocket upgrade has no body).
+    init(head: HTTPRequestHead, remoteAddress: String?) {
+        let (path, query) = Self.split(head.uri)
+        self.init(
+            method: head.method.rawValue, rawPath: path, rawQuery: query, headers: head.headers.map { ($0.name, $0.value) }, body: Data(),
+            remoteAddress: remoteAddress)
     }
 
     /// `/a/b?x=1` → (`/a/b`, `x=1`).

@@ -42,6 +42,7 @@ struct RequestAdmission: Sendable {
         case .runtimeAPI: RuntimeAPI.maxResponseBytes
         case .gatehouse: 0
         case .controlPlane: maxControlPlaneBodyBytes
+        case .connections: APIGatewayManagementAPI.maxDataBytes
         }
     }
 
@@ -53,6 +54,9 @@ struct RequestAdmission: Sendable {
             return Self.text(413, "HTTP content length exceeded \(Gateway.maxPayloadBytes) bytes.")
         case .runtimeAPI:
             return runtimeAPI.responseTooLarge(rawPath: path)
+        case .connections:
+            let error = AWSError("PayloadTooLargeException", status: 413, "Message too long: the limit is \(APIGatewayManagementAPI.maxDataBytes) bytes")
+            return ControlPlane.errorResponse(error)
         case .gatehouse, .controlPlane:
             let error = AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than \(maxBodyBytes(destination)) bytes.")
             return ControlPlane.errorResponse(error)
