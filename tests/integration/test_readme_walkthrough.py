@@ -55,3 +55,11 @@ def test_readme_http_api_walkthrough_routes_and_authorizes_with_a_jwt(gatehouse,
     assert '{"message":"Unauthorized"}\n' in out
     assert '{"you": "ann"}\n' in out
     assert "Successfully deployed stage with deployment ID" in out
+
+
+def test_readme_chat_walkthrough_broadcasts_to_two_websocket_clients(gatehouse, tmp_path):
+    out = run_readme_block("chat", gatehouse, tmp_path)
+    assert '"chat"\n' in out, out
+    assert '"sendmessage"\n' in out
+    assert "bob hears: hello from ann\n" in out
+    assert "ann hears: hello from ann\n" in out
