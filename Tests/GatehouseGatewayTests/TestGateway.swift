@@ -14,7 +14,7 @@ struct TestGateway {
 
     static let shared = TestGateway()
 
-    init() {
+    init(webSocketSettings: WebSocketSettings = WebSocketSettings()) {
         let catalog = FunctionCatalog(FunctionTable())
         let logs = DiscardingLogSink()
         let pool = WorkerPool(
@@ -24,7 +24,7 @@ struct TestGateway {
         let async = AsyncInvocations(queue: queue, invoker: invoker, catalog: catalog, logger: Logger(label: "test"))
         gateway = Gateway(
             directory: StageDirectory(DeployedStages()), httpClient: HTTPClient.shared,
-            catalog: catalog, invoker: invoker, async: async, accountID: "123456789012", logs: logs)
+            catalog: catalog, invoker: invoker, async: async, accountID: "123456789012", logs: logs, webSocketSettings: webSocketSettings)
     }
 
     var pipeline: Pipeline { gateway.pipeline }

@@ -173,3 +173,24 @@ import Testing
         _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 }
+
+/// Where `@connections` calls go, from their host and path.
+@Suite struct ConnectionsEndpointTests {
+    @Test(arguments: [
+        ("127.0.0.1:4566", "/abc123/dev/%40connections/Xy%3D", "abc123", "dev", "/@connections/Xy%3D"),
+        ("localhost:4566", "/abc123/dev/@connections/Xy=", "abc123", "dev", "/@connections/Xy="),
+        ("abc123.execute-api.localhost:4566", "/dev/%40connections/Xy%3D", "abc123", "dev", "/@connections/Xy%3D"),
+        ("127.0.0.1:4566", "/dev/%40connections/Xy%3D", nil, "dev", "/@connections/Xy%3D"),
+    ] as [(String, String, String?, String, String)])
+    func endpointsNameTheirStageAndAPI(host: String, path: String, api: String?, stage: String, routed: String) throws {
+        let endpoint = try #require(ConnectionsEndpoint(host: host, rawPath: path))
+        #expect(endpoint.apiID == api)
+        #expect(endpoint.stage == stage)
+        #expect(endpoint.routedPath == routed)
+    }
+
+    @Test(arguments: ["/restapis/abc/dev/_user_request_/x", "/a/b/c/%40connections/x", "/%40connections/x", "/v2/apis"])
+    func otherPathsAreNotConnectionsEndpoints(path: String) {
+        #expect(ConnectionsEndpoint(host: "127.0.0.1:4566", rawPath: path) == nil)
+    }
+}

@@ -194,12 +194,11 @@ public struct WebSocketSettings: Sendable {
     }
 }
 
-/// `@connections`: posts, descriptions and deletes of this node's connections.
+/// `@connections`: posts, descriptions and deletes of this node's connections. A connection the
+/// gateway has started to close is gone already, as on AWS.
 extension Gateway: ConnectionManager {
     public func post(_ data: Data, to connectionID: String, api: String?, stage: String) async throws(AWSError) {
-        guard let connection = connections.connection(connectionID, api: api, stage: stage), connection.closingReason == nil else {
-            throw .gone(connectionID)
-        }
+        let connection = try openConnection(connectionID, api: api, stage: stage)
         connection.touch()
         do {
             try await connection.socket.send(String(decoding: data, as: UTF8.self))
@@ -209,16 +208,18 @@ extension Gateway: ConnectionManager {
     }
 
     public func describe(_ connectionID: String, api: String?, stage: String) throws(AWSError) -> ConnectionDescription {
-        guard let connection = connections.connection(connectionID, api: api, stage: stage) else { throw .gone(connectionID) }
+        let connection = try openConnection(connectionID, api: api, stage: stage)
         return ConnectionDescription(
             connectedAt: connection.connectedAt, lastActiveAt: connection.lastActiveAt, sourceIP: connection.sourceIP,
             userAgent: connection.userAgent)
     }
 
     public func disconnect(_ connectionID: String, api: String?, stage: String) async throws(AWSError) {
-        guard let connection = connections.connection(connectionID, api: api, stage: stage), connection.closingReason == nil else {
-            throw .gone(connectionID)
-        }
-        await close(connection, code: 1000, reason: "Connection Closed Normally")
+        await close(try openConnection(connectionID, api: api, stage: stage), code: 1000, reason: "Connection Closed Normally")
+    }
+
+    private func openConnection(_ id: String, api: String?, stage: String) throws(AWSError) -> WebSocketConnection {
+        guard let connection = connections.connection(id, api: api, stage: stage), connection.closingReason == nil else { throw .gone(id) }
+        return connection
     }
 }

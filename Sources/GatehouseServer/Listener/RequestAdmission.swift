@@ -56,10 +56,10 @@ struct RequestAdmission: Sendable {
             return runtimeAPI.responseTooLarge(rawPath: path)
         case .connections:
             let error = AWSError("PayloadTooLargeException", status: 413, "Message too long: the limit is \(APIGatewayManagementAPI.maxDataBytes) bytes")
-            return ControlPlane.errorResponse(error)
+            return Self.withRequestID(ControlPlane.errorResponse(error))
         case .gatehouse, .controlPlane:
             let error = AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than \(maxBodyBytes(destination)) bytes.")
-            return ControlPlane.errorResponse(error)
+            return Self.withRequestID(ControlPlane.errorResponse(error))
         }
     }
 
@@ -71,6 +71,13 @@ struct RequestAdmission: Sendable {
                 "RequestHeaderFieldsTooLargeException", status: 431, "Request Header Fields Too Large"))
         }
         return ControlPlane.errorResponse(AWSError("BadRequestException", status: 400, "Bad Request"))
+    }
+
+    /// A management API's answer carries its request id, refused or not.
+    private static func withRequestID(_ response: OutgoingResponse) -> OutgoingResponse {
+        var response = response
+        response.headers.append(("x-amzn-RequestId", RequestID.next()))
+        return response
     }
 
     /// A plain-text answer, as API Gateway's front door gives before a request reaches an API.
