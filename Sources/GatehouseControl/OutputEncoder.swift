@@ -85,8 +85,6 @@ struct OutputEncoder {
     }
 
     static func iso8601(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        Date(timeIntervalSince1970: seconds).utc("yyyy-MM-dd'T'HH:mm:ss'Z'")
     }
 }

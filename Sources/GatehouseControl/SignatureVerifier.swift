@@ -84,9 +84,7 @@ public struct SignatureVerifier: Sendable {
         return difference == 0
     }
 
-    static func parseAmzDate(_ text: String) -> Date? {
-        DateFormatter.utc("yyyyMMdd'T'HHmmss'Z'").date(from: text)
-    }
+    static func parseAmzDate(_ text: String) -> Date? { Date(amzDate: text) }
 
-    static func format(_ date: Date) -> String { date.utc("yyyyMMdd'T'HHmmss'Z'") }
+    static func format(_ date: Date) -> String { date.amzDate }
 }

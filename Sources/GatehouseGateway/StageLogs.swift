@@ -9,7 +9,7 @@ import GatehouseModel
 struct StageLogs: Sendable {
     let sink: any LogSink
     /// One stream per node and process start, as each API Gateway host writes its own.
-    let stream = "gatehouse-" + RequestID.base64(count: 12).replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+    let stream = "gatehouse-" + RequestID.base64(count: 12, urlSafe: true)
 
     /// `API-Gateway-Access-Logs` from `arn:aws:logs:{region}:{account}:log-group:API-Gateway-Access-Logs[:*]`.
     static func logGroup(fromARN arn: String) -> String {

@@ -26,15 +26,16 @@ public enum RequestID {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `count` characters of base64 alphabet from the same generator (for `x-amz-apigw-id`).
-    public static func base64(count: Int) -> String {
+    /// `count` characters of base64 alphabet from the same generator (for `x-amz-apigw-id`);
+    /// `urlSafe` uses `-` and `_` for ids that go into URL paths, such as connection ids.
+    public static func base64(count: Int, urlSafe: Bool = false) -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
         var word = mix(seed ^ (n &* 0x9E37_79B9_7F4A_7C15))
         var text = [UInt8]()
         text.reserveCapacity(count)
         for position in 0..<count {
             if position % 10 == 9 { word = mix(word) }
-            text.append(base64Alphabet[Int(word & 63)])
+            text.append((urlSafe ? urlSafeAlphabet : base64Alphabet)[Int(word & 63)])
             word >>= 6
         }
         return String(decoding: text, as: UTF8.self)
@@ -42,6 +43,7 @@ public enum RequestID {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let urlSafeAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     private static func mix(_ value: UInt64) -> UInt64 {
         var z = value &+ 0x9E37_79B9_7F4A_7C15

@@ -1216,6 +1216,34 @@ def test_a_binary_frame_closes_with_1003(mock_api, sockets):
     assert close_of(ws) == (1003, "Binary frames are not supported")
 
 
+def test_a_text_frame_that_is_not_utf8_closes_with_1007(mock_api, sockets):
+    ws = sockets.open(mock_api)
+    send_quietly(lambda: ws.send(b"\xff\xfe{}", opcode=websocket.ABNF.OPCODE_TEXT))
+    assert close_of(ws)[0] == 1007
+
+
+def test_a_ping_is_answered_with_a_pong_carrying_its_data(mock_api, sockets):
+    ws = sockets.open(mock_api)
+    ws.ping("are you there")
+    frame = ws.recv_frame()
+    assert (frame.opcode, frame.data) == (websocket.ABNF.OPCODE_PONG, b"are you there")
+    assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
+
+
+def test_messages_sent_back_to_back_are_answered_in_order(v2, sockets):
+    api_id = create_ws_api(v2)["ApiId"]
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    route(v2, api_id, "$default", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id)
+    ws = sockets.open(api_id)
+    sent = [json.dumps({"action": "ping"}) if n % 3 else "not json" for n in range(30)]
+    for message in sent:
+        ws.send(message)
+    answers = [json.loads(ws.recv())["echo"] for _ in sent]
+    assert answers == ["$default" if message == "not json" else "ping" for message in sent]
+    v2.delete_api(ApiId=api_id)
+
+
 # ---------------------------------------------------------------------------------------------
 # Logs
 

@@ -31,7 +31,7 @@ extension Gateway {
     /// Runs `$connect` for an upgrade request to `stage`.
     public func connect(_ request: IncomingRequest, stage: DeployedWebSocketStage) async -> ConnectOutcome {
         let peer = WebSocketInvocation.Peer(
-            connectionID: RequestID.base64(count: 15) + "=", connectedAt: Date(), sourceIP: request.remoteAddress ?? "127.0.0.1",
+            connectionID: RequestID.base64(count: 15, urlSafe: true) + "=", connectedAt: Date(), sourceIP: request.remoteAddress ?? "127.0.0.1",
             userAgent: request.header("User-Agent"), domainName: webSocketSettings.domainName)
         guard limiter.take("ws-connect/\(stage.region)", webSocketSettings.newConnections) else {
             return .refused(Self.httpAPIError(.throttled))

@@ -29,7 +29,8 @@ struct GatehouseChannel: ServerChildChannel, HTTPChannelHandler {
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         /// A WebSocket upgrade `$connect` refused: this answer, then close.
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, OutgoingResponse)
-        case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, AdmittedConnection)
+        /// Upgraded: the `WebSocketSession` handler serves the connection on its own.
+        case webSocket
         /// Over the connection cap: `RefuseConnectionHandler` answers alone.
         case overCap
     }
@@ -108,9 +109,7 @@ struct GatehouseChannel: ServerChildChannel, HTTPChannelHandler {
             await handleHTTP(asyncChannel: channel, logger: logger)
         case .refused(let channel, let response):
             await Self.refuse(channel, with: response)
-        case .webSocket(let channel, let admitted):
-            await WebSocketSession(gateway: gateway, admitted: admitted).run(channel, logger: logger)
-        case .overCap:
+        case .webSocket, .overCap:
             break
         }
     }

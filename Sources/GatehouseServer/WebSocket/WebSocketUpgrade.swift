@@ -7,7 +7,7 @@ import Synchronization
 
 /// One connection's WebSocket upgrade. An upgrade request to a deployed WebSocket stage runs
 /// `$connect` while the client waits: accepted, the handshake answers 101 with the headers
-/// `$connect` returned and the connection becomes a `WebSocketSession`; refused, the request
+/// `$connect` returned and a `WebSocketSession` takes the connection over; refused, the request
 /// falls through to the HTTP pipeline with `refusal` set, and the listener answers with it.
 /// Any other upgrade request is served as plain HTTP.
 final class WebSocketUpgrade: Sendable {
@@ -38,9 +38,8 @@ final class WebSocketUpgrade: Sendable {
             upgradePipelineHandler: { [self] channel, _ in
                 channel.eventLoop.makeCompletedFuture {
                     guard case .accepted(let admitted)? = decision.withLock({ $0 }) else { throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget }
-                    let frames = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
-                    return .webSocket(frames, admitted)
+                    try channel.pipeline.syncOperations.addHandlers(WebSocketSession.handlers(gateway: gateway, admitted: admitted))
+                    return .webSocket
                 }
             })
     }
