@@ -27,7 +27,7 @@ public enum SigV4 {
         }
         var fields: [String: String] = [:]
         for part in header.dropFirst(algorithm.count + 1).split(separator: ",") {
-            let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            let kv = part.drop(while: { $0 == " " || $0 == "\t" }).split(separator: "=", maxSplits: 1)
             if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
         }
         for required in ["Credential", "SignedHeaders", "Signature"] where fields[required] == nil {
@@ -110,16 +110,19 @@ public enum SigV4 {
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8)
 
     static func uriEncode(_ text: String, keepSlash: Bool) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             if unreserved.contains(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             } else {
-                out += String(format: "%%%02X", byte)
+                out += [UInt8(ascii: "%"), upperHexDigits[Int(byte >> 4)], upperHexDigits[Int(byte & 0xF)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     /// Leading and trailing space removed, inner runs of spaces collapsed to one.
     static func trimmedHeaderValue(_ value: String) -> String {

@@ -64,26 +64,76 @@ extension Gateway {
         return connection
     }
 
+    /// What a message comes to: the text sent back to the client, if any.
+    public enum MessageReply: Sendable {
+        case send(String)
+        case nothing
+    }
+
     /// Routes one message and sends back the route's answer (two-way routes) or AWS's error.
     public func receive(_ message: String, on connection: WebSocketConnection) async {
         connection.touch()
+        let reply: MessageReply
+        switch messageInvocation(message, on: connection) {
+        case .answered(let answer):
+            reply = answer
+        case .routed(var invocation):
+            let response = await run(&invocation)
+            reply = Self.reply(to: invocation, response)
+        }
+        if case .send(let text) = reply { await send(text, on: connection) }
+    }
+
+    /// Routes one message and answers at once when its route needs no I/O (a MOCK route), for
+    /// the listener to send on the connection's own thread; nil when it does (use `receive`).
+    public func receiveWithoutIO(_ message: String, on connection: WebSocketConnection) -> MessageReply? {
+        switch messageInvocation(message, on: connection) {
+        case .answered(let reply):
+            connection.touch()
+            return reply
+        case .routed(var invocation):
+            guard invocation.route.steps.prepare(&invocation) else { return nil }
+            connection.touch()
+            var log = executionLog(invocation)
+            let result: Result<OutgoingResponse, GatewayError>
+            do throws(GatewayError) {
+                // Prepared routes never wait; if one did, it was compiled wrong.
+                guard let response = try invocation.route.steps.answerWithoutIO(&invocation, log: &log) else { throw .configurationError }
+                result = .success(response)
+            } catch {
+                result = .failure(error)
+            }
+            return Self.reply(to: invocation, finished(result, &invocation, log: log))
+        }
+    }
+
+    private enum MessageRouting {
+        case answered(MessageReply)
+        case routed(WebSocketInvocation)
+    }
+
+    /// The message's event on its route, or AWS's `Forbidden` when no route takes it.
+    private func messageInvocation(_ message: String, on connection: WebSocketConnection) -> MessageRouting {
         let requestID = RequestID.base64(count: 15) + "="
         guard let stage = directory.current.webSocketStages[connection.apiID]?[connection.stageName],
             let route = stage.route(for: message)
         else {
-            await send(Self.errorMessage("Forbidden", connection: connection, requestID: requestID), on: connection)
-            return
+            return .answered(.send(Self.errorMessage("Forbidden", connection: connection.id, requestID: requestID)))
         }
         var invocation = WebSocketInvocation(
             eventType: .message, stage: stage, route: route, peer: Self.peer(connection), body: message, requestID: requestID,
             messageID: RequestID.base64(count: 15) + "=", accountID: accountID, authorizer: connection.authorizer)
         invocation.accountThrottle = directory.current.access[stage.region]?.accountThrottle ?? .accountDefault
-        let response = await run(&invocation)
+        return .routed(invocation)
+    }
+
+    /// What goes back to the client: AWS's error message on a failure, the answer's body on a
+    /// two-way route.
+    private static func reply(to invocation: WebSocketInvocation, _ response: OutgoingResponse) -> MessageReply {
         if let failure = invocation.failure {
-            await send(Self.errorMessage(failure.message, connection: connection, requestID: requestID), on: connection)
-        } else if route.twoWay {
-            await send(String(decoding: response.body, as: UTF8.self), on: connection)
+            return .send(errorMessage(failure.message, connection: invocation.peer.connectionID, requestID: invocation.requestID))
         }
+        return invocation.route.twoWay ? .send(String(decoding: response.body, as: UTF8.self)) : .nothing
     }
 
     /// Sends a message to the client, keeping the connection's last activity.
@@ -141,19 +191,39 @@ extension Gateway {
     /// Runs an event through its route's steps; a failure becomes its status and message, kept
     /// on the invocation. Writes the stage's logs.
     private func run(_ invocation: inout WebSocketInvocation) async -> OutgoingResponse {
+        var log = executionLog(invocation)
+        let result: Result<OutgoingResponse, GatewayError>
+        do throws(GatewayError) {
+            result = .success(try await invocation.route.steps.answer(&invocation, log: &log))
+        } catch {
+            result = .failure(error)
+        }
+        return finished(result, &invocation, log: log)
+    }
+
+    private func executionLog(_ invocation: WebSocketInvocation) -> ExecutionLog? {
         let settings = invocation.stage.settings(for: invocation.route.key)
         var log: ExecutionLog? = settings.loggingLevel == nil ? nil : ExecutionLog(requestID: invocation.requestID)
         log?.webSocketEvent(invocation, dataTrace: settings.dataTrace)
+        return log
+    }
+
+    /// The steps' answer, or the failure's (kept on the invocation), with the stage's logs written.
+    private func finished(
+        _ result: Result<OutgoingResponse, GatewayError>, _ invocation: inout WebSocketInvocation, log: ExecutionLog?
+    ) -> OutgoingResponse {
+        var log = log
         let response: OutgoingResponse
-        do throws(GatewayError) {
-            response = try await invocation.route.steps.answer(&invocation, log: &log)
+        switch result {
+        case .success(let answer):
+            response = answer
             log?.line("Successfully completed execution")
-        } catch {
+        case .failure(let error):
             invocation.failure = error
             log?.failure(error)
             response = Self.httpAPIError(error)
         }
-        stageLogs.write(invocation, response: response, log: log, level: settings.loggingLevel)
+        stageLogs.write(invocation, response: response, log: log, level: invocation.stage.settings(for: invocation.route.key).loggingLevel)
         return response
     }
 
@@ -165,8 +235,8 @@ extension Gateway {
 
     /// AWS's error message to a client, byte for byte as AWS lays it out:
     /// `{"message": "Forbidden", "connectionId":"…", "requestId":"…"}`.
-    static func errorMessage(_ message: String, connection: WebSocketConnection, requestID: String) -> String {
-        "{\"message\": \(JSON.quoted(message)), \"connectionId\":\(JSON.quoted(connection.id)), \"requestId\":\(JSON.quoted(requestID))}"
+    static func errorMessage(_ message: String, connection connectionID: String, requestID: String) -> String {
+        "{\"message\": \(JSON.quoted(message)), \"connectionId\":\(JSON.quoted(connectionID)), \"requestId\":\(JSON.quoted(requestID))}"
     }
 }
 

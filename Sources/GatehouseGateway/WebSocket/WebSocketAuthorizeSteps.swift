@@ -9,6 +9,8 @@ import GatehouseModel
 struct WebSocketLambdaAuthorizerStep: GatewayStep {
     let lambda: LambdaIntegration
 
+    func prepare(_ invocation: inout WebSocketInvocation) -> Bool { false }
+
     func attempt(_ invocation: inout WebSocketInvocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome { .wait }
 
     func run(_ invocation: inout WebSocketInvocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {

@@ -20,6 +20,8 @@ struct WebSocketIntegrateStep: GatewayStep {
     let http: HTTPIntegration
     let lambda: LambdaIntegration
 
+    func prepare(_ invocation: inout WebSocketInvocation) -> Bool { invocation.route.integration?.type == "MOCK" }
+
     func attempt(_ invocation: inout WebSocketInvocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {
         guard let integration = invocation.route.integration else { throw .configurationError }
         guard integration.type == "MOCK" else { return .wait }

@@ -7,8 +7,9 @@ import NIOWebSocket
 /// aggregator below it make messages of frames (a frame over 32 KB or a message over 128 KB
 /// closes with 1009); this handler answers pings, runs the closing handshake and hands each
 /// text message to the gateway in turn; a binary one closes with 1003, as AWS does. No task
-/// waits on an idle connection — a message starts one, and reading pauses until it is done — so
-/// an idle connection costs only its channel. When the channel closes, the gateway forgets the
+/// waits on an idle connection — a message whose route needs no I/O is answered on the event
+/// loop, any other starts a task, and reading pauses until it is done — so an idle connection
+/// costs only its channel. When the channel closes, the gateway forgets the
 /// connection and runs `$disconnect`.
 final class WebSocketSession: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
@@ -113,25 +114,31 @@ final class WebSocketSession: ChannelDuplexHandler {
         self.context = nil
     }
 
-    /// Hands the next message to the gateway, unless one is being handled; reading resumes once
-    /// every message in hand is done.
+    /// Hands the messages in hand to the gateway in order, unless one is being handled: those
+    /// whose route needs no I/O are answered here, on the event loop; the first that needs I/O
+    /// starts a task, and the rest wait for it. Reading resumes once every message is done.
     private func handleNext() {
         guard !handling, let connection, let context else { return }
-        guard let message = pending.popFirst() else {
-            if readHeld {
-                readHeld = false
-                context.read()
+        while let message = pending.popFirst() {
+            guard let reply = gateway.receiveWithoutIO(message, on: connection) else {
+                handling = true
+                let (gateway, session) = (gateway, NIOLoopBound(self, eventLoop: context.eventLoop))
+                Task {
+                    await gateway.receive(message, on: connection)
+                    session.eventLoop.execute {
+                        session.value.handling = false
+                        session.value.handleNext()
+                    }
+                }
+                return
             }
-            return
+            if case .send(let text) = reply {
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))), promise: nil)
+            }
         }
-        handling = true
-        let (gateway, session) = (gateway, NIOLoopBound(self, eventLoop: context.eventLoop))
-        Task {
-            await gateway.receive(message, on: connection)
-            session.eventLoop.execute {
-                session.value.handling = false
-                session.value.handleNext()
-            }
+        if readHeld {
+            readHeld = false
+            context.read()
         }
     }
 
