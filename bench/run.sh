@@ -17,9 +17,13 @@
 # appends them to bench/RESULTS.md; raw wrk output and logs stay in bench/results/<timestamp>/. Everything it
 # started is stopped on exit.
 #
-# Last, on the same Gatehouse and nginx, bench/http_api.py puts one function and the upstream behind
+# Then, on the same Gatehouse and nginx, bench/http_api.py puts one function and the upstream behind
 # a REST API and an HTTP API and compares them (wrk, and the warm Lambda added latency); it prints
 # its tables and appends them to bench/RESULTS.md as a section of its own, "HTTP API vs REST".
+#
+# Last, bench/websocket.py (its own Gatehouse and bench/hello's hummingbird-websocket echo server)
+# measures WebSocket echo round trips (MOCK and Lambda routes against the bare echo server), the
+# memory of 10,000 idle connections and a broadcast to them; its section is "WebSocket APIs".
 #
 # Environment:
 #   BENCH_DURATION     wrk duration per target (default 10s; a bare number means seconds)
@@ -30,6 +34,7 @@
 #   BENCH_SKIP_BUILD   1: use the existing release binaries
 #   BENCH_SKIP_LAMBDA  1: skip the functions benchmark (bench/lambda.py)
 #   BENCH_SKIP_HTTP_API 1: skip the HTTP API vs REST benchmark (bench/http_api.py)
+#   BENCH_SKIP_WEBSOCKET 1: skip the WebSocket benchmark (bench/websocket.py)
 #   BENCH_NO_RESULTS_MD 1: do not append to bench/RESULTS.md
 set -euo pipefail
 
@@ -46,6 +51,7 @@ PIN=${BENCH_PIN:-0}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 SKIP_LAMBDA=${BENCH_SKIP_LAMBDA:-0}
 SKIP_HTTP_API=${BENCH_SKIP_HTTP_API:-0}
+SKIP_WEBSOCKET=${BENCH_SKIP_WEBSOCKET:-0}
 
 # Loopback only, never through a proxy.
 export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
@@ -340,5 +346,21 @@ if [[ $SKIP_HTTP_API != 1 ]]; then
         log "HTTP API vs REST: WARNING: http_api.py failed (exit $http_api_rc); see $RUN_DIR/http-api.log"
     elif [[ ${BENCH_NO_RESULTS_MD:-0} != 1 ]]; then
         log "HTTP API vs REST: appended to $BENCH_DIR/RESULTS.md"
+    fi
+fi
+
+# Its own Gatehouse and echo server; a failure is reported, it does not fail the run.
+if [[ $SKIP_WEBSOCKET != 1 ]]; then
+    wait_for_other_builds soft
+    log "WebSocket APIs: bench/websocket.py"
+    websocket_rc=0
+    BENCH_DURATION=${DURATION%s} timeout $((3 * WRK_LIMIT + 600)) "$PYTHON" "$BENCH_DIR/websocket.py" --binary "$GATEHOUSE_BIN" \
+        >"$RUN_DIR/websocket.md" 2>"$RUN_DIR/websocket.log" || websocket_rc=$?
+    echo
+    echo "## WebSocket APIs"
+    echo
+    cat "$RUN_DIR/websocket.md"
+    if ((websocket_rc != 0)); then
+        log "WebSocket APIs: WARNING: websocket.py failed (exit $websocket_rc); see $RUN_DIR/websocket.log"
     fi
 fi

@@ -232,6 +232,10 @@ def main():
             sys.exit(f"no {TOOLS / tool}: run `swift build -c release` in bench/hello")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    # Gatehouse and wsbench each hold one descriptor per idle connection.
+    if hard != resource.RLIM_INFINITY and args.idle + 1000 > hard:
+        args.idle = max(0, hard - 1000)
+        log(f"only {hard} open files allowed: holding {args.idle} idle connections")
 
     run_dir = Path(tempfile.mkdtemp(prefix="gatehouse-ws-bench-"))
     gatehouse_port, echo_port = free_port(), free_port()
