@@ -65,7 +65,7 @@ public struct Gateway: Sendable {
             authorizeIAM: HTTPIAMAuthorizerStep(signatures: signatures),
             integrateHTTPAPI: HTTPIntegrateStep(http: http, lambda: lambda),
             throttleWebSocket: WebSocketThrottleStep(limiter: limiter), authorizeWebSocketLambda: WebSocketLambdaAuthorizerStep(lambda: lambda),
-            authorizeWebSocketIAM: WebSocketIAMAuthorizerStep(signatures: signatures),
+            authorizeWebSocketIAM: WebSocketIAMAuthorizerStep(signatures: signatures), webSocketAPIKey: WebSocketAPIKeyStep(),
             integrateWebSocket: WebSocketIntegrateStep(http: http, lambda: lambda))
     }
 

@@ -1368,3 +1368,63 @@ def test_new_connections_past_the_rate_answer_429(rate_limited):
         assert ask_json(opened.open(api_id), {"action": "ping"})["echo"] == "ping"
     finally:
         opened.close_all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage throttling and API keys
+
+
+def test_a_route_past_its_throttle_gets_too_many_requests_and_the_connection_stays(v2, sockets):
+    api_id = create_ws_api(v2)["ApiId"]
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id, RouteSettings={"ping": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.5}})
+    ws = sockets.open(api_id)
+    assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
+    refused = ask_json(ws, {"action": "ping"})
+    assert refused["message"] == "Too Many Requests"
+    assert set(refused) == {"message", "connectionId", "requestId"}
+    assert ws.connected
+
+
+def test_a_connect_route_past_its_throttle_refuses_the_upgrade_with_429(v2, sockets):
+    api_id = create_ws_api(v2)["ApiId"]
+    route(v2, api_id, "$connect", mock_integration(v2, api_id))
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id, RouteSettings={"$connect": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.5}})
+    assert sockets.open(api_id).getstatus() == 101
+    assert sockets.refusal(api_id) == 429
+
+
+@pytest.fixture
+def keyed_api(gatehouse, v2):
+    """A WebSocket API whose $connect requires an API key, its stage in a usage plan with a quota
+    of 2 connections a day, and the plan's key: (api id, key value)."""
+    apigateway = make_client(gatehouse, "apigateway")
+    api_id = create_ws_api(v2)["ApiId"]
+    route(v2, api_id, "$connect", mock_integration(v2, api_id), ApiKeyRequired=True)
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id)
+    plan = apigateway.create_usage_plan(name=unique_name("ws-plan"), apiStages=[{"apiId": api_id, "stage": "dev"}],
+                                        quota={"limit": 2, "period": "DAY"})["id"]
+    key = apigateway.create_api_key(name=unique_name("ws-key"), enabled=True)
+    apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
+    yield api_id, key["value"]
+    apigateway.delete_usage_plan_key(usagePlanId=plan, keyId=key["id"])
+    apigateway.update_usage_plan(usagePlanId=plan, patchOperations=[{"op": "remove", "path": "/apiStages", "value": f"{api_id}:dev"}])
+    apigateway.delete_usage_plan(usagePlanId=plan)
+    apigateway.delete_api_key(apiKey=key["id"])
+    v2.delete_api(ApiId=api_id)
+
+
+def test_a_connect_that_requires_an_api_key_refuses_none_or_an_unknown_one_with_403(keyed_api, sockets):
+    api_id, _ = keyed_api
+    assert sockets.refusal(api_id) == 403
+    assert sockets.refusal(api_id, headers=["x-api-key: not-a-key-of-this-gateway"]) == 403
+
+
+def test_a_connect_with_a_key_in_the_stages_plan_opens_until_the_quota_is_used(keyed_api, sockets):
+    api_id, value = keyed_api
+    for _ in range(2):
+        ws = sockets.open(api_id, headers=[f"x-api-key: {value}"])
+        assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
+    assert sockets.refusal(api_id, headers=[f"x-api-key: {value}"]) == 429

@@ -137,7 +137,10 @@ extension APIGateway {
                 // AWS's own message, unformatted placeholders and all.
                 throw AWSError.badRequest("Invalid API Stage {api: %s, stage: %s} specified for usageplan %s")
             }
-            guard try await reader.document(DocumentKey(kind: Kind.stage, parent: api, id: name)) != nil else {
+            // A REST API's stage, or a WebSocket API's: usage plans hold both.
+            let restStage = try await reader.document(DocumentKey(kind: Kind.stage, parent: api, id: name))
+            let webSocketStage = try await reader.document(DocumentKey(kind: Kind.v2Stage, parent: api, id: name))
+            guard restStage != nil || webSocketStage != nil else {
                 throw AWSError.notFound("API Stage not found: \(api):\(name)")
             }
         }

@@ -17,10 +17,11 @@ public struct Pipeline: Sendable {
     let throttleWebSocket: WebSocketThrottleStep
     let authorizeWebSocketLambda: WebSocketLambdaAuthorizerStep
     let authorizeWebSocketIAM: WebSocketIAMAuthorizerStep
+    let webSocketAPIKey: WebSocketAPIKeyStep
     let integrateWebSocket: WebSocketIntegrateStep
 
     /// A WebSocket route's steps: throttle → authorize (`$connect` only: its Lambda authorizer or
-    /// IAM signature) → integrate.
+    /// IAM signature) → API key (`$connect` with `ApiKeyRequired`) → integrate.
     func steps(for route: WebSocketRoute) -> [any GatewayStep<WebSocketInvocation>] {
         var steps: [any GatewayStep<WebSocketInvocation>] = [throttleWebSocket]
         if route.key == "$connect" {
@@ -29,6 +30,7 @@ public struct Pipeline: Sendable {
             case "AWS_IAM": steps.append(authorizeWebSocketIAM)
             default: break
             }
+            if route.apiKeyRequired { steps.append(webSocketAPIKey) }
         }
         steps.append(integrateWebSocket)
         return steps

@@ -10,7 +10,7 @@ struct APIKeyStep: GatewayStep {
     func attempt(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {        let stageName = "\(invocation.stage.apiID)/\(invocation.stage.name)"
         let value = invocation.stage.api.apiKeySource == "AUTHORIZER"
             ? invocation.authorizer.usageIdentifierKey : invocation.request.header("x-api-key")
-        guard let value, !value.isEmpty, let key = invocation.access.keys[value], key.enabled else {
+        guard let value, let key = invocation.access.enabledKey(value) else {
             log?.line("API Key \(Self.masked(value)) not authorized because method '\(invocation.request.method) \(invocation.match.resource.path)' requires API Key and API Key is not valid")
             throw .invalidAPIKey
         }
@@ -41,6 +41,20 @@ struct APIKeyStep: GatewayStep {
     /// `**********F0yrv6`: AWS logs only a key's last characters.
     static func masked(_ value: String?) -> String {
         value?.masked(showingLast: 6) ?? ""
+    }
+}
+
+extension AccessTable {
+    /// The enabled key with this value.
+    func enabledKey(_ value: String) -> APIKey? {
+        guard !value.isEmpty, let key = keys[value], key.enabled else { return nil }
+        return key
+    }
+
+    /// An enabled key with this value and its usage plan on the stage, if it is in one.
+    func plan(forKey value: String, api: String, stage: String) -> (key: APIKey, plan: StagePlan)? {
+        guard let key = enabledKey(value), let plan = plans[api]?[stage]?[key.id] else { return nil }
+        return (key, plan)
     }
 }
 

@@ -11,6 +11,9 @@ public final class DeployedWebSocketStage: Sendable {
     public let variables: [String: String]
     /// `RouteSelectionExpression`: which member of a message names its route.
     let routeSelection: SelectionExpression
+    /// Whether `$connect`'s API key comes from what its authorizer returned
+    /// (`$context.authorizer.usageIdentifierKey`) rather than the `x-api-key` header.
+    let apiKeyFromAuthorizer: Bool
     let routes: [String: WebSocketRoute]
     let authorizers: [String: DeployedWebSocketAuthorizer]
     /// `DefaultRouteSettings`, and `RouteSettings` by route key.
@@ -26,6 +29,7 @@ public final class DeployedWebSocketStage: Sendable {
         deploymentID = stage["DeploymentId"]?.stringValue ?? ""
         variables = (stage["StageVariables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         routeSelection = SelectionExpression(snapshot["Api"]?["RouteSelectionExpression"]?.stringValue ?? "$request.body.action")
+        apiKeyFromAuthorizer = snapshot["Api"]?["ApiKeySelectionExpression"]?.stringValue == "$context.authorizer.usageIdentifierKey"
         defaultSettings = WebSocketRouteSettings(stage["DefaultRouteSettings"])
         routeSettings = (stage["RouteSettings"]?.objectValue ?? [:]).mapValues(WebSocketRouteSettings.init)
         if let format = stage["AccessLogSettings"]?["Format"]?.stringValue, let arn = stage["AccessLogSettings"]?["DestinationArn"]?.stringValue {

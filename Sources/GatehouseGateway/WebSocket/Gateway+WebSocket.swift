@@ -41,7 +41,7 @@ extension Gateway {
         if let route = stage.routes["$connect"] {
             var invocation = WebSocketInvocation(
                 eventType: .connect, stage: stage, route: route, peer: peer, request: request, accountID: accountID)
-            invocation.accountThrottle = directory.current.access[stage.region]?.accountThrottle ?? .accountDefault
+            invocation.access = directory.current.access[stage.region] ?? AccessTable()
             let response = await run(&invocation)
             guard (200..<300).contains(response.status) else { return .refused(response) }
             authorizer = invocation.authorizer
@@ -103,7 +103,8 @@ extension Gateway {
             } catch {
                 result = .failure(error)
             }
-            return Self.reply(to: invocation, finished(result, &invocation, log: log))
+            let response = finished(result, &invocation, log: log)
+            return Self.reply(to: invocation, response)
         }
     }
 
@@ -123,7 +124,7 @@ extension Gateway {
         var invocation = WebSocketInvocation(
             eventType: .message, stage: stage, route: route, peer: Self.peer(connection), body: message, requestID: requestID,
             messageID: RequestID.base64(count: 15) + "=", accountID: accountID, authorizer: connection.authorizer)
-        invocation.accountThrottle = directory.current.access[stage.region]?.accountThrottle ?? .accountDefault
+        invocation.access = directory.current.access[stage.region] ?? AccessTable()
         return .routed(invocation)
     }
 

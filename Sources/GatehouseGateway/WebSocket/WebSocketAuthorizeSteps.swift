@@ -32,6 +32,7 @@ struct WebSocketLambdaAuthorizerStep: GatewayStep {
         var context = JSON.object(decided.context.mapValues(JSON.string))
         if let principal = decided.principalID { context["principalId"] = .string(principal) }
         invocation.authorizer = context
+        invocation.usageIdentifierKey = decided.usageIdentifierKey
         return .proceed
     }
 

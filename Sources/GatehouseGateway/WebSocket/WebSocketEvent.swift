@@ -27,6 +27,10 @@ enum WebSocketEvent {
         let peer = invocation.peer
         var identity: JSON = ["sourceIp": .string(peer.sourceIP)]
         if let agent = peer.userAgent { identity["userAgent"] = .string(agent) }
+        if let apiKey = invocation.apiKey {
+            identity["apiKey"] = .string(apiKey.value)
+            identity["apiKeyId"] = .string(apiKey.id)
+        }
         var context: JSON = [
             "routeKey": .string(invocation.route.key), "eventType": .string(invocation.eventType.rawValue),
             "extendedRequestId": .string(invocation.requestID), "requestTime": .string(invocation.requestTime.clfTime),

@@ -35,7 +35,12 @@ struct WebSocketInvocation: Sendable {
     var authorizer: JSON?
     /// The close's code and reason (`$disconnect` only).
     var disconnect: (code: Int, reason: String)?
-    var accountThrottle = Throttle.accountDefault
+    /// The region's API keys, usage plans and account throttle.
+    var access = AccessTable()
+    /// The API key `$connect` admitted, on a route that requires one.
+    var apiKey: (value: String, id: String)?
+    /// The API key `$connect`'s authorizer named, for APIs that take the key from it.
+    var usageIdentifierKey: String?
     /// Why the event failed, when it did: AWS sends its message to the client.
     var failure: GatewayError?
 
@@ -60,6 +65,10 @@ extension WebSocketInvocation: TemplateSource {
         ]
         if let messageID { variables["messageId"] = messageID }
         if let agent = peer.userAgent { variables["identity.userAgent"] = agent }
+        if let apiKey {
+            variables["identity.apiKey"] = apiKey.value
+            variables["identity.apiKeyId"] = apiKey.id
+        }
         for (name, value) in authorizer?.objectValue ?? [:] {
             variables["authorizer." + name] = value.stringValue ?? value.serializedString
         }

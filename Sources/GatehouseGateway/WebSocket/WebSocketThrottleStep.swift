@@ -11,7 +11,7 @@ struct WebSocketThrottleStep: GatewayStep {
         if let throttle = stage.settings(for: routeKey).throttle, !limiter.take("ws/\(stage.apiID)/\(stage.name)/\(routeKey)", throttle) {
             throw .throttled
         }
-        guard limiter.takeForAccount(region: stage.region, invocation.accountThrottle) else { throw .throttled }
+        guard limiter.takeForAccount(region: stage.region, invocation.access.accountThrottle) else { throw .throttled }
         return .proceed
     }
 }
