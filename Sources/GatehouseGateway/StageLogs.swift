@@ -16,6 +16,14 @@ struct StageLogs: Sendable {
         arn.components(separatedBy: ":log-group:").last.map { $0.hasSuffix(":*") ? String($0.dropLast(2)) : $0 } ?? arn
     }
 
+    /// A stage's `AccessLogSettings`: the format and the log group, when both are set.
+    static func accessLog(of stage: JSON) -> (format: String, group: String)? {
+        guard let format = stage["AccessLogSettings"]?["Format"]?.stringValue,
+            let arn = stage["AccessLogSettings"]?["DestinationArn"]?.stringValue
+        else { return nil }
+        return (format, logGroup(fromARN: arn))
+    }
+
     /// One access log line to `group`, written off the request's path.
     func write(_ line: String, group: String, region: String) {
         append([(group, [.now(line)])], region: region)

@@ -28,10 +28,10 @@ public struct DeployedAPI: Sendable {
         binaryMediaTypes = api["binaryMediaTypes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         apiKeySource = api["apiKeySource"]?.stringValue ?? "HEADER"
         resources = (snapshot["resources"]?.arrayValue ?? []).map(DeployedResource.init)
-        gatewayResponses = Self.indexed(snapshot["gatewayResponses"], by: "responseType", DeployedGatewayResponse.init)
-        validators = Self.indexed(snapshot["requestValidators"], by: "id", RequestValidator.init)
+        gatewayResponses = (snapshot["gatewayResponses"] ?? []).indexed(by: "responseType", DeployedGatewayResponse.init)
+        validators = (snapshot["requestValidators"] ?? []).indexed(by: "id", RequestValidator.init)
         models = Self.compileModels(snapshot["models"]?.arrayValue ?? [], apiID: id)
-        authorizers = Self.indexed(snapshot["authorizers"], by: "id", DeployedAuthorizer.init)
+        authorizers = (snapshot["authorizers"] ?? []).indexed(by: "id", DeployedAuthorizer.init)
         policy = api["policy"]?.stringValue.flatMap { try? JSON(parsing: Data($0.utf8)) }.flatMap { try? IAMPolicy($0) }
         isPrivate = api["endpointConfiguration"]?["types"]?.arrayValue?.contains("PRIVATE") ?? false
     }
@@ -43,11 +43,6 @@ public struct DeployedAPI: Sendable {
                 resources[resource].methods[name]?.steps = pipeline.steps(for: method)
             }
         }
-    }
-
-    /// A snapshot's list of documents, each made into `T`, by the member `key`.
-    private static func indexed<T>(_ documents: JSON?, by key: String, _ make: (JSON) -> T) -> [String: T] {
-        Dictionary((documents?.arrayValue ?? []).map { ($0[key]?.stringValue ?? "", make($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Each model's schema, compiled with references to the API's other models

@@ -30,23 +30,15 @@ public final class DeployedHTTPStage: Sendable {
         cors = CORSRules(snapshot["Api"]?["CorsConfiguration"])
         defaultThrottle = Throttle(routeSettings: stage["DefaultRouteSettings"])
         routeThrottles = (stage["RouteSettings"]?.objectValue ?? [:]).compactMapValues { Throttle(routeSettings: $0) }
-        if let format = stage["AccessLogSettings"]?["Format"]?.stringValue, let arn = stage["AccessLogSettings"]?["DestinationArn"]?.stringValue {
-            accessLog = (format, StageLogs.logGroup(fromARN: arn))
-        } else {
-            accessLog = nil
-        }
-        let integrations = Dictionary(
-            (snapshot["Integrations"]?.arrayValue ?? []).map { ($0["IntegrationId"]?.stringValue ?? "", DeployedHTTPIntegration($0)) },
-            uniquingKeysWith: { first, _ in first })
+        accessLog = StageLogs.accessLog(of: stage)
+        let integrations = (snapshot["Integrations"] ?? []).indexed(by: "IntegrationId", DeployedHTTPIntegration.init)
         let routes = (snapshot["Routes"]?.arrayValue ?? []).compactMap { route -> DeployedRoute? in
             guard var deployed = DeployedRoute(route, integrations: integrations) else { return nil }
             deployed.steps = pipeline.steps(for: deployed)
             return deployed
         }
         self.routes = HTTPRouteTable(routes)
-        authorizers = Dictionary(
-            (snapshot["Authorizers"]?.arrayValue ?? []).map { ($0["AuthorizerId"]?.stringValue ?? "", DeployedHTTPAuthorizer($0)) },
-            uniquingKeysWith: { first, _ in first })
+        authorizers = (snapshot["Authorizers"] ?? []).indexed(by: "AuthorizerId", DeployedHTTPAuthorizer.init)
     }
 }
 

@@ -32,14 +32,8 @@ public final class DeployedWebSocketStage: Sendable {
         apiKeyFromAuthorizer = snapshot["Api"]?["ApiKeySelectionExpression"]?.stringValue == "$context.authorizer.usageIdentifierKey"
         defaultSettings = WebSocketRouteSettings(stage["DefaultRouteSettings"])
         routeSettings = (stage["RouteSettings"]?.objectValue ?? [:]).mapValues(WebSocketRouteSettings.init)
-        if let format = stage["AccessLogSettings"]?["Format"]?.stringValue, let arn = stage["AccessLogSettings"]?["DestinationArn"]?.stringValue {
-            accessLog = (format, StageLogs.logGroup(fromARN: arn))
-        } else {
-            accessLog = nil
-        }
-        let integrations = Dictionary(
-            (snapshot["Integrations"]?.arrayValue ?? []).map { ($0["IntegrationId"]?.stringValue ?? "", DeployedWebSocketIntegration($0)) },
-            uniquingKeysWith: { first, _ in first })
+        accessLog = StageLogs.accessLog(of: stage)
+        let integrations = (snapshot["Integrations"] ?? []).indexed(by: "IntegrationId", DeployedWebSocketIntegration.init)
         var routes: [String: WebSocketRoute] = [:]
         for json in snapshot["Routes"]?.arrayValue ?? [] {
             guard var route = WebSocketRoute(json, integrations: integrations) else { continue }
@@ -47,9 +41,7 @@ public final class DeployedWebSocketStage: Sendable {
             routes[route.key] = route
         }
         self.routes = routes
-        authorizers = Dictionary(
-            (snapshot["Authorizers"]?.arrayValue ?? []).map { ($0["AuthorizerId"]?.stringValue ?? "", DeployedWebSocketAuthorizer($0)) },
-            uniquingKeysWith: { first, _ in first })
+        authorizers = (snapshot["Authorizers"] ?? []).indexed(by: "AuthorizerId", DeployedWebSocketAuthorizer.init)
     }
 
     /// The route a message goes to: the key its selection expression reads (never one of the
