@@ -22,6 +22,18 @@ public protocol DocumentReader: Sendable {
     func documents(kind: String, parent: String) async throws -> [JSON]
     /// The distinct owners of documents of `kind` (the regions that have REST APIs, say).
     func parents(ofKind kind: String) async throws -> [String]
+    /// The documents of `kind` owned by `parent` whose top-level string members have these
+    /// values (`["parentId": id]`: a resource's children), oldest first. Member names are
+    /// letters and digits.
+    func documents(kind: String, parent: String, where members: [String: String]) async throws -> [JSON]
+}
+
+extension DocumentReader {
+    public func documents(kind: String, parent: String, where members: [String: String]) async throws -> [JSON] {
+        try await documents(kind: kind, parent: parent).filter { document in
+            members.allSatisfy { document[$0.key]?.stringValue == $0.value }
+        }
+    }
 }
 
 /// What one committed write changed: a document put or deleted, or all a parent owned deleted.

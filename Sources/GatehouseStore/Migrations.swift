@@ -55,4 +55,16 @@ let migrations: [Migration] = [
             "CREATE INDEX queued_events_by_due ON queued_events (due_at)",
         ]
     ),
+    Migration(
+        version: 5,
+        name: "documents by their parentId and pathPart members",
+        statements: [
+            // A resource's siblings, and one by name, in one lookup however many resources its
+            // API has. SQLite's JSON; PostgreSQL's equivalent is `((body::jsonb ->> 'parentId'))`.
+            """
+            CREATE INDEX documents_by_parent_member ON documents
+                (kind, parent, json_extract(body, '$.parentId'), json_extract(body, '$.pathPart'))
+            """
+        ]
+    ),
 ]

@@ -63,6 +63,10 @@ public final class SQLStore: Store {
         try await SQLDocuments(db: reader).parents(ofKind: kind)
     }
 
+    public func documents(kind: String, parent: String, where members: [String: String]) async throws -> [JSON] {
+        try await SQLDocuments(db: reader).documents(kind: kind, parent: parent, where: members)
+    }
+
     public func revision() async throws -> Int64 {
         try await SQLDocuments(db: reader).revision()
     }
@@ -129,7 +133,7 @@ struct SQLDocuments: StoreTransaction {
         let row = try await db.select().column("body").from("documents")
             .where("kind", .equal, key.kind).where("parent", .equal, key.parent).where("id", .equal, key.id)
             .first()
-        return try row.map { try JSON(parsing: Data(try $0.decode(column: "body", as: String.self).utf8)) }
+        return try row.map(Self.body(of:))
     }
 
     func documents(kind: String, parent: String) async throws -> [JSON] {
@@ -137,7 +141,21 @@ struct SQLDocuments: StoreTransaction {
             .where("kind", .equal, kind).where("parent", .equal, parent)
             .orderBy("seq").orderBy("id")
             .all()
-            .map { try JSON(parsing: Data(try $0.decode(column: "body", as: String.self).utf8)) }
+            .map(Self.body(of:))
+    }
+
+    /// Through the `documents_by_parent_member` index for `parentId` and `pathPart`.
+    func documents(kind: String, parent: String, where members: [String: String]) async throws -> [JSON] {
+        var query = db.select().column("body").from("documents").where("kind", .equal, kind).where("parent", .equal, parent)
+        for (member, value) in members.sorted(by: { $0.key < $1.key }) {
+            precondition(member.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }, "not a member name: \(member)")
+            query = query.where(SQLRaw("json_extract(body, '$.\(member)')"), .equal, SQLBind(value))
+        }
+        return try await query.orderBy("seq").orderBy("id").all().map(Self.body(of:))
+    }
+
+    private static func body(of row: any SQLRow) throws -> JSON {
+        try JSON(parsing: Data(try row.decode(column: "body", as: String.self).utf8))
     }
 
     func parents(ofKind kind: String) async throws -> [String] {

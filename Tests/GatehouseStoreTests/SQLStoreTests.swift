@@ -68,6 +68,24 @@ import Testing
         try await store.close()
     }
 
+    @Test func testDocumentsAreFoundByTheirMembersInCreationOrder() async throws {
+        let store = try await open()
+        let resources: [JSON] = [
+            ["id": "r1", "parentId": "root", "pathPart": "pets"], ["id": "r2", "parentId": "r1", "pathPart": "pets"],
+            ["id": "r3", "parentId": "root", "pathPart": "{id}"], ["id": "r4", "parentId": "root", "pathPart": "toys"],
+        ]
+        try await store.write { tx in
+            for resource in resources { try await tx.put(DocumentKey(kind: "resource", parent: "api", id: resource["id"]!.stringValue!), resource) }
+            try await tx.put(DocumentKey(kind: "resource", parent: "other", id: "r9"), ["id": "r9", "parentId": "root", "pathPart": "pets"])
+        }
+        let children = try await store.documents(kind: "resource", parent: "api", where: ["parentId": "root"]).map { $0["id"]?.stringValue }
+        #expect(children == ["r1", "r3", "r4"])
+        let named = try await store.write { tx in try await tx.documents(kind: "resource", parent: "api", where: ["parentId": "root", "pathPart": "pets"]) }
+        #expect(named.map { $0["id"]?.stringValue } == ["r1"])
+        #expect(try await store.documents(kind: "resource", parent: "api", where: ["parentId": "nowhere"]).isEmpty)
+        try await store.close()
+    }
+
     @Test func testDeleteOwnedRemovesEveryKindUnderAParent() async throws {
         let store = try await open()
         try await store.write { tx in

@@ -64,12 +64,15 @@ extension APIGateway {
         if isGreedy(parent["pathPart"]?.stringValue) {
             throw AWSError.badRequest("Cannot create a child of a resource with a greedy path variable: \(parent["pathPart"]!.stringValue!)")
         }
-        let siblings = try await reader.documents(kind: Kind.resource, parent: context.string("restApiId"))
-            .filter { $0["parentId"] == parent["id"] && $0["id"]?.stringValue != id }
-        if siblings.contains(where: { $0["pathPart"]?.stringValue == part }) {
+        let (api, parentID) = (context.string("restApiId"), parent["id"]?.stringValue ?? "")
+        let namesakes = try await reader.documents(kind: Kind.resource, parent: api, where: ["parentId": parentID, "pathPart": part])
+        if namesakes.contains(where: { $0["id"]?.stringValue != id }) {
             throw AWSError.conflict("Another resource with the same parent already has this name: \(part)")
         }
-        if isVariable(part), let other = siblings.first(where: { isVariable($0["pathPart"]?.stringValue) }) {
+        // Only a variable part needs every sibling: the rare case reads them all.
+        guard isVariable(part) else { return }
+        let siblings = try await reader.documents(kind: Kind.resource, parent: api, where: ["parentId": parentID])
+        if let other = siblings.first(where: { $0["id"]?.stringValue != id && isVariable($0["pathPart"]?.stringValue) }) {
             throw AWSError.badRequest(
                 "A sibling (\(other["pathPart"]!.stringValue!)) of this resource already has a variable path part -- only one is allowed")
         }
