@@ -25,43 +25,89 @@ public struct SignatureVerifier: Sendable {
         self.accountId = accountId
     }
 
+    /// Verifies the signature of the `Authorization` header, or else of a presigned URL's query.
     public func verify(_ request: IncomingRequest, now: Date = Date()) throws(AWSError) -> Caller {
-        guard let header = request.header("Authorization") else { throw AWSError.missingAuthenticationToken }
-        let authorization = try SigV4.parseAuthorization(header)
-        guard let secret = secrets[authorization.accessKeyId] else {
-            throw AWSError("UnrecognizedClientException", status: 403, "The security token included in the request is invalid.")
+        guard let header = request.header("Authorization") else {
+            guard let presigned = try SigV4.parsePresigned(request.rawQuery) else { throw AWSError.missingAuthenticationToken }
+            return try verify(request, presigned, now: now)
         }
+        let authorization = try SigV4.parseAuthorization(header)
+        let secret = try secret(for: authorization)
         guard let amzDate = request.header("X-Amz-Date") ?? request.header("Date") else {
             throw AWSError("IncompleteSignatureException", status: 400,
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=\(header)")
         }
-        guard let signedAt = Self.parseAmzDate(amzDate) else {
+        let signedAt = try Self.date(amzDate)
+        try checkSkew(amzDate: amzDate, signedAt: signedAt, now: now)
+        try check(request, authorization, secret: secret, amzDate: amzDate, query: request.rawQuery, payloadHashes: [SigV4.hexSHA256(request.body)])
+        return caller(authorization)
+    }
+
+    /// A presigned URL: signed within the clock skew, not expired, and its signature over the
+    /// query without `X-Amz-Signature` (the payload hashed, or `UNSIGNED-PAYLOAD` as some SDKs sign).
+    private func verify(_ request: IncomingRequest, _ presigned: SigV4.Presigned, now: Date) throws(AWSError) -> Caller {
+        let authorization = presigned.authorization
+        let secret = try secret(for: authorization)
+        let signedAt = try Self.date(presigned.amzDate)
+        if signedAt > now.addingTimeInterval(allowedSkew) {
+            try checkSkew(amzDate: presigned.amzDate, signedAt: signedAt, now: now)
+        }
+        if now > signedAt.addingTimeInterval(Double(presigned.expires)) {
+            throw AWSError("InvalidSignatureException", status: 403,
+                "Signature expired: \(presigned.amzDate) is now earlier than \(Self.format(now.addingTimeInterval(-Double(presigned.expires)))) (\(Self.format(now)) - \(presigned.expires) sec.)")
+        }
+        try check(request, authorization, secret: secret, amzDate: presigned.amzDate, query: presigned.signedQuery,
+            payloadHashes: [SigV4.hexSHA256(request.body), "UNSIGNED-PAYLOAD"])
+        return caller(authorization)
+    }
+
+    private func secret(for authorization: SigV4.Authorization) throws(AWSError) -> String {
+        guard let secret = secrets[authorization.accessKeyId] else {
+            throw AWSError("UnrecognizedClientException", status: 403, "The security token included in the request is invalid.")
+        }
+        return secret
+    }
+
+    private static func date(_ amzDate: String) throws(AWSError) -> Date {
+        guard let date = parseAmzDate(amzDate) else {
             throw AWSError("IncompleteSignatureException", status: 400, "Date must be in ISO-8601 'basic format'. Got '\(amzDate)'.")
         }
-        try checkSkew(amzDate: amzDate, signedAt: signedAt, now: now)
+        return date
+    }
 
-        let canonical = SigV4.canonicalRequest(
-            method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, headers: request.headers,
-            signedHeaders: authorization.signedHeaders, payloadHash: SigV4.hexSHA256(request.body))
-        let stringToSign = SigV4.stringToSign(amzDate: amzDate, scope: authorization.scope, canonicalRequest: canonical)
-        let expected = SigV4.signature(
-            secret: secret, date: authorization.date, region: authorization.region, service: authorization.service,
-            stringToSign: stringToSign)
-        guard constantTimeEqual(expected, authorization.signature) else {
-            throw AWSError("InvalidSignatureException", status: 403, """
-                The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.
+    private func caller(_ authorization: SigV4.Authorization) -> Caller {
+        Caller(accessKeyId: authorization.accessKeyId, accountId: accountId, region: authorization.region, service: authorization.service)
+    }
 
-                The Canonical String for this request should have been
-                '\(canonical)'
-
-                The String-to-Sign should have been
-                '\(stringToSign)'
-
-                """)
+    /// The signature matches one of the canonical requests (one per payload hash), or AWS's
+    /// answer with the canonical string and string to sign it expected.
+    private func check(
+        _ request: IncomingRequest, _ authorization: SigV4.Authorization, secret: String, amzDate: String, query: String,
+        payloadHashes: [String]
+    ) throws(AWSError) {
+        var expectation = (canonical: "", stringToSign: "")
+        for payloadHash in payloadHashes {
+            let canonical = SigV4.canonicalRequest(
+                method: request.method, rawPath: request.rawPath, rawQuery: query, headers: request.headers,
+                signedHeaders: authorization.signedHeaders, payloadHash: payloadHash)
+            let stringToSign = SigV4.stringToSign(amzDate: amzDate, scope: authorization.scope, canonicalRequest: canonical)
+            let expected = SigV4.signature(
+                secret: secret, date: authorization.date, region: authorization.region, service: authorization.service,
+                stringToSign: stringToSign)
+            if constantTimeEqual(expected, authorization.signature) { return }
+            if expectation.canonical.isEmpty { expectation = (canonical, stringToSign) }
         }
-        return Caller(
-            accessKeyId: authorization.accessKeyId, accountId: accountId, region: authorization.region,
-            service: authorization.service)
+        let (canonical, stringToSign) = expectation
+        throw AWSError("InvalidSignatureException", status: 403, """
+            The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.
+
+            The Canonical String for this request should have been
+            '\(canonical)'
+
+            The String-to-Sign should have been
+            '\(stringToSign)'
+
+            """)
     }
 
     private func checkSkew(amzDate: String, signedAt: Date, now: Date) throws(AWSError) {

@@ -137,4 +137,16 @@ import Testing
         #expect(SigV4.canonicalURI("/2015-03-31/functions/") == "/2015-03-31/functions/")
         #expect(SigV4.canonicalURI("/a/./b/../c//d") == "/a/c/d")
     }
+
+    @Test func aPresignedQueryIsTakenApartAndSignedWithoutItsSignature() throws {
+        let query = "a=1&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fexecute-api%2Faws4_request"
+            + "&X-Amz-Date=20150830T123600Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=abc"
+        let presigned = try #require(try SigV4.parsePresigned(query))
+        #expect(presigned.authorization.scope == "20150830/us-east-1/execute-api/aws4_request")
+        #expect((presigned.amzDate, presigned.expires, presigned.authorization.signature) == ("20150830T123600Z", 300, "abc"))
+        #expect(!presigned.signedQuery.contains("X-Amz-Signature") && presigned.signedQuery.hasPrefix("a=1&"))
+        #expect(try SigV4.parsePresigned("a=1&b=2") == nil)
+        #expect(throws: AWSError.self) { try SigV4.parsePresigned(query.replacingOccurrences(of: "X-Amz-Expires=300", with: "X-Amz-Expires=0")) }
+        #expect(throws: AWSError.self) { try SigV4.parsePresigned(query.replacingOccurrences(of: "&X-Amz-Date=20150830T123600Z", with: "")) }
+    }
 }

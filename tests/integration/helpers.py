@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import requests
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -141,6 +141,14 @@ def botocore_signed_request(method, url, body=None, access_key=ACCESS_KEY, secre
     aws_request = AWSRequest(method=method, url=url, data=data, headers=headers)
     SigV4Auth(Credentials(access_key, secret_key), service, region).add_auth(aws_request)
     return requests.request(method, url, data=data, headers=dict(aws_request.headers.items()), timeout=30)
+
+
+def presigned_url(url, service="execute-api", expires=300, secret_key=SECRET_KEY, method="GET"):
+    """`url` presigned by botocore's SigV4QueryAuth (the signature in the query string, as
+    browsers send it where they cannot set headers)."""
+    aws_request = AWSRequest(method=method, url=url)
+    SigV4QueryAuth(Credentials(ACCESS_KEY, secret_key), service, REGION, expires=expires).add_auth(aws_request)
+    return aws_request.url
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,11 +10,12 @@ import time
 import uuid
 
 import pytest
+import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from conftest import InvokableApi, _launch, make_client
-from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, botocore_signed_request, make_zip, unique_name
+from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, botocore_signed_request, make_zip, presigned_url, unique_name
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 EXPLICIT_DENY = {"Message": "User is not authorized to access this resource with an explicit deny"}
@@ -657,6 +658,15 @@ def test_iam_method_signed_for_another_service_answers_403(authz):
     response = botocore_signed_request("GET", authz.api.url("dev", "iam"), service="apigateway")
     assert response.status_code == 403, response.text
     assert response.json()["message"].startswith("Credential should be scoped to correct service"), response.text
+
+
+def test_iam_method_called_through_a_presigned_url_answers_200(authz):
+    response = requests.get(presigned_url(authz.api.url("dev", "iam")), timeout=30)
+    assert response.status_code == 200, response.text
+    assert proxy_event(response)["requestContext"]["identity"]["accessKey"] == "test"
+    forged = requests.get(presigned_url(authz.api.url("dev", "iam"), secret_key="not-the-secret"), timeout=30)
+    assert forged.status_code == 403, forged.text
+    assert forged.headers.get("x-amzn-ErrorType", "").split(":")[0] == "InvalidSignatureException"
 
 
 # ---------------------------------------------------------------------------------------------

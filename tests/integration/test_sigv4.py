@@ -3,12 +3,14 @@ rejected request changes nothing."""
 import datetime
 import json
 import re
+import time
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from helpers import (amz_date, assert_aws_error, botocore_signed_request, manual_sigv4_headers, unique_name)
+from helpers import (amz_date, assert_aws_error, botocore_signed_request, manual_sigv4_headers, presigned_url,
+                     unique_name)
 
 SIGNATURE_MISMATCH = "The request signature we calculated does not match the signature you provided."
 
@@ -132,3 +134,35 @@ def test_boto3_client_with_unknown_access_key_gets_unrecognized_client(client_fa
     with pytest.raises(ClientError) as error:
         bad.get_rest_apis()
     assert_aws_error(error, 403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+
+
+def test_a_presigned_get_answers_200(gatehouse, apigw):
+    api = apigw.create_rest_api(name=unique_name("presigned"))
+    response = requests.get(presigned_url(f"{gatehouse.url}/restapis/{api['id']}", service="apigateway"), timeout=30)
+    assert response.status_code == 200, response.text
+    assert (response.json()["id"], response.json()["name"]) == (api["id"], api["name"])
+    apigw.delete_rest_api(restApiId=api["id"])
+
+
+def test_a_presigned_url_with_a_wrong_secret_answers_403_invalid_signature(gatehouse):
+    url = presigned_url(f"{gatehouse.url}/restapis", service="apigateway", secret_key="not-the-secret")
+    assert_rejected(requests.get(url, timeout=30), "InvalidSignatureException", startswith=SIGNATURE_MISMATCH)
+
+
+def test_a_presigned_url_with_a_changed_query_answers_403_invalid_signature(gatehouse):
+    url = presigned_url(f"{gatehouse.url}/restapis?limit=5", service="apigateway").replace("limit=5", "limit=6")
+    assert_rejected(requests.get(url, timeout=30), "InvalidSignatureException", startswith=SIGNATURE_MISMATCH)
+
+
+def test_an_expired_presigned_url_answers_403_signature_expired(gatehouse):
+    url = presigned_url(f"{gatehouse.url}/restapis", service="apigateway", expires=1)
+    time.sleep(2.1)
+    assert_rejected(requests.get(url, timeout=30), "InvalidSignatureException", startswith="Signature expired: ")
+
+
+def test_a_presigned_url_missing_its_date_answers_400_incomplete_signature(gatehouse):
+    url = re.sub(r"X-Amz-Date=[^&]*&?", "", presigned_url(f"{gatehouse.url}/restapis", service="apigateway"))
+    response = requests.get(url, timeout=30)
+    assert response.status_code == 400, response.text
+    assert response.headers["x-amzn-ErrorType"].split(":")[0] == "IncompleteSignatureException"
+    assert response.json() == {"message": "AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters."}

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from conftest import _served, make_client
 from helpers import (ACCESS_KEY, ACCOUNT_ID, ID10, LAMBDA_ROLE, REGION, SECRET_KEY, assert_aws_error, assert_request_id,
-                     function_arn, make_zip, status_of, unique_name)
+                     function_arn, make_zip, presigned_url, status_of, unique_name)
 
 # Records every event it gets as a line of EVENTS_FILE. $connect answers by the query string
 # (?status=N refuses with N, ?raise=1 fails, ?protocol=P returns Sec-WebSocket-Protocol P,
@@ -857,6 +857,17 @@ def test_an_iam_connect_route_needs_a_signed_upgrade(gatehouse, v2, api_id, sock
     SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "execute-api", REGION).add_auth(signed)
     ws = sockets.open(api_id, headers=[f"{name}: {value}" for name, value in signed.headers.items()])
     assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
+
+
+def test_an_iam_connect_route_takes_a_presigned_url_as_browsers_send_it(gatehouse, v2, api_id, sockets):
+    route(v2, api_id, "$connect", mock_integration(v2, api_id), AuthorizationType="AWS_IAM")
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id)
+    query = presigned_url(f"http://127.0.0.1:{gatehouse.port}/{api_id}/dev").split("?", 1)[1]
+    ws = sockets.open(api_id, query=query)
+    assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
+    forged = presigned_url(f"http://127.0.0.1:{gatehouse.port}/{api_id}/dev", secret_key="not-the-secret").split("?", 1)[1]
+    assert sockets.refusal(api_id, query=forged) == 403
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 import GatehouseModel
 
 /// An HTTP API route with `AWS_IAM` authorization: the request must carry a SigV4 signature for
-/// `execute-api` by known credentials. A missing signature answers 403 `Forbidden`; a bad one
+/// `execute-api` by known credentials, in the `Authorization` header or a presigned URL. A
+/// missing signature answers 403 `Forbidden`; a bad one
 /// 403 with the signature check's own message, as on AWS.
 struct HTTPIAMAuthorizerStep: GatewayStep {
     let signatures: SignatureCheck?
 
     func attempt(_ invocation: inout HTTPInvocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {
-        guard let signatures, invocation.request.header("Authorization") != nil else { throw .forbidden }
+        guard let signatures else { throw .forbidden }
         do throws(AWSError) {
             let signed = try signatures(invocation.request)
             guard signed.service == "execute-api" else {
@@ -21,6 +22,7 @@ struct HTTPIAMAuthorizerStep: GatewayStep {
             ]
             return .proceed
         } catch {
+            if error.code == AWSError.missingAuthenticationToken.code { throw .forbidden }
             throw GatewayError(responseType: "ACCESS_DENIED", status: 403, message: error.message, errorType: error.code)
         }
     }
