@@ -24,6 +24,8 @@
 # Last, bench/websocket.py (its own Gatehouse and bench/hello's hummingbird-websocket echo server)
 # measures WebSocket echo round trips (MOCK and Lambda routes against the bare echo server), the
 # memory of 10,000 idle connections and a broadcast to them; its section is "WebSocket APIs".
+# And bench/footprint.py (its own Gatehouse) measures the resident set idle and with 10,000
+# deployed routes across 100 REST APIs; its section is "Memory".
 #
 # Environment:
 #   BENCH_DURATION     wrk duration per target (default 10s; a bare number means seconds)
@@ -35,6 +37,7 @@
 #   BENCH_SKIP_LAMBDA  1: skip the functions benchmark (bench/lambda.py)
 #   BENCH_SKIP_HTTP_API 1: skip the HTTP API vs REST benchmark (bench/http_api.py)
 #   BENCH_SKIP_WEBSOCKET 1: skip the WebSocket benchmark (bench/websocket.py)
+#   BENCH_SKIP_FOOTPRINT 1: skip the memory benchmark (bench/footprint.py)
 #   BENCH_NO_RESULTS_MD 1: do not append to bench/RESULTS.md
 set -euo pipefail
 
@@ -52,6 +55,7 @@ SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 SKIP_LAMBDA=${BENCH_SKIP_LAMBDA:-0}
 SKIP_HTTP_API=${BENCH_SKIP_HTTP_API:-0}
 SKIP_WEBSOCKET=${BENCH_SKIP_WEBSOCKET:-0}
+SKIP_FOOTPRINT=${BENCH_SKIP_FOOTPRINT:-0}
 
 # Loopback only, never through a proxy.
 export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
@@ -362,5 +366,20 @@ if [[ $SKIP_WEBSOCKET != 1 ]]; then
     cat "$RUN_DIR/websocket.md"
     if ((websocket_rc != 0)); then
         log "WebSocket APIs: WARNING: websocket.py failed (exit $websocket_rc); see $RUN_DIR/websocket.log"
+    fi
+fi
+
+# Its own Gatehouse; a failure is reported, it does not fail the run.
+if [[ $SKIP_FOOTPRINT != 1 ]]; then
+    log "Memory: bench/footprint.py"
+    footprint_rc=0
+    GATEHOUSE_BIN=$GATEHOUSE_BIN timeout 1800 "$PYTHON" "$BENCH_DIR/footprint.py" \
+        >"$RUN_DIR/footprint.md" 2>"$RUN_DIR/footprint.log" || footprint_rc=$?
+    echo
+    echo "## Memory"
+    echo
+    cat "$RUN_DIR/footprint.md"
+    if ((footprint_rc != 0)); then
+        log "Memory: WARNING: footprint.py failed (exit $footprint_rc); see $RUN_DIR/footprint.log"
     fi
 fi
