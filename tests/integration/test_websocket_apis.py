@@ -987,6 +987,20 @@ def test_a_function_slower_than_the_integration_timeout_sends_endpoint_request_t
     assert match.group(1) == connection
 
 
+def test_a_slow_message_does_not_hold_back_the_next_one(v2, api_id, recorder, sockets):
+    """AWS runs an integration per message: a quick route answers while a slow one still runs."""
+    route(v2, api_id, "$default", lambda_integration(v2, api_id, recorder.arn), two_way=True)
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id)
+    ws = sockets.open(api_id)
+    ask_json(ws, {"do": "warm"})
+    ws.send(json.dumps({"do": "sleep"}))
+    ws.send(json.dumps({"action": "ping"}))
+    first, second = json.loads(ws.recv()), json.loads(ws.recv())
+    assert first["echo"] == "ping"
+    assert json.loads(second["body"]) == {"do": "sleep"}
+
+
 def test_a_lambda_integration_passes_the_message_through_and_sends_back_the_result(v2, api_id, recorder, sockets):
     integration = v2.create_integration(ApiId=api_id, IntegrationType="AWS", IntegrationMethod="POST",
                                         IntegrationUri=lambda_uri(recorder.arn))["IntegrationId"]

@@ -6,10 +6,10 @@ import NIOWebSocket
 /// A WebSocket connection after its handshake, as one channel handler. NIO's codec and
 /// aggregator below it make messages of frames (a frame over 32 KB or a message over 128 KB
 /// closes with 1009); this handler answers pings, runs the closing handshake and hands each
-/// text message to the gateway in turn; a binary one closes with 1003, as AWS does. No task
-/// waits on an idle connection — a message whose route needs no I/O is answered on the event
-/// loop, any other starts a task, and reading pauses until it is done — so an idle connection
-/// costs only its channel. When the channel closes, the gateway forgets the
+/// text message to the gateway; a binary one closes with 1003, as AWS does. No task waits on
+/// an idle connection — a message whose route needs no I/O is answered on the event loop, any
+/// other starts a task (up to 16 at once, then reading pauses) — so an idle connection costs
+/// only its channel. When the channel closes, the gateway forgets the
 /// connection and runs `$disconnect`.
 final class WebSocketSession: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
@@ -20,15 +20,17 @@ final class WebSocketSession: ChannelDuplexHandler {
     static let maxMessageBytes = 128 * 1024
     /// How long a closing connection waits for the client's close frame.
     static let closeTimeout = TimeAmount.seconds(10)
+    /// Messages of one connection whose integrations run at once; past it, reading waits.
+    static let maxMessagesInFlight = 16
 
     private let gateway: Gateway
     private let admitted: AdmittedConnection
     private var context: ChannelHandlerContext?
     private var connection: WebSocketConnection?
-    /// Messages received while an earlier one is being handled.
+    /// Messages received while `maxMessagesInFlight` others were being handled.
     private var pending = CircularBuffer<String>()
-    private var handling = false
-    /// A `read` held back until the messages in hand are handled.
+    private var inFlight = 0
+    /// A `read` held back until fewer messages are in hand.
     private var readHeld = false
     /// The close code and reason `$disconnect` reports: the first side's to send a close frame.
     private var closeCode: UInt16?
@@ -76,9 +78,10 @@ final class WebSocketSession: ChannelDuplexHandler {
         }
     }
 
-    /// Holds reads back while messages are in hand: the client waits in TCP, not in memory.
+    /// Holds reads back while the connection has its fill of messages in hand: the client
+    /// waits in TCP, not in memory.
     func read(context: ChannelHandlerContext) {
-        if handling || !pending.isEmpty {
+        if inFlight >= Self.maxMessagesInFlight || !pending.isEmpty {
             readHeld = true
         } else {
             context.read()
@@ -114,29 +117,30 @@ final class WebSocketSession: ChannelDuplexHandler {
         self.context = nil
     }
 
-    /// Hands the messages in hand to the gateway in order, unless one is being handled: those
-    /// whose route needs no I/O are answered here, on the event loop; the first that needs I/O
-    /// starts a task, and the rest wait for it. Reading resumes once every message is done.
+    /// Hands the messages in hand to the gateway in the order they came: those whose route
+    /// needs no I/O are answered here, on the event loop; each other one starts a task and runs
+    /// beside the rest, as AWS invokes an integration per message. Reading resumes once fewer
+    /// than `maxMessagesInFlight` are running.
     private func handleNext() {
-        guard !handling, let connection, let context else { return }
-        while let message = pending.popFirst() {
+        guard let connection, let context else { return }
+        while inFlight < Self.maxMessagesInFlight, let message = pending.popFirst() {
             guard let reply = gateway.receiveWithoutIO(message, on: connection) else {
-                handling = true
+                inFlight += 1
                 let (gateway, session) = (gateway, NIOLoopBound(self, eventLoop: context.eventLoop))
                 Task {
                     await gateway.receive(message, on: connection)
                     session.eventLoop.execute {
-                        session.value.handling = false
+                        session.value.inFlight -= 1
                         session.value.handleNext()
                     }
                 }
-                return
+                continue
             }
             if case .send(let text) = reply {
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))), promise: nil)
             }
         }
-        if readHeld {
+        if readHeld, inFlight < Self.maxMessagesInFlight, pending.isEmpty {
             readHeld = false
             context.read()
         }
