@@ -131,6 +131,8 @@ public struct Patcher: Sendable {
         let shape = shapeAt(segments)
         let text = operation.value
         guard let text else { return .null }
+        // An empty value clears a number, as AWS does (`replace /minimumCompressionSize` with "").
+        if text.isEmpty, ["integer", "long", "double", "float"].contains(shape?.type ?? "") { return .null }
         switch shape?.type {
         case "boolean":
             guard let flag = Bool(text.lowercased()) else { throw invalidValue(operation, "boolean") }

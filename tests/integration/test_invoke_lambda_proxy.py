@@ -492,6 +492,20 @@ def test_invoking_needs_a_resource_policy_statement_for_the_source_arn(invokable
     assert echo_event(invokable.invoke("dev", "items"))["resource"] == "/items"
 
 
+def test_an_integration_with_a_role_invokes_without_a_resource_policy(invokable, make_function):
+    """AWS (recorded): API Gateway assumes the integration's `credentials` role; only an
+    integration without one needs `lambda add-permission`."""
+    name = make_function(ECHO)["FunctionName"]
+    resource = invokable.method("/assumed", "GET")
+    invokable.apigw.put_integration(restApiId=invokable.id, resourceId=resource, httpMethod="GET", type="AWS_PROXY",
+                                    integrationHttpMethod="POST", uri=lambda_uri(name),
+                                    credentials=f"arn:aws:iam::{ACCOUNT_ID}:role/apigateway-invoke")
+    lambda_proxy(invokable, "/unassumed", name)
+    invokable.deploy("dev")
+    assert echo_event(invokable.invoke("dev", "assumed"))["resource"] == "/assumed"
+    assert_internal_error(invokable.invoke("dev", "unassumed"), 500)
+
+
 def test_permission_for_the_unqualified_function_does_not_cover_an_alias(invokable, make_function, lambda_client):
     """Each version and alias has its own resource policy: an integration calling NAME:alias
     needs `add-permission --qualifier alias` (or a statement on the alias ARN)."""

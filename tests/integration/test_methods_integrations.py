@@ -57,6 +57,13 @@ def test_put_method_echoes_request_parameters_and_models(apigw, resource):
         "requestModels": {"application/json": "Empty"}}
 
 
+def test_put_method_takes_the_authorization_type_in_lower_case_and_echoes_it(apigw, resource):
+    """AWS (recorded): `authorizationType="none"` is accepted and echoed as sent."""
+    where = dict(restApiId=resource["api"], resourceId=resource["id"], httpMethod="PATCH")
+    assert apigw.put_method(**where, authorizationType="none")["authorizationType"] == "none"
+    assert apigw.get_method(**where)["authorizationType"] == "none"
+
+
 def test_put_method_twice_answers_409(apigw, method):
     with pytest.raises(ClientError) as error:
         apigw.put_method(restApiId=method["api"], resourceId=method["id"], httpMethod="GET", authorizationType="NONE")

@@ -260,3 +260,15 @@ def test_timestamps_are_epoch_seconds_on_the_wire(gatehouse, rest_api):
     created = response.json()["createdDate"]
     assert isinstance(created, (int, float)) and not isinstance(created, bool)
     assert abs(created - datetime.datetime.now().timestamp()) < 600
+
+
+def test_replacing_the_minimum_compression_size_with_an_empty_value_clears_it(apigw):
+    """AWS (recorded): `replace /minimumCompressionSize` with "" removes the setting."""
+    api = apigw.create_rest_api(name=unique_name("compress"), minimumCompressionSize=1024)
+    try:
+        updated = apigw.update_rest_api(restApiId=api["id"], patchOperations=[
+            {"op": "replace", "path": "/minimumCompressionSize", "value": ""}])
+        assert "minimumCompressionSize" not in updated
+        assert "minimumCompressionSize" not in apigw.get_rest_api(restApiId=api["id"])
+    finally:
+        apigw.delete_rest_api(restApiId=api["id"])

@@ -66,11 +66,12 @@ extension APIGateway {
         guard httpMethods.contains(httpMethod) else {
             throw AWSError.badRequest("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY")
         }
+        // AWS takes the type in any case and echoes it as sent (`none`).
         let authorization = context.string("authorizationType")
-        guard ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].contains(authorization) else {
+        guard ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].contains(authorization.uppercased()) else {
             throw AWSError.badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
         }
-        if ["CUSTOM", "COGNITO_USER_POOLS"].contains(authorization) && context.input["authorizerId"] == nil {
+        if ["CUSTOM", "COGNITO_USER_POOLS"].contains(authorization.uppercased()) && context.input["authorizerId"] == nil {
             throw AWSError.badRequest(invalidAuthorizer)
         }
         var method: JSON = [

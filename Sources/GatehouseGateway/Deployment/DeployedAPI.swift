@@ -107,7 +107,8 @@ public struct DeployedMethod: Sendable {
 
     public init(_ json: JSON) {
         httpMethod = json["httpMethod"]?.stringValue ?? "ANY"
-        authorizationType = json["authorizationType"]?.stringValue ?? "NONE"
+        // AWS takes the type in any case (`none` is echoed as sent) and acts on it as its enum.
+        authorizationType = (json["authorizationType"]?.stringValue ?? "NONE").uppercased()
         apiKeyRequired = json["apiKeyRequired"]?.boolValue ?? false
         requestParameters = (json["requestParameters"]?.objectValue ?? [:]).mapValues { $0.boolValue ?? false }
         requestValidatorID = json["requestValidatorId"]?.stringValue
@@ -129,6 +130,8 @@ public struct DeployedIntegration: Sendable {
     public var passthroughBehavior: String
     public var contentHandling: String?
     public var timeoutInMillis: Int
+    /// The role API Gateway assumes to call the backend (`credentials`), if any.
+    public var credentials: String?
     /// The `statusCode` each plain-text request template sets, read once per deployment (for MOCK).
     public var templateStatusCodes: [String: Int]
     /// Ordered as AWS tries them: responses with a selection pattern first, the default last.
@@ -143,6 +146,7 @@ public struct DeployedIntegration: Sendable {
         passthroughBehavior = json["passthroughBehavior"]?.stringValue ?? "WHEN_NO_MATCH"
         contentHandling = json["contentHandling"]?.stringValue
         timeoutInMillis = json["timeoutInMillis"]?.intValue ?? 29000
+        credentials = json["credentials"]?.stringValue
         templateStatusCodes = requestTemplates.compactMapValues { $0.literal.flatMap { MockIntegration.statusCode(in: Data($0.utf8)) } }
         integrationResponses = (json["integrationResponses"]?.objectValue ?? [:]).values
             .map(DeployedIntegrationResponse.init)

@@ -48,7 +48,7 @@ struct LambdaIntegration: Sendable {
         if invocationType == "Event" {
             let (_, arn) = try function(
                 uri: invocation.substitutingStageVariables(integration.uri ?? ""), region: invocation.stage.region,
-                sourceARN: invocation.resourceARN, log: &log)
+                sourceARN: invocation.resourceARN, role: integration.credentials, log: &log)
             log?.line("Endpoint request body after transformations: \(String(decoding: event, as: UTF8.self))")
             do {
                 try await functions.async.enqueue(arn, payload: Array(event), requestID: invocation.requestID)
@@ -68,8 +68,10 @@ struct LambdaIntegration: Sendable {
         return try IntegrationResponse.map(backend, selector: selector, invocation: invocation, integration: integration, log: &log)
     }
 
-    /// The function and ARN a Lambda uri names, if it exists and may be invoked from `sourceARN`.
-    private func function(uri: String, region: String, sourceARN: String, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, LambdaARN) {
+    /// The function and ARN a Lambda uri names, if it exists and may be invoked from `sourceARN`:
+    /// its resource policy must allow API Gateway, unless the integration has a role to assume
+    /// (`credentials`), which AWS uses instead.
+    private func function(uri: String, region: String, sourceARN: String, role: String?, log: inout ExecutionLog?) throws(GatewayError) -> (FunctionSpec, LambdaARN) {
         guard let target = LambdaARN(integrationURI: uri, region: region, account: accountID) ?? Self.functionARN(uri, region: region, account: accountID) else {
             log?.line("Execution failed due to configuration error: Invalid Lambda function URI \(uri)")
             throw .configurationError
@@ -78,7 +80,7 @@ struct LambdaIntegration: Sendable {
             log?.line("Execution failed due to configuration error: Lambda function \(target) does not exist")
             throw .configurationError
         }
-        guard relaxedPermissions || Self.permits(function.statements(for: target.qualifier), sourceARN: sourceARN, functionARN: target.description) else {
+        guard relaxedPermissions || role != nil || Self.permits(function.statements(for: target.qualifier), sourceARN: sourceARN, functionARN: target.description) else {
             log?.line("Execution failed due to configuration error: Invalid permissions on Lambda function")
             log?.line("Gatehouse: no statement in the function's policy lets apigateway.amazonaws.com invoke it from \(sourceARN). Add one with `aws lambda add-permission --function-name \(target.name) --statement-id apigateway --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn \(sourceARN)`, or start Gatehouse with GATEHOUSE_LAMBDA_PERMISSIONS=relaxed.")
             throw .configurationError
@@ -90,16 +92,18 @@ struct LambdaIntegration: Sendable {
     private func call(_ invocation: Invocation, _ integration: DeployedIntegration, payload: Data, log: inout ExecutionLog?) async throws(GatewayError) -> InvocationResult {
         try await call(
             uri: invocation.substitutingStageVariables(integration.uri ?? ""), region: invocation.stage.region,
-            sourceARN: invocation.resourceARN, timeoutMillis: integration.timeoutInMillis, payload: payload, log: &log)
+            sourceARN: invocation.resourceARN, timeoutMillis: integration.timeoutInMillis, payload: payload,
+            role: integration.credentials, log: &log)
     }
 
     /// Invokes the function `uri` names (an integration URI or, as HTTP APIs allow, a function
     /// ARN) synchronously within `timeoutMillis`: a timeout is `integrationTimeout`, a function
-    /// that cannot run `lambdaFailure`.
+    /// that cannot run `lambdaFailure`. With a `role` (the integration's `credentials`) the
+    /// function's resource policy is not consulted.
     func call(
-        uri: String, region: String, sourceARN: String, timeoutMillis: Int, payload: Data, log: inout ExecutionLog?
+        uri: String, region: String, sourceARN: String, timeoutMillis: Int, payload: Data, role: String? = nil, log: inout ExecutionLog?
     ) async throws(GatewayError) -> InvocationResult {
-        let (spec, arn) = try function(uri: uri, region: region, sourceARN: sourceARN, log: &log)
+        let (spec, arn) = try function(uri: uri, region: region, sourceARN: sourceARN, role: role, log: &log)
         log?.line("Endpoint request body after transformations: \(String(decoding: payload, as: UTF8.self))")
         let result: InvocationResult
         do {
