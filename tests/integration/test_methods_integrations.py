@@ -347,6 +347,15 @@ def test_put_integration_response_answers_201_and_echoes_what_was_sent(apigw, mo
     assert body_of(fetched) == body_of(response)
 
 
+def test_an_empty_response_template_is_answered_as_null(apigw, mock_integration):
+    """AWS (recorded): an empty response template comes back as null, not ""."""
+    response = apigw.put_integration_response(**at(mock_integration), statusCode="200",
+                                              responseTemplates={"application/json": ""})
+    assert body_of(response)["responseTemplates"] == {"application/json": None}
+    fetched = apigw.get_integration_response(**at(mock_integration), statusCode="200")
+    assert body_of(fetched)["responseTemplates"] == {"application/json": None}
+
+
 def test_put_integration_response_minimal_is_just_the_status_code(apigw, mock_integration):
     response = apigw.put_integration_response(**at(mock_integration), statusCode="400")
     assert body_of(response) == {"statusCode": "400"}

@@ -17,6 +17,10 @@ extension APIGateway {
             try validateStatusCode(context.string("statusCode"))
             var response: JSON = ["statusCode": .string(context.string("statusCode"))]
             copyMembers(["selectionPattern", "responseParameters", "responseTemplates", "contentHandling"], from: context.input, into: &response)
+            // AWS answers (and keeps) an empty template as null.
+            if let templates = response["responseTemplates"]?.objectValue {
+                response["responseTemplates"] = .object(templates.mapValues { $0 == "" ? .null : $0 })
+            }
             return try await put(.integrationResponse, response, context, requires: .integrationForResponse)
         },
         "GetIntegrationResponse": { context in try await get(.integrationResponse, context) },

@@ -171,7 +171,10 @@ public struct DeployedIntegrationResponse: Sendable {
         selectionPattern = json["selectionPattern"]?.stringValue
         pattern = selectionPattern.flatMap { $0.isEmpty ? nil : SelectionPattern($0) }
         responseParameters = (json["responseParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        responseTemplates = (json["responseTemplates"]?.objectValue ?? [:]).compactMapValues { $0.stringValue.map(MappingTemplate.init) }
+        // A null template is an empty one, as AWS stores "".
+        responseTemplates = (json["responseTemplates"]?.objectValue ?? [:]).compactMapValues {
+            $0 == .null ? MappingTemplate("") : $0.stringValue.map(MappingTemplate.init)
+        }
         contentHandling = json["contentHandling"]?.stringValue
     }
 }
