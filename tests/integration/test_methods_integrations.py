@@ -64,6 +64,21 @@ def test_put_method_takes_the_authorization_type_in_lower_case_and_echoes_it(api
     assert apigw.get_method(**where)["authorizationType"] == "none"
 
 
+def test_an_unknown_api_or_resource_is_reported_before_anything_else_is_checked(apigw, resource):
+    """AWS (recorded): NotFoundException "Invalid Resource identifier specified" comes before the
+    request's other faults; a status code's pattern (the input's own constraint) comes first."""
+    for api, resource_id in (("nosuchapi", resource["id"]), (resource["api"], "nosuch")):
+        with pytest.raises(ClientError) as error:
+            apigw.put_method(restApiId=api, resourceId=resource_id, httpMethod="FETCH", authorizationType="BOGUS")
+        assert_aws_error(error, 404, "NotFoundException", "Invalid Resource identifier specified")
+        with pytest.raises(ClientError) as error:
+            apigw.put_integration(restApiId=api, resourceId=resource_id, httpMethod="GET", type="HTTP")
+        assert_aws_error(error, 404, "NotFoundException", "Invalid Resource identifier specified")
+    with pytest.raises(ClientError) as error:
+        apigw.put_method_response(restApiId="nosuchapi", resourceId=resource["id"], httpMethod="GET", statusCode="999")
+    assert_aws_error(error, 400, "ValidationException", startswith="1 validation error detected: Value '999' at 'statusCode'")
+
+
 def test_put_method_twice_answers_409(apigw, method):
     with pytest.raises(ClientError) as error:
         apigw.put_method(restApiId=method["api"], resourceId=method["id"], httpMethod="GET", authorizationType="NONE")

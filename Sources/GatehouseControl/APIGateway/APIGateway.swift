@@ -16,9 +16,24 @@ public enum APIGateway {
             stageHandlers, modelHandlers, requestValidatorHandlers, authorizerHandlers, gatewayResponseHandlers,
             tagHandlers, accountHandlers, apiKeyHandlers, usagePlanHandlers, usageHandlers(usage),
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
+        let model = try ServiceModel.bundled("apigateway")
         return ServiceDefinition(
-            model: try ServiceModel.bundled("apigateway"), validationError: "ValidationException", namesInputInMessages: true,
-            handlers: handlers)
+            model: model, validationError: "ValidationException", namesInputInMessages: true,
+            handlers: handlers.reduce(into: [:]) { all, entry in
+                let onResource = model.operations[entry.key]?.uri.contains("/resources/{resource_id}") == true
+                all[entry.key] = onResource ? resourceFirst(entry.value) : entry.value
+            })
+    }
+
+    /// AWS looks up an operation's API and resource before it checks the rest of the request
+    /// (but after the input's own constraints, such as a status code's pattern): an unknown one
+    /// is `Invalid Resource identifier specified`, whatever else is wrong.
+    private static func resourceFirst(_ handler: @escaping OperationHandler) -> OperationHandler {
+        { context in
+            if let code = context.input["statusCode"]?.stringValue { try validateStatusCode(code) }
+            _ = try await resource(context.string("resourceId"), context, in: context.store)
+            return try await handler(context)
+        }
     }
 
     typealias Kind = DocumentKind
