@@ -96,6 +96,16 @@ def test_update_and_delete_api_key(apigw):
     assert_aws_error(missing.value, 404, "NotFoundException", "Invalid API Key identifier specified")
 
 
+def test_an_api_key_patch_on_another_path_names_the_paths_it_takes(apigw):
+    """AWS (recorded): the API key's own wording and order of its patch paths."""
+    key = apigw.create_api_key(name=unique_name("paths"))
+    with pytest.raises(ClientError) as error:
+        apigw.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/id", "value": "x"}])
+    assert_aws_error(error, 400, "BadRequestException",
+                     "Invalid patch path '/id' specified for op 'replace'. Must be one of: [/description, /enabled, /name, /customerId]")
+    apigw.delete_api_key(apiKey=key["id"])
+
+
 def test_import_api_keys_from_csv(apigw, keyed):
     plan = make_plan(apigw, keyed.id)
     value = "imported" + unique_name("k").replace("-", "") + "x" * 20

@@ -91,10 +91,11 @@ public enum APIGateway {
 
     /// Applies the input's patch operations to `document` against the model shape `shapeName`.
     /// `listingPaths` switches to the wording that lists the supported paths (Resource, Model,
-    /// RequestValidator); `replaceOnly` members refuse `add` and `remove`.
+    /// RequestValidator); `replaceOnly` members refuse `add` and `remove`; `invalidPath`, when
+    /// given, is the resource's own answer to a path it does not support.
     static func patch(
         _ document: JSON, _ context: OperationContext, shape shapeName: String, patchable: Set<String>? = nil,
-        replaceOnly: Set<String> = [], listingPaths: Bool = false
+        replaceOnly: Set<String> = [], listingPaths: Bool = false, invalidPath: (@Sendable (PatchOperation) -> AWSError)? = nil
     ) throws(AWSError) -> JSON {
         let operations = try PatchOperation.list(from: context.input)
         var patcher = Patcher(model: context.model, shapeName: shapeName, patchable: patchable)
@@ -103,6 +104,7 @@ public enum APIGateway {
             patcher.invalidPath = Patcher.listingPaths(patchable.sorted().map { "/" + $0 })
             patcher.replaceOnlyError = Patcher.unsupportedOperation
         }
+        if let invalidPath { patcher.invalidPath = invalidPath }
         return try patcher.apply(operations, to: document)
     }
 

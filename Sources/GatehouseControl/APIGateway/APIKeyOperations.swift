@@ -111,7 +111,10 @@ extension APIGateway {
             }
             var others = context
             others.input["patchOperations"] = .array((context.input["patchOperations"]?.arrayValue ?? []).filter { $0["path"] != "/stages" })
-            key = try patch(key, others, shape: "ApiKey", patchable: ["name", "description", "enabled", "customerId"])
+            key = try patch(key, others, shape: "ApiKey", patchable: ["name", "description", "enabled", "customerId"]) { operation in
+                // AWS's wording for API keys (recorded): one space, the paths in this order.
+                .badRequest("Invalid patch path '\(operation.path)' specified for op '\(operation.op.rawValue)'. Must be one of: [/description, /enabled, /name, /customerId]")
+            }
             key["stageKeys"] = .array(stages)
             key["lastUpdatedDate"] = now()
             try await tx.put(apiKeyKey(context, context.string("apiKey")), key)
