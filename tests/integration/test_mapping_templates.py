@@ -180,6 +180,9 @@ def mapped(apigw, gatehouse, upstream):
                 '{"teapot": true}')}},
             {"status": 418, "method_only": True},
         ])
+        mock_route(api, "/mock/requestoverride", '#set($context.responseOverride.status = 444){"statusCode": 200}', [
+            {"status": 200, "templates": {"application/json": '{"mapped": true}'}},
+        ])
 
         state = Shared()
         state.api = api
@@ -422,6 +425,13 @@ def test_mock_status_read_from_the_body_with_input_json(mapped):
 def test_response_template_is_chosen_by_accept(mapped, accept, body):
     response = mapped.api.invoke("dev", "mock/accept", headers={"Accept": accept})
     assert (response.status_code, response.text) == (200, body)
+
+
+def test_a_response_override_set_in_the_request_template_sets_the_final_status(mapped):
+    """AWS (recorded): 444 set by the request template stays 444 through the 200 mapping."""
+    response = mapped.api.invoke("dev", "mock/requestoverride")
+    assert response.status_code == 444, response.text
+    assert response.json() == {"mapped": True}
 
 
 def test_response_override_sets_status_and_header(mapped):

@@ -70,11 +70,14 @@ public struct HTTPIntegration: Sendable {
         if let contentType = invocation.request.header("Content-Type"), !headers.contains(name: "Content-Type") {
             headers.add(name: "Content-Type", value: contentType)
         }
-        let body = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
+        let mapped = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
         let rawQuery = query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         let url = try endpoint(invocation, integration, query: rawQuery)
-        let backend = try await send(method: integration.httpMethod ?? "GET", url: url, headers: headers, body: body, timeoutMillis: integration.timeoutInMillis)
-        return try IntegrationResponse.map(backend, selector: String(backend.status), invocation: invocation, integration: integration, log: &log)
+        let backend = try await send(
+            method: integration.httpMethod ?? "GET", url: url, headers: headers, body: mapped.body, timeoutMillis: integration.timeoutInMillis)
+        return try IntegrationResponse.map(
+            backend, selector: String(backend.status), invocation: invocation, integration: integration, requestOverride: mapped.responseOverride,
+            log: &log)
     }
 
     /// The integration uri with stage variables and `{name}` path parameters filled in.

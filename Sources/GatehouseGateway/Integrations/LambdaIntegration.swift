@@ -41,7 +41,8 @@ struct LambdaIntegration: Sendable {
     /// `AWS`: an `Event` invocation type (`integration.request.header.X-Amz-Invocation-Type`)
     /// queues the call and maps an empty 200.
     func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
-        let event = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
+        let mapped = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
+        let event = mapped.body
         let invocationType = integration.requestParameters["integration.request.header.X-Amz-Invocation-Type"].flatMap(invocation.value(of:))
         let backend: BackendResponse
         var selector = ""
@@ -65,7 +66,8 @@ struct LambdaIntegration: Sendable {
                 selector = (try? JSON(parsing: backend.body))?["errorMessage"]?.stringValue ?? ""
             }
         }
-        return try IntegrationResponse.map(backend, selector: selector, invocation: invocation, integration: integration, log: &log)
+        return try IntegrationResponse.map(
+            backend, selector: selector, invocation: invocation, integration: integration, requestOverride: mapped.responseOverride, log: &log)
     }
 
     /// The function and ARN a Lambda uri names, if it exists and may be invoked from `sourceARN`:

@@ -6,13 +6,17 @@ enum MockIntegration {
     static func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> OutgoingResponse {
         let contentType = IntegrationRequest.mediaType(invocation.request.header("Content-Type")) ?? "application/json"
         let status: Int
+        var requestOverride: ResponseOverride?
         if let known = integration.templateStatusCodes[contentType] {
             status = known
         } else {
-            status = statusCode(in: try IntegrationRequest.body(for: invocation, integration: integration, log: &log)) ?? 200
+            let mapped = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
+            status = statusCode(in: mapped.body) ?? 200
+            requestOverride = mapped.responseOverride
         }
         let backend = BackendResponse(status: status, headers: [], body: Data())
-        return try IntegrationResponse.map(backend, selector: String(status), invocation: invocation, integration: integration, log: &log)
+        return try IntegrationResponse.map(
+            backend, selector: String(status), invocation: invocation, integration: integration, requestOverride: requestOverride, log: &log)
     }
 
     /// The `statusCode` a mapped request asks for: from its JSON, or found as `"statusCode": 404`

@@ -4,12 +4,19 @@ import GatehouseModel
 /// Integration Request: the body a non-proxy integration receives, chosen by the request's
 /// Content-Type among the request templates, under the integration's passthrough behaviour.
 enum IntegrationRequest {
-    static func body(for invocation: Invocation, integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> Data {
+    /// The body, and the `$context.responseOverride` its template set (AWS applies it to the
+    /// final response too).
+    struct Mapped {
+        var body: Data
+        var responseOverride: ResponseOverride?
+    }
+
+    static func body(for invocation: Invocation, integration: DeployedIntegration, log: inout ExecutionLog?) throws(GatewayError) -> Mapped {
         let contentType = mediaType(invocation.request.header("Content-Type")) ?? "application/json"
         if let template = integration.requestTemplates[contentType] {
             let payload = ContentHandling.templateInput(invocation.request.body, isBinary: invocation.hasBinaryBody)
             let rendered = try MappingTemplate.transform(template, invocation: invocation, payload: payload, stage: "request", log: &log)
-            return Data(rendered.body.utf8)
+            return Mapped(body: Data(rendered.body.utf8), responseOverride: rendered.responseOverride)
         }
         switch integration.passthroughBehavior {
         case "NEVER":
@@ -17,7 +24,7 @@ enum IntegrationRequest {
         case "WHEN_NO_TEMPLATES" where !integration.requestTemplates.isEmpty:
             throw GatewayError.unsupportedMediaType
         default:
-            return try ContentHandling.convert(invocation.request.body, isBinary: invocation.hasBinaryBody, to: integration.contentHandling)
+            return Mapped(body: try ContentHandling.convert(invocation.request.body, isBinary: invocation.hasBinaryBody, to: integration.contentHandling))
         }
     }
 

@@ -17,11 +17,12 @@ struct BackendResponse: Sendable {
 
 /// Integration Response → Method Response: picks the integration response whose selection
 /// pattern matches the backend's status (or a Lambda error message), applies the response
-/// template the client's Accept header picks, the `method.response.header.*` mappings and a
-/// template's `$context.responseOverride`.
+/// template the client's Accept header picks, the `method.response.header.*` mappings and the
+/// `$context.responseOverride` of the request template, then of the response template.
 enum IntegrationResponse {
     static func map(
-        _ backend: BackendResponse, selector: String, invocation: Invocation, integration: DeployedIntegration, log: inout ExecutionLog?
+        _ backend: BackendResponse, selector: String, invocation: Invocation, integration: DeployedIntegration,
+        requestOverride: ResponseOverride? = nil, log: inout ExecutionLog?
     ) throws(GatewayError) -> OutgoingResponse {
         guard let selected = select(selector, among: integration.integrationResponses), let status = Int(selected.statusCode) else {
             log?.line("Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: \(backend.status)")
@@ -55,7 +56,7 @@ enum IntegrationResponse {
             guard let name = target.dropPrefix("method.response.header."), let value = value(of: source, backend, invocation) else { continue }
             response.setHeader(name, value)
         }
-        if let override { apply(override, to: &response) }
+        for override in [requestOverride, override].compactMap({ $0 }) { apply(override, to: &response) }
         return response
     }
 

@@ -75,7 +75,7 @@ extension MappingTemplate {
     static func transform(
         _ template: MappingTemplate, invocation: any TemplateSource, payload: Data, stage: String, log: inout ExecutionLog?
     ) throws(GatewayError) -> (body: String, responseOverride: ResponseOverride?) {
-        let variables = TemplateVariables(for: template, invocation: invocation, payload: payload, responseOverride: stage == "response")
+        let variables = TemplateVariables(for: template, invocation: invocation, payload: payload, responseOverride: true)
         var values = variables.values
         do {
             return (try template.render(&values), variables.responseOverride)
