@@ -26,7 +26,8 @@ struct ExecutionLog: Sendable {
     }
 
     mutating func methodRequest(_ invocation: Invocation) {
-        line("HTTP Method: \(invocation.request.method), Resource Path: \(invocation.match.resource.path)")
+        // AWS names the request's own path here (`/pets/123`), not the resource's (`/pets/{id}`).
+        line("HTTP Method: \(invocation.request.method), Resource Path: \(invocation.target.path)")
         line("Method request path: \(Self.format(invocation.match.pathParameters))")
         let query = Dictionary(invocation.request.queryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         line("Method request query string: \(Self.format(query))")

@@ -28,6 +28,8 @@ def test_test_invoke_method_runs_the_undeployed_method(aws_cli, live):
     assert result["multiValueHeaders"]["X-Foo"] == ["bar"]
     assert isinstance(result["latency"], int) and result["latency"] >= 0
     assert result["log"].startswith("Execution log for request")
+    # AWS (recorded) names the request's path, not the resource's.
+    assert " : HTTP Method: GET, Resource Path: /pets/7\n" in result["log"], result["log"]
     # Not deployed: the data plane still does not answer.
     assert live.invoke("dev", "pets/7").status_code == 403
 
