@@ -75,14 +75,17 @@ public final class SQLStore: Store {
         let observer = observer.withLock { $0 }
         let recorder = ChangeRecorder()
         return try await transaction { db in
-            let result = try await body(SQLDocuments(db: db, recorder: recorder))
-            guard configuration else { return result }
-            try await db.raw("UPDATE revision SET value = value + 1 WHERE id = 1").run()
-            return result
+            // The revision moves first: its new value is the sequence of what the write creates,
+            // and what the change is announced with — no statement to read it again.
+            if configuration {
+                let row = try await db.raw("UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value").first()
+                recorder.revision.withLock { $0 = try? row?.decode(column: "value", as: Int64.self) }
+            }
+            return try await body(SQLDocuments(db: db, recorder: recorder))
         } afterCommit: { db in
             // Still inside the gate: changes are announced in revision order.
             guard configuration, let observer else { return }
-            let revision = (try? await SQLDocuments(db: db).revision()) ?? 0
+            let revision = recorder.revision.withLock { $0 } ?? 0
             await observer.notify(StoreChange(revision: revision, changes: recorder.changes.withLock { $0 }))
         }
     }
@@ -171,7 +174,8 @@ struct SQLDocuments: StoreTransaction {
     func put(_ key: DocumentKey, _ document: JSON) async throws {
         let body = document.serializedString
         // A document keeps its creation sequence when rewritten, so lists stay in creation order.
-        let seq = try await revision()
+        let seq: Int64
+        if let known = recorded.revision.withLock({ $0 }) { seq = known } else { seq = try await revision() }
         try await db.insert(into: "documents")
             .columns("kind", "parent", "id", "seq", "body")
             .values(SQLBind(key.kind), SQLBind(key.parent), SQLBind(key.id), SQLBind(seq), SQLBind(body))
@@ -193,9 +197,10 @@ struct SQLDocuments: StoreTransaction {
     }
 }
 
-/// The changes of one transaction, in order, each once.
+/// The changes of one transaction, in order, each once, and the revision it makes.
 final class ChangeRecorder: Sendable {
     let changes = Mutex<[DocumentChange]>([])
+    let revision = Mutex<Int64?>(nil)
 
     func add(_ change: DocumentChange) {
         changes.withLock { if !$0.contains(change) { $0.append(change) } }
