@@ -47,7 +47,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+            ],
+            resources: [.copy("Resources/node")]
         ),
         .target(
             name: "GatehouseControl",

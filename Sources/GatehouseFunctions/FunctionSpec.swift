@@ -62,10 +62,13 @@ public struct FunctionSpec: Sendable, Hashable {
     /// `/aws/lambda/{name}`.
     public var logGroup: String { "/aws/lambda/\(name)" }
 
-    /// Python runtimes run under `awslambdaric`; `provided*` runtimes run the package's `bootstrap`.
+    /// Python runtimes run under `awslambdaric`, Node.js ones under Gatehouse's own runtime
+    /// client (`Resources/node/runtime.mjs`); `provided*` runtimes run the package's `bootstrap`.
     public var isPython: Bool { runtime.hasPrefix("python") }
+    public var isNode: Bool { runtime.hasPrefix("nodejs") }
 
     public static let pythonRuntimes: Set<String> = ["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13"]
+    public static let nodeRuntimes: Set<String> = ["nodejs18.x", "nodejs20.x", "nodejs22.x"]
     public static let customRuntimes: Set<String> = ["provided", "provided.al2", "provided.al2023"]
 }
 

@@ -56,6 +56,7 @@ public actor WorkerPool {
     private var workers: [String: Worker] = [:]
     private var python: String?
     private var pythonLookedUp = false
+    private let node = WorkerProcess.findNode()
 
     public init(settings: Settings, code: CodeStore, logs: any LogSink) {
         self.settings = settings
@@ -150,7 +151,7 @@ public actor WorkerPool {
         var worker = Worker(secret: secret, spec: spec, logStream: stream, memory: settings.memoryLimit.cage(name: secret, megabytes: spec.memoryMB))
         worker.lines.append(.now(LambdaLogLines.initStart(runtime: spec.runtime, region: spec.region)))
         let launch = WorkerProcess.Launch(
-            runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python,
+            runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python, node: node,
             accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, trust: settings.trust, prelude: worker.memory.prelude)
         do {
             worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, secret: secret, logStream: stream, launch: launch, pool: self)

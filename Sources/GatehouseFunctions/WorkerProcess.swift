@@ -16,6 +16,8 @@ enum WorkerProcess {
         var runtimeAPIAddress: String
         var gatehouseEndpoint: String
         var python: String?
+        /// The `node` on PATH, for Node.js functions.
+        var node: String?
         var accessKeyID: String
         var secretAccessKey: String
         var trust: (bundle: String, authority: String)?
@@ -92,6 +94,13 @@ enum WorkerProcess {
             }
             return (python, ["-m", "awslambdaric", spec.handler])
         }
+        if spec.isNode {
+            guard let node = launch.node, let client = Bundle.module.url(forResource: "runtime", withExtension: "mjs", subdirectory: "node") else {
+                throw .unavailable(AWSError("InvalidRuntimeException", status: 502,
+                    "Node.js functions run under node, which is not on the server's PATH. Install Node.js 18 or later."))
+            }
+            return (node, [client.path, spec.handler])
+        }
         let bootstrap = taskRoot.appendingPathComponent("bootstrap").path
         guard FileManager.default.isExecutableFile(atPath: bootstrap) else { throw .missingBootstrap }
         return (bootstrap, [])
@@ -123,6 +132,7 @@ enum WorkerProcess {
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
             "PYTHONPATH": taskRoot.path,
+            "NODE_PATH": taskRoot.path,
             "PYTHONUNBUFFERED": "1",
         ]
         if let trust = launch.trust {
@@ -131,6 +141,12 @@ enum WorkerProcess {
         }
         environment.merge(spec.environment) { _, own in own }
         return environment
+    }
+
+    /// The `node` executable on PATH, if any.
+    static func findNode() -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        return directories.map { "\($0)/node" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// The python3 that has awslambdaric, by its real path (a pyenv shim costs ~100 ms a start).

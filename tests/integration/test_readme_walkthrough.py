@@ -63,3 +63,8 @@ def test_readme_chat_walkthrough_broadcasts_to_two_websocket_clients(gatehouse, 
     assert '"sendmessage"\n' in out
     assert "bob hears: hello from ann\n" in out
     assert "ann hears: hello from ann\n" in out
+
+
+def test_readme_node_function_answers_with_its_context(gatehouse, tmp_path):
+    out = run_readme_block("node", gatehouse, tmp_path)
+    assert '{"hello":"gatehouse","from":"hello-node"}\n' in out, out

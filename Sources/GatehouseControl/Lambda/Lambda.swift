@@ -120,8 +120,9 @@ public enum Lambda {
             throw invalidParameter(
                 "Value \(runtime) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [\(known.joined(separator: ", "))] or be a valid ARN")
         }
-        guard FunctionSpec.pythonRuntimes.contains(runtime) || FunctionSpec.customRuntimes.contains(runtime) else {
-            throw invalidParameter("Gatehouse runs python3.8 to python3.13 and the provided runtimes; \(runtime) is not available.")
+        let runnable = FunctionSpec.pythonRuntimes.union(FunctionSpec.nodeRuntimes).union(FunctionSpec.customRuntimes)
+        guard runnable.contains(runtime) else {
+            throw invalidParameter("Gatehouse runs python3.8 to python3.13, nodejs18.x to nodejs22.x and the provided runtimes; \(runtime) is not available.")
         }
     }
 
