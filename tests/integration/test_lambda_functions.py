@@ -266,11 +266,12 @@ def test_zip_slip_entries_are_rejected(lambda_client, entry, tmp_path):
 
 
 def test_unsupported_runtime_is_rejected(lambda_client):
+    """A runtime AWS has and Gatehouse cannot run (Java) is refused, and nothing is created."""
     name = unique_name("fn")
     with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as error:
-        lambda_client.create_function(FunctionName=name, Runtime="nodejs20.x", Role=LAMBDA_ROLE,
-                                      Handler="index.handler", Code={"ZipFile": make_zip({"index.js": "//"})})
-    assert_aws_error(error, 400, "InvalidParameterValueException")
+        lambda_client.create_function(FunctionName=name, Runtime="java21", Role=LAMBDA_ROLE,
+                                      Handler="example.Handler", Code={"ZipFile": make_zip({"Handler.class": "//"})})
+    assert_aws_error(error, 400, "InvalidParameterValueException", startswith="Gatehouse runs python3.8 to python3.13, nodejs18.x")
     with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
         lambda_client.get_function(FunctionName=name)
 
