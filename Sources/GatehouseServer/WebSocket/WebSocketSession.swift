@@ -9,8 +9,8 @@ import NIOWebSocket
 /// text message to the gateway; a binary one closes with 1003, as AWS does. No task waits on
 /// an idle connection — a message whose route needs no I/O is answered on the event loop, any
 /// other starts a task (up to 16 at once, then reading pauses) — so an idle connection costs
-/// only its channel. When the channel closes, the gateway forgets the
-/// connection and runs `$disconnect`.
+/// only its channel. When the channel closes, the gateway forgets the connection and runs
+/// `$disconnect`.
 final class WebSocketSession: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
