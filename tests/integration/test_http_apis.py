@@ -723,3 +723,21 @@ def test_http_proxy_passes_the_upstream_status_and_body_back(gatehouse, proxied)
     assert response.status_code == 418, response.text
     assert response.headers["X-Status-Echo"] == "418"
     assert (response.json()["path"], response.json()["body"]) == ("/status/418", "teapot")
+
+
+def test_a_lambda_integration_with_a_role_needs_no_resource_policy(gatehouse, v2, api_id, lambda_client):
+    """As for REST APIs (recorded): API Gateway assumes `CredentialsArn` instead of needing the
+    function's resource policy; without a role the policy is required."""
+    name = unique_name("fn")
+    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
+                                  Code={"ZipFile": make_zip({"app.py": ECHO})}, Timeout=5)
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    try:
+        assumed = lambda_integration(v2, api_id, function_arn(name), CredentialsArn=f"arn:aws:iam::{ACCOUNT_ID}:role/invoke")
+        route(v2, api_id, "GET /assumed", assumed)
+        route(v2, api_id, "GET /unassumed", lambda_integration(v2, api_id, function_arn(name)))
+        v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+        assert invoke(gatehouse, api_id, "assumed").status_code == 200
+        assert invoke(gatehouse, api_id, "unassumed").status_code == 500
+    finally:
+        lambda_client.delete_function(FunctionName=name)

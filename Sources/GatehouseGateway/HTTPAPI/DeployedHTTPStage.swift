@@ -82,6 +82,8 @@ struct DeployedHTTPIntegration: Sendable {
     var method: String
     var payloadFormatVersion: String
     var timeoutMillis: Int
+    /// `CredentialsArn`: the role API Gateway assumes to call the backend.
+    var credentials: String?
     /// How the request is changed on its way to the backend.
     var requestParameters: ParameterMapping
     /// How the response is changed on its way back, by the backend's status code.
@@ -93,6 +95,7 @@ struct DeployedHTTPIntegration: Sendable {
         method = json["IntegrationMethod"]?.stringValue ?? "ANY"
         payloadFormatVersion = json["PayloadFormatVersion"]?.stringValue ?? "1.0"
         timeoutMillis = json["TimeoutInMillis"]?.intValue ?? 30_000
+        credentials = json["CredentialsArn"]?.stringValue
         requestParameters = ParameterMapping((json["RequestParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
         var responses: [Int: ParameterMapping] = [:]
         for (status, mapping) in json["ResponseParameters"]?.objectValue ?? [:] {

@@ -40,7 +40,7 @@ struct HTTPIntegrateStep: GatewayStep {
         var log: ExecutionLog?
         let result = try await lambda.call(
             uri: integration.uri, region: invocation.stage.region, sourceARN: invocation.sourceARN, timeoutMillis: integration.timeoutMillis,
-            payload: event.serialized(), log: &log)
+            payload: event.serialized(), role: integration.credentials, log: &log)
         guard result.functionError == nil else { throw .internalServerError }
         let response = isV2
             ? PayloadV2.response(from: result.payload)

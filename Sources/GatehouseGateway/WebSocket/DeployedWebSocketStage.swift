@@ -87,6 +87,8 @@ struct DeployedWebSocketIntegration: Sendable {
     var uri: String
     var method: String
     var timeoutMillis: Int
+    /// `CredentialsArn`: the role API Gateway assumes to call the backend.
+    var credentials: String?
     /// `WHEN_NO_MATCH`, `WHEN_NO_TEMPLATES` or `NEVER`: what a message no template matches does.
     var passthroughBehavior: String
     var requestTemplates: [String: MappingTemplate]
@@ -98,6 +100,7 @@ struct DeployedWebSocketIntegration: Sendable {
         uri = json["IntegrationUri"]?.stringValue ?? ""
         method = json["IntegrationMethod"]?.stringValue ?? "POST"
         timeoutMillis = json["TimeoutInMillis"]?.intValue ?? 29_000
+        credentials = json["CredentialsArn"]?.stringValue
         passthroughBehavior = json["PassthroughBehavior"]?.stringValue ?? "WHEN_NO_MATCH"
         requestTemplates = (json["RequestTemplates"]?.objectValue ?? [:]).compactMapValues { $0.stringValue.map(MappingTemplate.init) }
         templateSelection = SelectionExpression(json["TemplateSelectionExpression"]?.stringValue ?? "\\$default")

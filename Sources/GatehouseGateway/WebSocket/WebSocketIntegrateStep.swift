@@ -43,7 +43,7 @@ struct WebSocketIntegrateStep: GatewayStep {
     {
         let result = try await lambda.call(
             uri: integration.uri, region: invocation.stage.region, sourceARN: invocation.sourceARN, timeoutMillis: integration.timeoutMillis,
-            payload: WebSocketEvent.make(invocation).serialized(), log: &log)
+            payload: WebSocketEvent.make(invocation).serialized(), role: integration.credentials, log: &log)
         guard result.functionError == nil else {
             log?.line("Lambda execution failed with status 200 due to customer function error: \(String(decoding: result.payload, as: UTF8.self))")
             throw .lambdaFailure
@@ -69,7 +69,7 @@ struct WebSocketIntegrateStep: GatewayStep {
         let request = try requestBody(invocation, integration, log: &log)
         let result = try await lambda.call(
             uri: integration.uri, region: invocation.stage.region, sourceARN: invocation.sourceARN, timeoutMillis: integration.timeoutMillis,
-            payload: request, log: &log)
+            payload: request, role: integration.credentials, log: &log)
         var selector = ""
         if result.functionError != nil {
             selector = (try? JSON(parsing: Data(result.payload)))?["errorMessage"]?.stringValue ?? ""
