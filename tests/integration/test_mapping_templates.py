@@ -183,6 +183,13 @@ def mapped(apigw, gatehouse, upstream):
         mock_route(api, "/mock/requestoverride", '#set($context.responseOverride.status = 444){"statusCode": 200}', [
             {"status": 200, "templates": {"application/json": '{"mapped": true}'}},
         ])
+        # A map from $input.path takes #set($m.key = …) and $m.put(…): 200 when both worked, else 500.
+        mock_route(api, "/mock/mapedits", (
+            "#set($m = $input.path('$.pet'))#set($m.name = \"rex\")#set($ignored = $m.put(\"age\", 3))"
+            '#if($m.name == "rex" && $m.age == 3 && $m.size() == 3){"statusCode": 200}#else{"statusCode": 500}#end'), [
+            {"status": 200, "templates": {"application/json": '{"edited": true}'}},
+            {"status": 500, "pattern": "500", "templates": {"application/json": '{"edited": false}'}},
+        ], http_method="POST")
 
         state = Shared()
         state.api = api
@@ -432,6 +439,12 @@ def test_a_response_override_set_in_the_request_template_sets_the_final_status(m
     response = mapped.api.invoke("dev", "mock/requestoverride")
     assert response.status_code == 444, response.text
     assert response.json() == {"mapped": True}
+
+
+def test_a_map_from_input_path_takes_set_and_put(mapped):
+    """AWS (recorded): `#set($map.key = …)` and `$map.put(…)` work on maps `$input.path` returns."""
+    response = post(mapped, "mock/mapedits", {"pet": {"kind": "dog"}})
+    assert (response.status_code, response.json()) == (200, {"edited": True}), response.text
 
 
 def test_response_override_sets_status_and_header(mapped):
