@@ -177,6 +177,20 @@ def make_zip(files):
     return buffer.getvalue()
 
 
+def create_python_function(lambda_client, source, prefix="fn", apigateway_may_invoke=False, **kwargs):
+    """A python3.12 function running `source` as app.py (handler app.handler), waited on until
+    Active; with `apigateway_may_invoke`, a policy statement (no source ARN) lets API Gateway
+    invoke it. `kwargs` go to CreateFunction. Returns its name."""
+    name = unique_name(prefix)
+    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
+                                  Code={"ZipFile": make_zip({"app.py": source})}, **kwargs)
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    if apigateway_may_invoke:
+        lambda_client.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
+                                     Principal="apigateway.amazonaws.com")
+    return name
+
+
 def invoke_json(lambda_client, name, event=None, **kwargs):
     """Invoke and return (response without the stream, decoded JSON payload or raw bytes)."""
     payload = json.dumps(event if event is not None else {}).encode()

@@ -17,8 +17,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import InvokableApi, _served, make_client
-from helpers import (ACCOUNT_ID, LAMBDA_ROLE, REGION, assert_aws_error, body_of, function_arn, make_zip,
-                     status_of, unique_name)
+from helpers import (ACCOUNT_ID, REGION, assert_aws_error, body_of, create_python_function, function_arn, status_of,
+                     unique_name)
 
 RETRY_DELAY = 1.0  # seconds, both retries (GATEHOUSE_ASYNC_RETRY_DELAYS below)
 WAIT = 15.0  # how long a test waits for a background side effect
@@ -102,15 +102,10 @@ def request_id(response):
 
 def create_function(lambda_client, source, marks=None, timeout=10, environment=None, **kwargs):
     """A python3.12 function with `source` as app.py and MARKS=<marks>; returns its name."""
-    name = unique_name("fn")
     variables = dict(environment or {})
     if marks is not None:
         variables["MARKS"] = str(marks)
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": source})}, Timeout=timeout,
-                                  Environment={"Variables": variables}, **kwargs)
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    return name
+    return create_python_function(lambda_client, source, Timeout=timeout, Environment={"Variables": variables}, **kwargs)
 
 
 def invoke_event(lambda_client, name, event):

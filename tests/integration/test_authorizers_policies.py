@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from conftest import InvokableApi, _launch, make_client
-from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, botocore_signed_request, make_zip, presigned_url, unique_name
+from helpers import ACCOUNT_ID, REGION, botocore_signed_request, create_python_function, presigned_url, unique_name
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 EXPLICIT_DENY = {"Message": "User is not authorized to access this resource with an explicit deny"}
@@ -106,14 +106,8 @@ def lambda_uri(function):
 
 def create_function(lambda_client, source, env=None):
     """A function API Gateway may invoke from anywhere; returns its name."""
-    name = unique_name("authz")
     kwargs = {"Environment": {"Variables": env}} if env else {}
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": source})}, **kwargs)
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    lambda_client.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
-                                 Principal="apigateway.amazonaws.com")
-    return name
+    return create_python_function(lambda_client, source, prefix="authz", apigateway_may_invoke=True, **kwargs)
 
 
 def put_method(api, path, http_method="GET", authorization="NONE", authorizer=None, scopes=None):

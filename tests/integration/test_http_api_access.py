@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, assert_aws_error, function_arn, make_zip, unique_name
+from helpers import ACCOUNT_ID, REGION, assert_aws_error, create_python_function, function_arn, unique_name
 from test_http_apis import (  # noqa: F401  (v2, echo and apis are fixtures)
     INTERNAL_ERROR, NOT_FOUND, apis, echo, event_of, invoke, lambda_integration, route, v2)
 
@@ -285,14 +285,8 @@ class Authorizer:
 @pytest.fixture(scope="module")
 def authorizer_fn(lambda_client, tmp_path_factory):
     calls_file = tmp_path_factory.mktemp("authorizer") / "calls.jsonl"
-    name = unique_name("authz")
-    lambda_client.create_function(
-        FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-        Code={"ZipFile": make_zip({"app.py": AUTHORIZER})}, Timeout=5,
-        Environment={"Variables": {"CALLS_FILE": str(calls_file)}})
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    lambda_client.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
-                                 Principal="apigateway.amazonaws.com")
+    name = create_python_function(lambda_client, AUTHORIZER, prefix="authz", apigateway_may_invoke=True, Timeout=5,
+                                  Environment={"Variables": {"CALLS_FILE": str(calls_file)}})
     yield Authorizer(function_arn(name), calls_file)
     lambda_client.delete_function(FunctionName=name)
 
@@ -427,12 +421,7 @@ CORS = {"AllowOrigins": ["https://app.example.com", "https://*.example.org"], "A
 
 @pytest.fixture(scope="module")
 def cors_backend(lambda_client):
-    name = unique_name("cors")
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": CORS_BACKEND})}, Timeout=5)
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    lambda_client.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
-                                 Principal="apigateway.amazonaws.com")
+    name = create_python_function(lambda_client, CORS_BACKEND, prefix="cors", apigateway_may_invoke=True, Timeout=5)
     yield function_arn(name)
     lambda_client.delete_function(FunctionName=name)
 

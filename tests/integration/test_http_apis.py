@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from conftest import make_client
-from helpers import ACCOUNT_ID, ID10, LAMBDA_ROLE, assert_aws_error, function_arn, make_zip, unique_name
+from helpers import ACCOUNT_ID, ID10, assert_aws_error, create_python_function, function_arn, unique_name
 
 ECHO = """
 import json
@@ -70,13 +70,7 @@ def v2(gatehouse):
 
 def _function(lambda_client, source):
     """A function API Gateway may invoke (a policy statement without a source ARN); returns its ARN."""
-    name = unique_name("fn")
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": source})}, Timeout=5)
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    lambda_client.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
-                                 Principal="apigateway.amazonaws.com")
-    return function_arn(name)
+    return function_arn(create_python_function(lambda_client, source, apigateway_may_invoke=True, Timeout=5))
 
 
 @pytest.fixture(scope="module")
@@ -728,10 +722,7 @@ def test_http_proxy_passes_the_upstream_status_and_body_back(gatehouse, proxied)
 def test_a_lambda_integration_with_a_role_needs_no_resource_policy(gatehouse, v2, api_id, lambda_client):
     """As for REST APIs (recorded): API Gateway assumes `CredentialsArn` instead of needing the
     function's resource policy; without a role the policy is required."""
-    name = unique_name("fn")
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": ECHO})}, Timeout=5)
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    name = create_python_function(lambda_client, ECHO, Timeout=5)
     try:
         assumed = lambda_integration(v2, api_id, function_arn(name), CredentialsArn=f"arn:aws:iam::{ACCOUNT_ID}:role/invoke")
         route(v2, api_id, "GET /assumed", assumed)

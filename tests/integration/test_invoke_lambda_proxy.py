@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from conftest import BINARY_PAYLOAD, InvokableApi, make_client
-from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, function_arn, make_zip, unique_name
+from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, create_python_function, function_arn, make_zip, unique_name
 
 ECHO = """
 import json
@@ -134,11 +134,7 @@ def assert_internal_error(response, status):
 
 def create_function(lambda_client, source, **kwargs):
     """A function outside make_function (for module-scoped fixtures); returns its name."""
-    name = unique_name("fn")
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": source})}, **kwargs)
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    return name
+    return create_python_function(lambda_client, source, **kwargs)
 
 
 def raw_request(server, method, target, headers, body=None):

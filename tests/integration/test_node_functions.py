@@ -2,7 +2,6 @@
 handlers, ES modules and CommonJS, `context`, console logs as AWS writes them, errors as AWS
 reports them, warm workers, and a Node function behind an API Gateway route."""
 import base64
-import json
 import re
 
 import pytest

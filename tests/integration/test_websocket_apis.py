@@ -28,8 +28,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import _served, make_client
-from helpers import (ACCESS_KEY, ACCOUNT_ID, ID10, LAMBDA_ROLE, REGION, SECRET_KEY, assert_aws_error, assert_request_id,
-                     function_arn, make_zip, presigned_url, status_of, unique_name)
+from helpers import (ACCESS_KEY, ACCOUNT_ID, ID10, REGION, SECRET_KEY, assert_aws_error, assert_request_id,
+                     create_python_function, function_arn, presigned_url, status_of, unique_name)
 
 # Records every event it gets as a line of EVENTS_FILE. $connect answers by the query string
 # (?status=N refuses with N, ?raise=1 fails, ?protocol=P returns Sec-WebSocket-Protocol P,
@@ -181,14 +181,8 @@ def lambda_uri(function):
 
 def _function(lambda_client, source, **variables):
     """A function API Gateway may invoke (a policy statement without a source ARN); returns its ARN."""
-    name = unique_name("ws")
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
-                                  Code={"ZipFile": make_zip({"app.py": source})}, Timeout=10,
-                                  Environment={"Variables": variables})
-    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-    lambda_client.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
-                                 Principal="apigateway.amazonaws.com")
-    return function_arn(name)
+    return function_arn(create_python_function(lambda_client, source, prefix="ws", apigateway_may_invoke=True, Timeout=10,
+                                               Environment={"Variables": variables}))
 
 
 class Recorder:
