@@ -85,6 +85,25 @@ def assert_enum_error(error, location, value, allowed):
 # Raw SigV4
 
 
+def deleted_after(make, id_of, delete, already_gone):
+    """The body of a factory fixture: yields `create(**kwargs)`, which calls `make(**kwargs)` and
+    returns what it made; after the test each is deleted with `delete(id_of(made))`, unless the
+    test deleted it first (`already_gone`, the exception that says so)."""
+    created = []
+
+    def create(**kwargs):
+        made = make(**kwargs)
+        created.append(id_of(made))
+        return made
+
+    yield create
+    for made_id in created:
+        try:
+            delete(made_id)
+        except already_gone:
+            pass
+
+
 def amz_date(moment=None):
     moment = moment or datetime.datetime.now(datetime.timezone.utc)
     return moment.strftime("%Y%m%dT%H%M%SZ")

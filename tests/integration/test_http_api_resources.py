@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from helpers import ACCOUNT_ID, ID6, REGION, assert_aws_error, status_of, unique_name
+from helpers import ACCOUNT_ID, ID6, REGION, assert_aws_error, deleted_after, status_of, unique_name
 from test_http_apis import api_id, apis, v2  # noqa: F401  (fixtures)
 
 UPSTREAM_URI = "http://127.0.0.1:9/unused"
@@ -263,19 +263,8 @@ def test_a_jwt_route_needs_an_existing_authorizer(v2, api_id):  # noqa: F811
 @pytest.fixture
 def vpc_links(v2):  # noqa: F811
     """`vpc_links(**create_kwargs)`; every link made is deleted after the test."""
-    created = []
-
-    def create(**kwargs):
-        link = v2.create_vpc_link(**kwargs)
-        created.append(link["VpcLinkId"])
-        return link
-
-    yield create
-    for link_id in created:
-        try:
-            v2.delete_vpc_link(VpcLinkId=link_id)
-        except v2.exceptions.NotFoundException:
-            pass
+    yield from deleted_after(v2.create_vpc_link, lambda link: link["VpcLinkId"],
+                             lambda link_id: v2.delete_vpc_link(VpcLinkId=link_id), v2.exceptions.NotFoundException)
 
 
 def test_a_vpc_link_is_created_read_listed_updated_and_deleted(v2, vpc_links):  # noqa: F811

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from conftest import make_client
-from helpers import ACCOUNT_ID, ID10, assert_aws_error, create_python_function, function_arn, unique_name
+from helpers import ACCOUNT_ID, ID10, assert_aws_error, create_python_function, deleted_after, function_arn, unique_name
 
 ECHO = """
 import json
@@ -93,19 +93,9 @@ def responder(lambda_client):
 def apis(v2):
     """`apis(**create_api_kwargs)` creates an HTTP API and returns its CreateApi response; every
     API made is deleted after the test."""
-    created = []
-
-    def create(**kwargs):
-        api = v2.create_api(Name=kwargs.pop("Name", unique_name("http")), ProtocolType="HTTP", **kwargs)
-        created.append(api["ApiId"])
-        return api
-
-    yield create
-    for api_id in created:
-        try:
-            v2.delete_api(ApiId=api_id)
-        except v2.exceptions.NotFoundException:
-            pass
+    yield from deleted_after(
+        lambda **kwargs: v2.create_api(Name=kwargs.pop("Name", unique_name("http")), ProtocolType="HTTP", **kwargs),
+        lambda api: api["ApiId"], lambda api_id: v2.delete_api(ApiId=api_id), v2.exceptions.NotFoundException)
 
 
 @pytest.fixture

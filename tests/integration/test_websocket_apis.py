@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from conftest import _served, make_client
 from helpers import (ACCESS_KEY, ACCOUNT_ID, ID10, REGION, SECRET_KEY, assert_aws_error, assert_request_id,
-                     create_python_function, function_arn, presigned_url, status_of, unique_name)
+                     create_python_function, deleted_after, function_arn, presigned_url, status_of, unique_name)
 
 # Records every event it gets as a line of EVENTS_FILE. $connect answers by the query string
 # (?status=N refuses with N, ?raise=1 fails, ?protocol=P returns Sec-WebSocket-Protocol P,
@@ -257,19 +257,8 @@ def apis(v2):
     """`apis(**create_api_kwargs)` creates a WebSocket API (selecting routes by
     `$request.body.action` unless told) and returns its CreateApi response; every API made is
     deleted after the test."""
-    created = []
-
-    def create(**kwargs):
-        api = create_ws_api(v2, **kwargs)
-        created.append(api["ApiId"])
-        return api
-
-    yield create
-    for api_id in created:
-        try:
-            v2.delete_api(ApiId=api_id)
-        except v2.exceptions.NotFoundException:
-            pass
+    yield from deleted_after(lambda **kwargs: create_ws_api(v2, **kwargs), lambda api: api["ApiId"],
+                             lambda api_id: v2.delete_api(ApiId=api_id), v2.exceptions.NotFoundException)
 
 
 @pytest.fixture
