@@ -331,55 +331,41 @@ else
     log "appended to $BENCH_DIR/RESULTS.md"
 fi
 
-# ---------------------------------------------------------------- HTTP API vs REST
-# Same Gatehouse, upstream and nginx proxy_pass. http_api.py appends its own section to RESULTS.md
-# (after the one above) unless BENCH_NO_RESULTS_MD=1; a failure is reported, it does not fail the run.
-if [[ $SKIP_HTTP_API != 1 ]]; then
+# ---------------------------------------------------------------- benchmarks of their own
+# section TITLE NAME SECONDS COMMAND...: runs one (bounded by SECONDS; output in $RUN_DIR/NAME.md
+# and NAME.log), prints its tables under "## TITLE", and reports a failure without failing the
+# run. Each script appends its own section to RESULTS.md unless BENCH_NO_RESULTS_MD=1.
+section() {
+    local title=$1 name=$2 seconds=$3 rc=0
+    shift 3
     wait_for_other_builds soft
-    log "HTTP API vs REST: bench/http_api.py"
-    http_api_rc=0
-    BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_THREADS=$THREADS BENCH_CONNECTIONS=$CONNECTIONS BENCH_PIN=$PIN \
-        timeout $((5 * WRK_LIMIT + 300)) "$PYTHON" "$BENCH_DIR/http_api.py" "$GATEHOUSE_URL" "$UPSTREAM_URL" \
-        --reference "http://127.0.0.1:$PROXY_PORT/" --binary "$GATEHOUSE_BIN" --run-dir "$RUN_DIR/http-api" \
-        --json "$RUN_DIR/http-api.json" >"$RUN_DIR/http-api.md" 2>"$RUN_DIR/http-api.log" || http_api_rc=$?
-    echo
-    echo "## HTTP API vs REST"
-    echo
-    cat "$RUN_DIR/http-api.md"
-    if ((http_api_rc != 0)); then
-        log "HTTP API vs REST: WARNING: http_api.py failed (exit $http_api_rc); see $RUN_DIR/http-api.log"
+    log "$title: $name"
+    timeout "$seconds" "$@" >"$RUN_DIR/$name.md" 2>"$RUN_DIR/$name.log" || rc=$?
+    printf '\n## %s\n\n' "$title"
+    cat "$RUN_DIR/$name.md"
+    if ((rc != 0)); then
+        log "$title: WARNING: $name failed (exit $rc); see $RUN_DIR/$name.log"
     elif [[ ${BENCH_NO_RESULTS_MD:-0} != 1 ]]; then
-        log "HTTP API vs REST: appended to $BENCH_DIR/RESULTS.md"
+        log "$title: appended to $BENCH_DIR/RESULTS.md"
     fi
+}
+
+# Same Gatehouse, upstream and nginx proxy_pass.
+if [[ $SKIP_HTTP_API != 1 ]]; then
+    section "HTTP API vs REST" http-api $((5 * WRK_LIMIT + 300)) \
+        env BENCH_DURATION="$DURATION" BENCH_WARMUP="$WARMUP" BENCH_THREADS="$THREADS" BENCH_CONNECTIONS="$CONNECTIONS" BENCH_PIN="$PIN" \
+        "$PYTHON" "$BENCH_DIR/http_api.py" "$GATEHOUSE_URL" "$UPSTREAM_URL" \
+        --reference "http://127.0.0.1:$PROXY_PORT/" --binary "$GATEHOUSE_BIN" --run-dir "$RUN_DIR/http-api" \
+        --json "$RUN_DIR/http-api.json"
 fi
 
-# Its own Gatehouse and echo server; a failure is reported, it does not fail the run.
+# Its own Gatehouse and echo server.
 if [[ $SKIP_WEBSOCKET != 1 ]]; then
-    wait_for_other_builds soft
-    log "WebSocket APIs: bench/websocket.py"
-    websocket_rc=0
-    BENCH_DURATION=${DURATION%s} timeout $((3 * WRK_LIMIT + 600)) "$PYTHON" "$BENCH_DIR/websocket.py" --binary "$GATEHOUSE_BIN" \
-        >"$RUN_DIR/websocket.md" 2>"$RUN_DIR/websocket.log" || websocket_rc=$?
-    echo
-    echo "## WebSocket APIs"
-    echo
-    cat "$RUN_DIR/websocket.md"
-    if ((websocket_rc != 0)); then
-        log "WebSocket APIs: WARNING: websocket.py failed (exit $websocket_rc); see $RUN_DIR/websocket.log"
-    fi
+    section "WebSocket APIs" websocket $((3 * WRK_LIMIT + 600)) \
+        env BENCH_DURATION="${DURATION%s}" "$PYTHON" "$BENCH_DIR/websocket.py" --binary "$GATEHOUSE_BIN"
 fi
 
-# Its own Gatehouse; a failure is reported, it does not fail the run.
+# Its own Gatehouse.
 if [[ $SKIP_FOOTPRINT != 1 ]]; then
-    log "Memory: bench/footprint.py"
-    footprint_rc=0
-    GATEHOUSE_BIN=$GATEHOUSE_BIN timeout 1800 "$PYTHON" "$BENCH_DIR/footprint.py" \
-        >"$RUN_DIR/footprint.md" 2>"$RUN_DIR/footprint.log" || footprint_rc=$?
-    echo
-    echo "## Memory"
-    echo
-    cat "$RUN_DIR/footprint.md"
-    if ((footprint_rc != 0)); then
-        log "Memory: WARNING: footprint.py failed (exit $footprint_rc); see $RUN_DIR/footprint.log"
-    fi
+    section "Memory" footprint 1800 env GATEHOUSE_BIN="$GATEHOUSE_BIN" "$PYTHON" "$BENCH_DIR/footprint.py"
 fi
