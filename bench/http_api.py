@@ -66,6 +66,7 @@ from pathlib import Path
 
 import boto3
 import requests
+from deploy_latency import gatehouse_binary
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -147,14 +148,6 @@ class LocalServers:
         self.gatehouse_url = f"http://127.0.0.1:{gatehouse_port}"
         self.gatehouse_port = gatehouse_port
         self.gatehouse_pid = None
-
-    @staticmethod
-    def binary() -> Path:
-        if os.environ.get("GATEHOUSE_BIN"):
-            path = Path(os.environ["GATEHOUSE_BIN"])
-            return path if path.is_absolute() else ROOT / path
-        release = ROOT / ".build/release/gatehouse"
-        return release if release.exists() else ROOT / ".build/debug/gatehouse"
 
     def render_nginx(self, role: str) -> Path:
         """nginx.conf for ROLE ("front" or "upstream"): the template's shared lines plus ROLE's blocks."""
@@ -581,7 +574,7 @@ def main() -> int:
         gatehouse_url, upstream_url, reference = args.gatehouse, args.upstream, args.reference
         binary, mode = args.binary, "on bench/run.sh's Gatehouse and nginx"
     else:
-        binary, mode = LocalServers.binary(), "its own Gatehouse and nginx"
+        binary, mode = gatehouse_binary(), "its own Gatehouse and nginx"
         if not binary.exists():
             log(f"no gatehouse binary at {binary} (set GATEHOUSE_BIN)")
             return 2

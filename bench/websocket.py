@@ -47,6 +47,7 @@ from pathlib import Path
 
 import boto3
 import requests
+from deploy_latency import free_port
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -64,12 +65,6 @@ GOAL_BYTES_PER_CONNECTION = 10 * 1024
 
 def log(message):
     print(f"[websocket] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_kb(pid):
