@@ -74,10 +74,10 @@ public enum SigV4 {
         for part in [date, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        return hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 
-    public static func hexSHA256(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+    public static func hexSHA256(_ data: Data) -> String { Hex.lowercase(SHA256.hash(data: data)) }
 
     /// The path with dot segments and empty segments removed, then URI-encoded. The raw path is
     /// encoded again, as botocore does for every service but S3 (`%2F` becomes `%252F`).
@@ -116,28 +116,14 @@ public enum SigV4 {
             if unreserved.contains(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
                 out.append(byte)
             } else {
-                out += [UInt8(ascii: "%"), upperHexDigits[Int(byte >> 4)], upperHexDigits[Int(byte & 0xF)]]
+                out += Hex.percentEncoded(byte)
             }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
-
     /// Leading and trailing space removed, inner runs of spaces collapsed to one.
     static func trimmedHeaderValue(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
     }
-
-    private static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(hexDigits[Int(byte >> 4)])
-            text.append(hexDigits[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -16,7 +16,7 @@ enum LambdaLogLines {
     /// runtime is the machine's interpreter, version 1, hashed from its name.
     static func initStart(runtime: String, region: String) -> String {
         let name = runtime.hasPrefix("python") ? "python:" + runtime.dropFirst("python".count) : runtime
-        let hash = SHA256.hash(data: Data("gatehouse:\(runtime)".utf8)).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.lowercase(SHA256.hash(data: Data("gatehouse:\(runtime)".utf8)))
         return "INIT_START Runtime Version: \(name).v1\tRuntime Version ARN: arn:aws:lambda:\(region)::runtime:\(hash)\n"
     }
 

@@ -47,8 +47,6 @@ struct JSONWriter {
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private mutating func appendString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -60,8 +58,8 @@ struct JSONWriter {
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20:
                 bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                bytes.append(Hex.lowercaseDigits[Int(byte >> 4)])
+                bytes.append(Hex.lowercaseDigits[Int(byte & 0x0F)])
             default: bytes.append(byte)
             }
         }

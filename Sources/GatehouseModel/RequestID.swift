@@ -19,7 +19,7 @@ public enum RequestID {
         for word in [high, low] {
             for nibble in 0..<16 {
                 if index == 8 || index == 13 || index == 18 || index == 23 { index += 1 }
-                text[index] = hexDigits[Int((word >> UInt64(60 - nibble * 4)) & 0xF)]
+                text[index] = Hex.lowercaseDigits[Int((word >> UInt64(60 - nibble * 4)) & 0xF)]
                 index += 1
             }
         }
@@ -41,7 +41,6 @@ public enum RequestID {
         return String(decoding: text, as: UTF8.self)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let urlSafeAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 

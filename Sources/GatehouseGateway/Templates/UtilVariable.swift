@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseModel
 import Velocity
 
 /// `$util`: the helper functions API Gateway gives templates, with the exact escaping of the
@@ -53,7 +54,7 @@ struct UtilVariable: VelocityObject {
                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "_"):
                 encoded.unicodeScalars.append(Unicode.Scalar(byte))
             case UInt8(ascii: " "): encoded += "+"
-            default: encoded += String(format: "%%%02X", byte)
+            default: encoded += String(decoding: Hex.percentEncoded(byte), as: UTF8.self)
             }
         }
         return encoded
