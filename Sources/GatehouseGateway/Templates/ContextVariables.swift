@@ -56,7 +56,8 @@ struct TemplateVariables {
     static let util = VelocityValue.object(UtilVariable())
 
     var values: [String: VelocityValue] = [:]
-    /// What a response template `#set` in `$context.responseOverride`, read after rendering.
+    /// What a mapping template (request or response) `#set` in `$context.responseOverride`,
+    /// read after rendering.
     var responseOverride: ResponseOverride?
 
     /// Builds only the roots the template mentions.
