@@ -3,7 +3,8 @@ import GatehouseFunctions
 import GatehouseModel
 
 /// A stage's logs, as API Gateway writes them to CloudWatch Logs: execution logs (when
-/// `methodSettings` turn logging on) to `API-Gateway-Execution-Logs_{apiId}/{stage}`, one line per
+/// `methodSettings` turn logging on) to `API-Gateway-Execution-Logs_{apiId}/{stage}` (a canary's
+/// to `…/{stage}/Canary`), one line per
 /// step prefixed with the request id; and access logs (`accessLogSettings`), one line per request
 /// in the stage's format with its `$context` variables filled in.
 struct StageLogs: Sendable {
@@ -36,7 +37,7 @@ struct StageLogs: Sendable {
             level == "INFO" || response.status >= 400
         {
             let lines = log.lines.map { LogEvent.now("(\(invocation.requestID)) \($0)") }
-            writes.append(("API-Gateway-Execution-Logs_\(stage.apiID)/\(stage.name)", lines))
+            writes.append((stage.executionLogGroup, lines))
         }
         if let access = stage.accessLog {
             let line = AccessLogFormat.render(access.format, invocation, response: response, latency: latency, integrationLatency: integrationLatency)

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -220,3 +221,18 @@ def invoke_json(lambda_client, name, event=None, **kwargs):
     except ValueError:
         body = raw
     return response, body
+
+
+def poll_log_messages(logs_client, group, predicate, timeout=5.0):
+    """The messages of `group` once `predicate(messages)` holds (or the last ones seen)."""
+    deadline = time.monotonic() + timeout
+    messages = []
+    while True:
+        try:
+            events = logs_client.filter_log_events(logGroupName=group)["events"]
+            messages = [event["message"] for event in events]
+        except logs_client.exceptions.ResourceNotFoundException:
+            messages = []
+        if predicate(messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.2)

@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from conftest import BINARY_PAYLOAD, InvokableApi, make_client
-from helpers import ACCOUNT_ID, LAMBDA_ROLE, REGION, create_python_function, function_arn, make_zip, unique_name
+from helpers import (ACCOUNT_ID, LAMBDA_ROLE, REGION, create_python_function, function_arn, make_zip, poll_log_messages,
+                     unique_name)
 
 ECHO = """
 import json
@@ -151,21 +152,6 @@ def raw_request(server, method, target, headers, body=None):
         return response.status, response.msg, response.read()
     finally:
         connection.close()
-
-
-def poll_log_messages(logs_client, group, predicate, timeout=5.0):
-    """The messages of `group` once `predicate(messages)` holds (or the last ones seen)."""
-    deadline = time.monotonic() + timeout
-    messages = []
-    while True:
-        try:
-            events = logs_client.filter_log_events(logGroupName=group)["events"]
-            messages = [event["message"] for event in events]
-        except logs_client.exceptions.ResourceNotFoundException:
-            messages = []
-        if predicate(messages) or time.monotonic() > deadline:
-            return messages
-        time.sleep(0.2)
 
 
 # ---------------------------------------------------------------------------------------------

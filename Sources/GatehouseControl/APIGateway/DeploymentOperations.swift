@@ -79,7 +79,7 @@ extension APIGateway {
                 try await deploy(id, toStage: stageName, context, tx)
             } else if input["canarySettings"] != nil {
                 throw AWSError.badRequest(
-                    "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is null")
+                    "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is \(input["stageName"]?.stringValue ?? "null")")
             }
             return deployment
         }
@@ -91,9 +91,13 @@ extension APIGateway {
         let key = childKey(Kind.stage, context, stageName)
         if var stage = try await tx.document(key) {
             if let canary = input["canarySettings"] {
+                // The new deployment becomes the canary, replacing any earlier one; the stage keeps its own.
                 var settings = canary
                 settings["deploymentId"] = .string(deploymentID)
-                stage["canarySettings"] = settings
+                stage["canarySettings"] = try StageCanary.normalized(settings, stageDeployment: deploymentID)
+            } else if stage["canarySettings"] != nil {
+                throw AWSError.badRequest(
+                    "Invalid deployment content specified.Non canary deployment not supported on stage \(stageName) because Canary is enabled. Provide CanarySettings in deploymentInput.")
             } else {
                 stage["deploymentId"] = .string(deploymentID)
             }

@@ -69,6 +69,13 @@ extension APIGateway {
                  "documentationVersion", "tags"],
                 from: context.input, into: &stage)
             if stage["cacheClusterEnabled"] == true { stage["cacheClusterStatus"] = "AVAILABLE" }
+            if let canary = stage["canarySettings"] {
+                let settings = try StageCanary.normalized(canary, stageDeployment: context.string("deploymentId"))
+                guard let id = settings["deploymentId"]?.stringValue, try await tx.document(childKey(Kind.deployment, context, id)) != nil else {
+                    throw AWSError.badRequest("Deployment id does not exist")
+                }
+                stage["canarySettings"] = settings
+            }
             try await tx.put(key, stage)
             return stage
         }
@@ -78,20 +85,20 @@ extension APIGateway {
         try await context.store.write { tx in
             var stage = try await stage(context, in: tx)
             var remaining: [PatchOperation] = []
+            let deploymentExists = { (id: String) in try await tx.document(childKey(Kind.deployment, context, id)) != nil }
             for operation in try PatchOperation.list(from: context.input) {
+                // Canary operations apply in order: a promotion sees the canary an earlier operation made.
+                if try await StageCanary.apply(operation, to: &stage, deploymentExists: deploymentExists) { continue }
                 if try !applyMethodSetting(operation, to: &stage) { remaining.append(operation) }
             }
             var patcher = Patcher(model: context.model, shapeName: "Stage", patchable: [
                 "description", "deploymentId", "variables", "cacheClusterEnabled", "cacheClusterSize", "tracingEnabled",
-                "canarySettings", "accessLogSettings", "clientCertificateId", "webAclArn", "documentationVersion",
+                "accessLogSettings", "clientCertificateId", "webAclArn", "documentationVersion",
             ])
             patcher.invalidPath = { .badRequest("Invalid method setting path: \($0.path). Must be one of: \(validStagePatchPaths)") }
             stage = try patcher.apply(remaining, to: stage)
             if let deploymentID = stage["deploymentId"]?.stringValue {
                 _ = try await deployment(deploymentID, context, in: tx)
-            }
-            if let canaryDeployment = stage["canarySettings"]?["deploymentId"]?.stringValue {
-                _ = try await deployment(canaryDeployment, context, in: tx)
             }
             stage["cacheClusterStatus"] = stage["cacheClusterEnabled"] == true ? "AVAILABLE" : "NOT_AVAILABLE"
             stage["lastUpdatedDate"] = now()

@@ -24,6 +24,38 @@ public final class DeployedStage: Sendable {
     public let source: JSON
     /// The start of this stage's keys in the authorizer cache.
     let authorizerCachePrefix: String
+    /// Which side of a canary release this is: `$context.isCanaryRequest` and the log stream.
+    public let release: Release
+    /// The stage's canary (`canarySettings`), taking `percentTraffic` of its requests.
+    public let canary: Canary?
+
+    /// Which deployment of a stage answers a request.
+    public enum Release: Sendable {
+        /// A stage without a canary.
+        case only
+        /// The stage's own deployment, beside a canary.
+        case base
+        /// The canary's deployment.
+        case canary
+    }
+
+    /// A canary release: the share of requests it takes (0–100) and the stage compiled from its
+    /// deployment, with the canary's stage variable overrides.
+    public struct Canary: Sendable {
+        public let percentTraffic: Double
+        public let stage: DeployedStage
+    }
+
+    /// The stage that answers one request: the canary with its configured probability, else this.
+    public func pickRelease() -> DeployedStage {
+        guard let canary, canary.percentTraffic > 0, Double.random(in: 0..<100) < canary.percentTraffic else { return self }
+        return canary.stage
+    }
+
+    /// `API-Gateway-Execution-Logs_{apiId}/{stage}`, with `/Canary` for the canary's requests.
+    var executionLogGroup: String {
+        "API-Gateway-Execution-Logs_\(apiID)/\(name)" + (release == .canary ? "/Canary" : "")
+    }
 
     /// The execution logging level for a method (`INFO`, `ERROR`), or nil when off.
     public func loggingLevel(resourcePath: String, method: String) -> String? {
@@ -68,15 +100,42 @@ public final class DeployedStage: Sendable {
         loggingLevels = [:]
         throttles = [:]
         source = .null
+        release = .only
+        canary = nil
     }
 
-    /// The stage document `stage` of a deployment whose snapshot is `snapshot`.
-    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String = "us-east-1") {
+    /// The stage document `stage` of a deployment whose snapshot is `snapshot`; with
+    /// `canarySnapshot`, the snapshot of its `canarySettings.deploymentId`, the canary too.
+    public convenience init(
+        apiID: String, stage: JSON, snapshot: JSON, canarySnapshot: JSON? = nil, pipeline: Pipeline, region: String = "us-east-1"
+    ) {
+        let settings = stage["canarySettings"]
+        guard let canarySnapshot, let canaryDeployment = settings?["deploymentId"]?.stringValue else {
+            self.init(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, release: .only, canary: nil)
+            return
+        }
+        let overrides = (settings?["stageVariableOverrides"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        let canaryStage = DeployedStage(
+            apiID: apiID, stage: stage, snapshot: canarySnapshot, pipeline: pipeline, region: region, release: .canary, canary: nil,
+            deploymentID: canaryDeployment, variableOverrides: overrides)
+        let percent = settings?["percentTraffic"]?.doubleValue ?? 0
+        self.init(
+            apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, release: .base,
+            canary: Canary(percentTraffic: percent, stage: canaryStage))
+    }
+
+    private init(
+        apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String, release: Release, canary: Canary?,
+        deploymentID: String? = nil, variableOverrides: [String: String] = [:]
+    ) {
         self.apiID = apiID
         self.region = region
+        self.release = release
+        self.canary = canary
         name = stage["stageName"]?.stringValue ?? ""
-        deploymentID = stage["deploymentId"]?.stringValue ?? ""
+        self.deploymentID = deploymentID ?? stage["deploymentId"]?.stringValue ?? ""
         variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            .merging(variableOverrides) { _, override in override }
         var api = DeployedAPI(snapshot: snapshot)
         api.compileSteps(pipeline)
         self.api = api

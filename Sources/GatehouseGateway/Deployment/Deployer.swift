@@ -169,8 +169,8 @@ public actor Deployer {
         }
     }
 
-    /// One stage: its deployment's snapshot compiled with the stage's settings, or nothing when
-    /// the stage is gone.
+    /// One stage: its deployment's snapshot compiled with the stage's settings (and its canary's,
+    /// published with it in one swap), or nothing when the stage is gone.
     private func compileStage(api apiID: String, name: String, document: JSON? = nil) async throws {
         let stage: JSON?
         if let document { stage = document } else { stage = try await source.document(DocumentKey(kind: DocumentKind.stage, parent: apiID, id: name)) }
@@ -181,7 +181,12 @@ public actor Deployer {
             stages[apiID]?[name] = nil
             return
         }
-        stages[apiID, default: [:]][name] = DeployedStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
+        var canarySnapshot: JSON?
+        if let canaryDeployment = stage["canarySettings"]?["deploymentId"]?.stringValue {
+            canarySnapshot = try await source.document(DocumentKey(kind: DocumentKind.snapshot, parent: apiID, id: canaryDeployment))
+        }
+        stages[apiID, default: [:]][name] = DeployedStage(
+            apiID: apiID, stage: stage, snapshot: snapshot, canarySnapshot: canarySnapshot, pipeline: pipeline, region: region)
     }
 
     /// One stage of an HTTP or WebSocket API, from its deployment's snapshot; nothing when the

@@ -19,6 +19,7 @@ extension Invocation {
             "domainName": domainName, "domainPrefix": String(domainName.prefix { $0 != "." }),
             "identity.sourceIp": request.remoteAddress ?? "127.0.0.1",
         ]
+        if stage.release != .only { variables["isCanaryRequest"] = stage.release == .canary ? "true" : "false" }
         if let agent = request.header("User-Agent") { variables["identity.userAgent"] = agent }
         for (name, value) in identity { variables["identity." + name] = value }
         if let principal = authorizer.principalID { variables["authorizer.principalId"] = principal }
