@@ -21,6 +21,8 @@ public struct Gateway: Sendable {
     let accountID: String
     /// Lambda authorizer results; `FlushStageAuthorizersCache` empties a stage's.
     public let authorizerCache: AuthorizerCache
+    /// Stages' response caches; `FlushStageCache` empties one.
+    public let responseCaches: ResponseCaches
     /// Request counts per usage plan and key; the control plane reads them for GetUsage.
     public let usage: QuotaMeter
     /// Token buckets; the deployer resolves usage plans' buckets from it.
@@ -34,12 +36,13 @@ public struct Gateway: Sendable {
     /// `signatures` checks SigV4 on `AWS_IAM` methods; `cognitoJWKS` maps user pool ids to where
     /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
     /// carries the VPC endpoint id of calls to PRIVATE APIs; `webSocketSettings` bounds WebSocket
-    /// connections.
+    /// connections; `responseCaches` holds the stage caches.
     public init(
         directory: StageDirectory, httpClient: HTTPClient, catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations,
         accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
-        cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings()
+        cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings(),
+        responseCaches: ResponseCaches = ResponseCaches()
     ) {
         let limiter = RateLimiter()
         let http = HTTPIntegration(client: httpClient)
@@ -52,6 +55,7 @@ public struct Gateway: Sendable {
         self.usage = usage
         self.stageLogs = StageLogs(sink: logs)
         self.authorizerCache = cache
+        self.responseCaches = responseCaches
         self.accountID = accountID
         self.webSocketSettings = webSocketSettings
         self.pipeline = Pipeline(

@@ -22,6 +22,8 @@ public struct Invocation: Sendable {
     public var authorizer = AuthorizerResult()
     /// A Lambda authorizer's cached result, found while preparing the request.
     var cachedAuthorization: AuthorizerCache.Entry?
+    /// The stage cache's answer, found while preparing the request.
+    var cachedResponse: OutgoingResponse?
 
     /// Whether the request's body is binary: its Content-Type is one of the API's binary media types.
     var hasBinaryBody: Bool { ContentHandling.isBinary(request.header("Content-Type"), stage.api.binaryMediaTypes) }

@@ -30,6 +30,10 @@ public struct Configuration: Sendable, Codable, Equatable {
     /// The header carrying the VPC endpoint id of calls to PRIVATE APIs.
     public var vpceHeader: String = "x-apigw-vpce-id"
 
+    /// The most memory one stage's response cache takes on this node, in bytes: a stage gets its
+    /// `cacheClusterSize` in GB, up to this.
+    public var cacheMaxBytesPerStage: Int = 256 << 20
+
     /// How long each retry of a failed `Event` invocation waits, in seconds (AWS: 1 and 2 minutes).
     public var asyncRetryDelaysSeconds: [Int] = [60, 120]
 
@@ -81,6 +85,7 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let delays = environment["GATEHOUSE_ASYNC_RETRY_DELAYS"] {
             configuration.asyncRetryDelaysSeconds = delays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         }
+        if let bytes = environment["GATEHOUSE_CACHE_MAX_BYTES"].flatMap(Int.init) { configuration.cacheMaxBytesPerStage = bytes }
         if let count = environment["GATEHOUSE_MAX_CONNECTIONS"].flatMap(Int.init) { configuration.limits.maxConnections = count }
         if let seconds = environment["GATEHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.idleTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }

@@ -68,7 +68,8 @@ public struct GatehouseServer: Sendable {
                 domainName: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", idleTimeout: configuration.webSockets.idleTimeoutSeconds, maximumDuration: configuration.webSockets.maxDurationSeconds,
                 newConnections: Throttle(
                     rateLimit: configuration.webSockets.newConnectionsPerSecond,
-                    burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))))
+                    burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))),
+            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage))
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
@@ -80,14 +81,19 @@ public struct GatehouseServer: Sendable {
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
+            let stageNotFound: @Sendable (OperationContext) -> AWSError = { _ in .notFound("Invalid stage identifier specified") }
             services[index].handlers["FlushStageAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(
-                gateway: gateway, api: "restApiId", stage: "stageName", kind: DocumentKind.stage,
-                notFound: { _ in .notFound("Invalid stage identifier specified") })
+                api: "restApiId", stage: "stageName", kind: DocumentKind.stage, notFound: stageNotFound,
+                flush: { gateway.authorizerCache.flush(api: $0, stage: $1) })
+            services[index].handlers["FlushStageCache"] = TestInvokeAuthorizer.flushHandler(
+                api: "restApiId", stage: "stageName", kind: DocumentKind.stage, notFound: stageNotFound,
+                flush: { _ = gateway.responseCaches.flush(api: $0, stage: $1) })
         }
         for index in services.indices where services[index].model.operations["ResetAuthorizersCache"] != nil {
             services[index].handlers["ResetAuthorizersCache"] = TestInvokeAuthorizer.flushHandler(
-                gateway: gateway, api: "ApiId", stage: "StageName", kind: DocumentKind.v2Stage,
-                notFound: { .notFound("Invalid stage identifier specified \($0.caller.accountId):\($0.string("StageName"))") })
+                api: "ApiId", stage: "StageName", kind: DocumentKind.v2Stage,
+                notFound: { .notFound("Invalid stage identifier specified \($0.caller.accountId):\($0.string("StageName"))") },
+                flush: { gateway.authorizerCache.flush(api: $0, stage: $1) })
         }
         let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         let frameworkLogger = Self.logger(level: "warning")

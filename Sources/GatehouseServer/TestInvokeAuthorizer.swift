@@ -4,8 +4,8 @@ import GatehouseGateway
 import GatehouseModel
 import GatehouseStore
 
-/// `TestInvokeAuthorizer` and `FlushStageAuthorizersCache`: the authorizer operations that need
-/// the data plane (its function runtime and its result cache).
+/// `TestInvokeAuthorizer` and the cache flushes: the operations that need the data plane (its
+/// function runtime and its caches).
 enum TestInvokeAuthorizer {
     static func handler(gateway: Gateway) -> OperationHandler {
         { context in
@@ -32,15 +32,17 @@ enum TestInvokeAuthorizer {
         }
     }
 
-    /// `FlushStageAuthorizersCache` (REST APIs) and `ResetAuthorizersCache` (HTTP APIs):
-    /// forgets the stage's cached authorizer results; the members and the stage's kind differ.
-    static func flushHandler(gateway: Gateway, api: String, stage: String, kind: String, notFound: @escaping @Sendable (OperationContext) -> AWSError)
-        -> OperationHandler
-    {
+    /// `FlushStageAuthorizersCache` (REST APIs) and `ResetAuthorizersCache` (HTTP APIs) forget
+    /// the stage's cached authorizer results; `FlushStageCache` empties its response cache (a
+    /// stage without one has nothing to flush). The members and the stage's kind differ.
+    static func flushHandler(
+        api: String, stage: String, kind: String, notFound: @escaping @Sendable (OperationContext) -> AWSError,
+        flush: @escaping @Sendable (_ api: String, _ stage: String) -> Void
+    ) -> OperationHandler {
         { context in
             let apiID = context.string(api), name = context.string(stage)
             guard try await context.store.document(DocumentKey(kind: kind, parent: apiID, id: name)) != nil else { throw notFound(context) }
-            gateway.authorizerCache.flush(api: apiID, stage: name)
+            flush(apiID, name)
             return .emptyObject
         }
     }

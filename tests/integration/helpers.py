@@ -152,10 +152,10 @@ def manual_sigv4_headers(method, url, body=b"", access_key=ACCESS_KEY, secret_ke
 
 
 def botocore_signed_request(method, url, body=None, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION,
-                            service="apigateway"):
-    """Sends a request signed by botocore's own SigV4Auth and returns the requests.Response."""
+                            service="apigateway", headers=None):
+    """Sends a request (with `headers`) signed by botocore's own SigV4Auth and returns the requests.Response."""
     data = json.dumps(body).encode() if body is not None else b""
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **(headers or {})}
     if body is not None:
         headers["Content-Type"] = "application/json"
     aws_request = AWSRequest(method=method, url=url, data=data, headers=headers)

@@ -3,7 +3,12 @@ import GatehouseModel
 
 extension APIGateway {
     static let integrationHandlers: [String: OperationHandler] = [
-        "PutIntegration": { context in try await put(.integration, try integration(from: context), context, requires: .method) },
+        "PutIntegration": { context in
+            let integration = try integration(from: context)
+            return try await put(.integration, integration, context, requires: .method) { method throws(AWSError) in
+                try checkCacheKeyParameters(of: integration, method: method)
+            }
+        },
         "GetIntegration": { context in try await get(.integration, context) },
         "UpdateIntegration": { context in
             try await update(.integration, context, patchable: [
@@ -31,6 +36,15 @@ extension APIGateway {
         },
         "DeleteIntegrationResponse": { context in try await delete(.integrationResponse, context) },
     ]
+
+    /// Each of `cacheKeyParameters` must be one of the method's request parameters (or of the
+    /// integration's, for an `integration.request.*` name).
+    private static func checkCacheKeyParameters(of integration: JSON, method: JSON) throws(AWSError) {
+        for name in integration["cacheKeyParameters"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            let declared = name.hasPrefix("integration.request.") ? integration["requestParameters"] : method["requestParameters"]
+            if declared?[name] == nil { throw .badRequest("Invalid cache key parameter specified") }
+        }
+    }
 
     /// The integration document for a PutIntegration, validated per type as AWS validates it.
     static func integration(from context: OperationContext) throws(AWSError) -> JSON {

@@ -126,12 +126,17 @@ extension APIGateway {
         return value
     }
 
-    /// Stores `value` at `part`, creating or replacing it; `requires` must already exist.
-    static func put(_ part: MethodPart, _ value: JSON, _ context: OperationContext, requires: MethodPart) async throws -> JSON {
+    /// Stores `value` at `part`, creating or replacing it; `requires` must already exist and
+    /// `check` accept the method.
+    static func put(
+        _ part: MethodPart, _ value: JSON, _ context: OperationContext, requires: MethodPart,
+        check: @escaping @Sendable (JSON) throws(AWSError) -> Void = { _ in }
+    ) async throws -> JSON {
         try await modifyMethod(context) { method in
             guard requires.path(context).isEmpty || Patcher.value(at: requires.path(context)[...], in: method) != nil else {
                 throw AWSError.notFound(requires.notFound)
             }
+            try check(method)
             method = try setValue(value, at: part.path(context), in: method)
             return value
         }

@@ -68,7 +68,7 @@ extension APIGateway {
                 ["description", "variables", "tracingEnabled", "cacheClusterEnabled", "cacheClusterSize", "canarySettings",
                  "documentationVersion", "tags"],
                 from: context.input, into: &stage)
-            if stage["cacheClusterEnabled"] == true { stage["cacheClusterStatus"] = "AVAILABLE" }
+            cacheCluster(&stage)
             if let canary = stage["canarySettings"] {
                 let settings = try StageCanary.normalized(canary, stageDeployment: context.string("deploymentId"))
                 guard let id = settings["deploymentId"]?.stringValue, try await tx.document(childKey(Kind.deployment, context, id)) != nil else {
@@ -100,11 +100,19 @@ extension APIGateway {
             if let deploymentID = stage["deploymentId"]?.stringValue {
                 _ = try await deployment(deploymentID, context, in: tx)
             }
-            stage["cacheClusterStatus"] = stage["cacheClusterEnabled"] == true ? "AVAILABLE" : "NOT_AVAILABLE"
+            cacheCluster(&stage)
             stage["lastUpdatedDate"] = now()
             try await tx.put(childKey(Kind.stage, context, context.string("stageName")), stage)
             return stage
         }
+    }
+
+    /// The cache cluster's status (AVAILABLE at once: nothing is provisioned) and its size
+    /// (0.5 GB unless set; a disabled cluster keeps the size it had).
+    private static func cacheCluster(_ stage: inout JSON) {
+        let enabled = stage["cacheClusterEnabled"] == true
+        stage["cacheClusterStatus"] = enabled ? "AVAILABLE" : "NOT_AVAILABLE"
+        if enabled, stage["cacheClusterSize"] == nil { stage["cacheClusterSize"] = "0.5" }
     }
 
     /// Applies a method-setting patch (`/*/*/throttling/rateLimit`); false if `operation` is not one.

@@ -36,11 +36,13 @@ public struct DeployedAPI: Sendable {
         isPrivate = api["endpointConfiguration"]?["types"]?.arrayValue?.contains("PRIVATE") ?? false
     }
 
-    /// Gives every method the list of steps it compiles to.
-    mutating func compileSteps(_ pipeline: Pipeline) {
-        for resource in resources.indices {
-            for (name, method) in resources[resource].methods {
-                resources[resource].methods[name]?.steps = pipeline.steps(for: method)
+    /// Gives every method the list of steps it compiles to, with the stage cache where
+    /// `caching` says the method uses it.
+    mutating func compileSteps(_ pipeline: Pipeline, caching: (DeployedResource, DeployedMethod) -> MethodCaching? = { _, _ in nil }) {
+        for index in resources.indices {
+            let resource = resources[index]
+            for (name, method) in resource.methods {
+                resources[index].methods[name]?.steps = pipeline.steps(for: method, caching: caching(resource, method))
             }
         }
     }
@@ -132,6 +134,10 @@ public struct DeployedIntegration: Sendable {
     public var timeoutInMillis: Int
     /// The role API Gateway assumes to call the backend (`credentials`), if any.
     public var credentials: String?
+    /// Where the stage cache keeps this integration's responses (the resource id when nil) and
+    /// the request parameters that key them.
+    public var cacheNamespace: String?
+    public var cacheKeyParameters: [String]
     /// The `statusCode` each plain-text request template sets, read once per deployment (for MOCK).
     public var templateStatusCodes: [String: Int]
     /// Ordered as AWS tries them: responses with a selection pattern first, the default last.
@@ -147,6 +153,8 @@ public struct DeployedIntegration: Sendable {
         contentHandling = json["contentHandling"]?.stringValue
         timeoutInMillis = json["timeoutInMillis"]?.intValue ?? 29000
         credentials = json["credentials"]?.stringValue
+        cacheNamespace = json["cacheNamespace"]?.stringValue
+        cacheKeyParameters = json["cacheKeyParameters"]?.arrayValue?.compactMap(\.stringValue) ?? []
         templateStatusCodes = requestTemplates.compactMapValues { $0.literal.flatMap { MockIntegration.statusCode(in: Data($0.utf8)) } }
         integrationResponses = (json["integrationResponses"]?.objectValue ?? [:]).values
             .map(DeployedIntegrationResponse.init)

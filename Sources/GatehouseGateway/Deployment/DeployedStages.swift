@@ -69,10 +69,10 @@ public final class DeployedStage: Sendable {
     }
 
     /// A method's `methodSettings` entry, keyed `path/METHOD` (or `~1`-escaped), else `*/*`'s.
-    private static func setting<T>(_ settings: [String: T], resourcePath: String, method: String) -> (key: String, value: T)? {
+    static func setting<T>(_ settings: [String: T], resourcePath: String, method: String) -> (key: String, value: T)? {
         guard !settings.isEmpty else { return nil }
-        let key = "\(resourcePath.dropFirst())/\(method)"
-        for candidate in [key, "~1" + key.replacingOccurrences(of: "/", with: "~1"), "*/*"] {
+        let path = resourcePath.dropFirst()
+        for candidate in ["\(path)/\(method)", "~1\(path.replacingOccurrences(of: "/", with: "~1"))/\(method)", "*/*"] {
             if let value = settings[candidate] { return (candidate, value) }
         }
         return nil
@@ -106,26 +106,29 @@ public final class DeployedStage: Sendable {
 
     /// The stage document `stage` of a deployment whose snapshot is `snapshot`; with
     /// `canarySnapshot`, the snapshot of its `canarySettings.deploymentId`, the canary too.
+    /// `cache` is the stage's response cache when `cacheClusterEnabled`; the canary uses it only
+    /// with `useStageCache`.
     public convenience init(
-        apiID: String, stage: JSON, snapshot: JSON, canarySnapshot: JSON? = nil, pipeline: Pipeline, region: String = "us-east-1"
+        apiID: String, stage: JSON, snapshot: JSON, canarySnapshot: JSON? = nil, cache: StageCache? = nil, pipeline: Pipeline,
+        region: String = "us-east-1"
     ) {
         let settings = stage["canarySettings"]
         guard let canarySnapshot, let canaryDeployment = settings?["deploymentId"]?.stringValue else {
-            self.init(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, release: .only, canary: nil)
+            self.init(apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .only, canary: nil)
             return
         }
         let overrides = (settings?["stageVariableOverrides"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         let canaryStage = DeployedStage(
-            apiID: apiID, stage: stage, snapshot: canarySnapshot, pipeline: pipeline, region: region, release: .canary, canary: nil,
-            deploymentID: canaryDeployment, variableOverrides: overrides)
+            apiID: apiID, stage: stage, snapshot: canarySnapshot, cache: settings?["useStageCache"] == true ? cache : nil, pipeline: pipeline,
+            region: region, release: .canary, canary: nil, deploymentID: canaryDeployment, variableOverrides: overrides)
         let percent = settings?["percentTraffic"]?.doubleValue ?? 0
         self.init(
-            apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, release: .base,
+            apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .base,
             canary: Canary(percentTraffic: percent, stage: canaryStage))
     }
 
     private init(
-        apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String, release: Release, canary: Canary?,
+        apiID: String, stage: JSON, snapshot: JSON, cache: StageCache?, pipeline: Pipeline, region: String, release: Release, canary: Canary?,
         deploymentID: String? = nil, variableOverrides: [String: String] = [:]
     ) {
         self.apiID = apiID
@@ -137,7 +140,10 @@ public final class DeployedStage: Sendable {
         variables = (stage["variables"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             .merging(variableOverrides) { _, override in override }
         var api = DeployedAPI(snapshot: snapshot)
-        api.compileSteps(pipeline)
+        let methodSettings = stage["methodSettings"]?.objectValue ?? [:]
+        api.compileSteps(pipeline) { resource, method in
+            cache.flatMap { MethodCaching(cache: $0, methodSettings: methodSettings, resource: resource, method: method) }
+        }
         self.api = api
         routes = RoutingTable(resources: api.resources)
         authorizerCachePrefix = AuthorizerCache.stagePrefix(api: apiID, stage: name)
@@ -150,9 +156,8 @@ public final class DeployedStage: Sendable {
         } else {
             accessLog = nil
         }
-        let settings = stage["methodSettings"]?.objectValue ?? [:]
-        loggingLevels = settings.compactMapValues { $0["loggingLevel"]?.stringValue }
-        throttles = settings.compactMapValues { settings in
+        loggingLevels = methodSettings.compactMapValues { $0["loggingLevel"]?.stringValue }
+        throttles = methodSettings.compactMapValues { settings in
             Throttle(.object(["rateLimit": settings["throttlingRateLimit"] ?? .null, "burstLimit": settings["throttlingBurstLimit"] ?? .null]
                 .filter { $0.value != .null }))
         }

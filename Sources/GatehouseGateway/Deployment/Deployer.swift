@@ -19,6 +19,7 @@ public actor Deployer {
     private let meter: QuotaMeter
     private let limiter: RateLimiter
     private let pipeline: Pipeline
+    private let caches: ResponseCaches
     private let logger: Logger
     /// One compilation at a time: a change and a full reload never interleave.
     private let gate = AsyncGate()
@@ -43,6 +44,7 @@ public actor Deployer {
         meter = gateway.usage
         limiter = gateway.limiter
         pipeline = gateway.pipeline
+        caches = gateway.responseCaches
         self.logger = logger
     }
 
@@ -160,6 +162,7 @@ public actor Deployer {
         httpStages[api] = nil
         webSocketStages[api] = nil
         apiRegions[api] = nil
+        caches.removeAll(api: api)
     }
 
     private func compileStages(of apiID: String) async throws {
@@ -179,14 +182,21 @@ public actor Deployer {
             let region = try await region(of: apiID)
         else {
             stages[apiID]?[name] = nil
+            caches.remove(api: apiID, stage: name)
             return
+        }
+        var cache: StageCache?
+        if stage["cacheClusterEnabled"] == true {
+            cache = caches.cache(api: apiID, stage: name, size: stage["cacheClusterSize"]?.stringValue ?? "0.5")
+        } else {
+            caches.remove(api: apiID, stage: name)
         }
         var canarySnapshot: JSON?
         if let canaryDeployment = stage["canarySettings"]?["deploymentId"]?.stringValue {
             canarySnapshot = try await source.document(DocumentKey(kind: DocumentKind.snapshot, parent: apiID, id: canaryDeployment))
         }
         stages[apiID, default: [:]][name] = DeployedStage(
-            apiID: apiID, stage: stage, snapshot: snapshot, canarySnapshot: canarySnapshot, pipeline: pipeline, region: region)
+            apiID: apiID, stage: stage, snapshot: snapshot, canarySnapshot: canarySnapshot, cache: cache, pipeline: pipeline, region: region)
     }
 
     /// One stage of an HTTP or WebSocket API, from its deployment's snapshot; nothing when the

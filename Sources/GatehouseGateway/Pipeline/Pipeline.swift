@@ -1,6 +1,7 @@
 /// The steps deployed methods are made of, built once from the gateway's services, and the list
 /// each method compiles to, in AWS's order: throttle → authenticate (endpoint, IAM, resource
-/// policy) → authorize → API key and usage plan → validate → integrate. A method has only the
+/// policy) → authorize → API key and usage plan → validate → integrate (through the stage cache
+/// when the method is cached). A method has only the
 /// steps it needs: no authorizer step without an authorizer, no key check without
 /// `apiKeyRequired`, no validation without a validator.
 public struct Pipeline: Sendable {
@@ -50,12 +51,12 @@ public struct Pipeline: Sendable {
         return steps
     }
 
-    func steps(for method: DeployedMethod) -> [any GatewayStep<Invocation>] {
+    func steps(for method: DeployedMethod, caching: MethodCaching? = nil) -> [any GatewayStep<Invocation>] {
         var steps: [any GatewayStep<Invocation>] = [throttle, authenticate]
         if AuthorizeStep.applies(to: method) { steps.append(authorize) }
         if method.apiKeyRequired { steps.append(apiKey) }
         if method.requestValidatorID != nil { steps.append(ValidateRequestStep()) }
-        steps.append(integrate)
+        steps.append(caching.map { CachedIntegrateStep(integrate: integrate, caching: $0) } ?? integrate)
         return steps
     }
 }
