@@ -84,7 +84,7 @@ public struct Gateway: Sendable {
     public func route(method: String, target: InvokeTarget) -> Route {
         let deployed = directory.current
         guard let stage = deployed.stage(api: target.apiID, name: target.stage)?.pickRelease() else {
-            return .rejected(.missingAuthenticationToken, gatewayResponses: [:])
+            return .rejected(target.domainPath == nil ? .missingAuthenticationToken : .unmappedDomainPath, gatewayResponses: [:])
         }
         guard let match = stage.routes.match(method: method, path: target.path) else {
             return .rejected(.missingAuthenticationToken, gatewayResponses: stage.api.gatewayResponses)

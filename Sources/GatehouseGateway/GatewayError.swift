@@ -28,6 +28,9 @@ public struct GatewayError: Error, Sendable, Equatable {
         responseType: "REQUEST_TOO_LARGE", status: 413, message: "Request Too Long", errorType: "BadRequestException")
     public static let integrationTimeout = GatewayError(
         responseType: "INTEGRATION_TIMEOUT", status: 504, message: "Endpoint request timed out", errorType: nil)
+    /// A custom domain name's path that no mapping (or no stage) takes.
+    public static let unmappedDomainPath = GatewayError(
+        responseType: "MISSING_AUTHENTICATION_TOKEN", status: 403, message: "Forbidden", errorType: "ForbiddenException")
     /// The backend could not be reached or answered garbage.
     public static let integrationFailure = GatewayError(
         responseType: "INTEGRATION_FAILURE", status: 500, message: "Internal server error",

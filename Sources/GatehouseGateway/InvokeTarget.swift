@@ -1,6 +1,7 @@
 /// Which deployed stage a request is for, read from the invoke URL in either form:
 /// host `{api-id}.execute-api.{anything}` with path `/{stage}/{path}`, or path
-/// `/restapis/{api-id}/{stage}/_user_request_/{path}` on any host.
+/// `/restapis/{api-id}/{stage}/_user_request_/{path}` on any host (custom domain names:
+/// `CustomDomains`).
 public struct InvokeTarget: Sendable, Equatable {
     public var apiID: String
     public var stage: String
@@ -9,12 +10,16 @@ public struct InvokeTarget: Sendable, Equatable {
     /// In the host form, the whole path: HTTP APIs decide from it whether the first segment
     /// names a stage or belongs to the `$default` stage's path.
     public var hostFormPath: String?
+    /// Through a custom domain name: the request's whole path, base path included, as
+    /// `$context.path` and a proxy event's `path` show it.
+    public var domainPath: String?
 
-    public init(apiID: String, stage: String, path: String, hostFormPath: String? = nil) {
+    public init(apiID: String, stage: String, path: String, hostFormPath: String? = nil, domainPath: String? = nil) {
         self.apiID = apiID
         self.stage = stage
         self.path = path
         self.hostFormPath = hostFormPath
+        self.domainPath = domainPath
     }
 
     public init?(host: String?, rawPath: String) {

@@ -17,6 +17,10 @@ public enum DocumentKind {
     public static let apiKey = "apikey"
     public static let usagePlan = "usageplan"
     public static let usagePlanKey = "usageplankey"
+    /// Custom domain names made through the REST API (parent: the region) and their base path
+    /// mappings (parent: `{region}/{domain}`; id: the base path, `(none)` for the root).
+    public static let restDomainName = "restdomainname"
+    public static let basePathMapping = "basepathmapping"
 
     // API Gateway v2: HTTP and WebSocket APIs (parent: the region) and what they own (parent:
     // the API id; route and integration responses: `{api id}/{route or integration id}`).

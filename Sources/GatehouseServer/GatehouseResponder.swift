@@ -19,7 +19,7 @@ struct GatehouseResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = IncomingRequest.split(request.head.path ?? "/").path
-        let destination = Destination(host: request.head.authority, rawPath: path)
+        let destination = Destination(host: request.head.authority, rawPath: path, deployed: gateway.directory.current)
         let incoming: IncomingRequest
         do {
             incoming = try await IncomingRequest(request, context: context, upTo: admission.maxBodyBytes(destination))

@@ -99,7 +99,7 @@ public struct GatehouseServer: Sendable {
         let frameworkLogger = Self.logger(level: "warning")
         let runtimeAPI = RuntimeAPI(pool: pool)
         let admission = RequestAdmission(
-            runtimeAPI: runtimeAPI, maxControlPlaneBodyBytes: configuration.limits.maxControlPlaneBodyBytes)
+            runtimeAPI: runtimeAPI, maxControlPlaneBodyBytes: configuration.limits.maxControlPlaneBodyBytes, directory: directory)
         let limits = configuration.limits
         let channelLimits = GatehouseChannel.Limits(
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), bodyTimeout: .seconds(Int64(limits.bodyTimeoutSeconds)),

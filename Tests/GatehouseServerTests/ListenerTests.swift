@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseFunctions
+import GatehouseGateway
 import GatehouseModel
 import HTTPTypes
 import NIOCore
@@ -35,7 +36,8 @@ import Testing
         let pool = WorkerPool(
             settings: .init(runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", accessKeyID: "test", secretAccessKey: "test"),
             code: CodeStore(directory: NSTemporaryDirectory() + "gatehouse-tests-\(UUID().uuidString)"), logs: DiscardingLogSink())
-        let admission = RequestAdmission(runtimeAPI: RuntimeAPI(pool: pool), maxControlPlaneBodyBytes: 64 * 1024 * 1024)
+        let admission = RequestAdmission(
+            runtimeAPI: RuntimeAPI(pool: pool), maxControlPlaneBodyBytes: 64 * 1024 * 1024, directory: StageDirectory(DeployedStages()))
         return try connected(RequestLimitsHandler(admission: admission))
     }
 

@@ -14,7 +14,7 @@ public enum APIGateway {
         let handlers = [
             restAPIHandlers, resourceHandlers, methodHandlers, integrationHandlers, deploymentHandlers,
             stageHandlers, modelHandlers, requestValidatorHandlers, authorizerHandlers, gatewayResponseHandlers,
-            tagHandlers, accountHandlers, apiKeyHandlers, usagePlanHandlers, usageHandlers(usage),
+            tagHandlers, accountHandlers, apiKeyHandlers, usagePlanHandlers, usageHandlers(usage), domainNameHandlers,
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         let model = try ServiceModel.bundled("apigateway")
         return ServiceDefinition(

@@ -204,7 +204,7 @@ extension APIGatewayV2 {
                    "SecurityGroupIds": [], "Tags": [:]],
         prepare: { link, _, _, _ in link["CreatedDate"] = link["CreatedDate"] ?? now() })
 
-    /// Custom domain names; invoke URLs do not route by them yet (the REST completeness issue).
+    /// Custom domain names; requests whose `Host` is one route by its API mappings (`CustomDomains`).
     static let domainNames = Collection(
         noun: "DomainName", kind: Kind.domainName, scope: .region, idMember: "DomainName",
         members: ["DomainNameConfigurations", "MutualTlsAuthentication", "RoutingMode", "Tags"],
@@ -227,10 +227,13 @@ extension APIGatewayV2 {
         idMember: "ApiMappingId", idLength: 6, members: ["ApiId", "ApiMappingKey", "Stage"],
         prepare: { mapping, _, context, reader in
             let apiID = mapping["ApiId"]?.stringValue ?? "", stage = mapping["Stage"]?.stringValue ?? ""
-            guard try await reader.document(DocumentKey(kind: Kind.httpAPI, parent: context.caller.region, id: apiID)) != nil else {
+            // An API mapping may name an HTTP, WebSocket or REST API.
+            let isREST = try await reader.document(DocumentKey(kind: Kind.restAPI, parent: context.caller.region, id: apiID)) != nil
+            let isV2 = try await reader.document(DocumentKey(kind: Kind.httpAPI, parent: context.caller.region, id: apiID)) != nil
+            guard isREST || isV2 else {
                 throw AWSError.notFound("Invalid API identifier specified \(context.caller.accountId):\(apiID)")
             }
-            guard try await reader.document(DocumentKey(kind: Kind.v2Stage, parent: apiID, id: stage)) != nil else {
+            guard try await reader.document(DocumentKey(kind: isREST ? Kind.stage : Kind.v2Stage, parent: apiID, id: stage)) != nil else {
                 throw AWSError.notFound("Invalid stage identifier specified \(context.caller.accountId):\(stage)")
             }
         })

@@ -174,21 +174,29 @@ public final class DeployedStages: Revisioned {
     public let webSocketStages: [String: [String: DeployedWebSocketStage]]
     /// API keys, usage plans and account throttles, by region.
     public let access: [String: AccessTable]
+    /// Custom domain names with their mappings.
+    public let domains: CustomDomains
     public let revision: Int64
 
     public init(
         stages: [String: [String: DeployedStage]] = [:], httpStages: [String: [String: DeployedHTTPStage]] = [:],
         webSocketStages: [String: [String: DeployedWebSocketStage]] = [:], access: [String: AccessTable] = [:],
-        revision: Int64 = -1
+        domains: CustomDomains = CustomDomains(), revision: Int64 = -1
     ) {
         self.stages = stages
         self.httpStages = httpStages
         self.webSocketStages = webSocketStages
         self.access = access
+        self.domains = domains
         self.revision = revision
     }
 
     public func stage(api: String, name: String) -> DeployedStage? { stages[api]?[name] }
+
+    /// Which deployed stage a request is for: an invoke URL in either form, or a custom domain name.
+    public func target(host: String?, rawPath: String) -> InvokeTarget? {
+        InvokeTarget(host: host, rawPath: rawPath) ?? domains.target(host: host, rawPath: rawPath)
+    }
 }
 
 /// Where the data plane reads the current stages from.

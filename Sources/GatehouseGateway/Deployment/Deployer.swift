@@ -34,6 +34,7 @@ public actor Deployer {
     /// The region of each usage plan, for changes to its keys.
     private var planRegions: [String: String] = [:]
     private var functions: [String: FunctionVersions] = [:]
+    private var domains = CustomDomains()
 
     public init(
         source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, gateway: Gateway, logger: Logger
@@ -110,6 +111,7 @@ public actor Deployer {
         access = [:]
         planRegions = [:]
         for region in regions { try await compileAccess(region) }
+        try await compileDomains()
         functions = [:]
         for region in try await source.parents(ofKind: DocumentKind.function) {
             for document in try await source.documents(kind: DocumentKind.function, parent: region) {
@@ -123,6 +125,7 @@ public actor Deployer {
     private func compile(_ change: StoreChange) async throws {
         var accessRegions = Set<String>()
         var touchedFunctions = Set<String>()
+        var touchedDomains = false
         for change in change.changes {
             switch change {
             case .document(let key):
@@ -142,6 +145,8 @@ public actor Deployer {
                     touchedFunctions.insert("\(key.parent):\(key.id)")
                 case DocumentKind.functionVersion, DocumentKind.functionAlias, DocumentKind.eventInvokeConfig:
                     touchedFunctions.insert(key.parent)
+                case DocumentKind.restDomainName, DocumentKind.basePathMapping, DocumentKind.domainName, DocumentKind.apiMapping:
+                    touchedDomains = true
                 default:
                     // The live API (resources, methods…) is not what callers see: only deployments are.
                     break
@@ -154,6 +159,7 @@ public actor Deployer {
         }
         for region in accessRegions { try await compileAccess(region) }
         for function in touchedFunctions { try await compileFunction(function) }
+        if touchedDomains { try await compileDomains() }
         publish(change.revision)
     }
 
@@ -229,6 +235,28 @@ public actor Deployer {
         return nil
     }
 
+    /// Every custom domain name's mappings: REST base path mappings and v2 API mappings.
+    private func compileDomains() async throws {
+        var mappings: [(domain: String, basePath: String, apiID: String, stage: String?)] = []
+        for region in try await source.parents(ofKind: DocumentKind.restDomainName) {
+            for domain in try await source.documents(kind: DocumentKind.restDomainName, parent: region) {
+                guard let name = domain["domainName"]?.stringValue else { continue }
+                for mapping in try await source.documents(kind: DocumentKind.basePathMapping, parent: "\(region)/\(name)") {
+                    mappings.append((name, mapping["basePath"]?.stringValue ?? "", mapping["restApiId"]?.stringValue ?? "", mapping["stage"]?.stringValue))
+                }
+            }
+        }
+        for region in try await source.parents(ofKind: DocumentKind.domainName) {
+            for domain in try await source.documents(kind: DocumentKind.domainName, parent: region) {
+                guard let name = domain["DomainName"]?.stringValue else { continue }
+                for mapping in try await source.documents(kind: DocumentKind.apiMapping, parent: "\(region)/\(name)") {
+                    mappings.append((name, mapping["ApiMappingKey"]?.stringValue ?? "", mapping["ApiId"]?.stringValue ?? "", mapping["Stage"]?.stringValue))
+                }
+            }
+        }
+        domains = CustomDomains(mappings)
+    }
+
     /// A region's API keys, usage plans (with their keys) and account throttle.
     private func compileAccess(_ region: String) async throws {
         let plans = try await source.documents(kind: DocumentKind.usagePlan, parent: region)
@@ -281,7 +309,8 @@ public actor Deployer {
     private func publish(_ revision: Int64) {
         self.revision = max(self.revision, revision)
         directory.publish(DeployedStages(
-            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, revision: self.revision))
+            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains,
+            revision: self.revision))
         catalog.publish(FunctionTable(functions: functions, revision: self.revision))
     }
 }

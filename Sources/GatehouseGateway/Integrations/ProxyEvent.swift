@@ -52,7 +52,7 @@ enum ProxyEvent {
             context["authorizer"] = authorizer
         }
         return [
-            "resource": .string(resource.path), "path": .string(decodedPath(invocation.target.path)), "httpMethod": .string(request.method),
+            "resource": .string(resource.path), "path": .string(decodedPath(invocation.target.domainPath ?? invocation.target.path)), "httpMethod": .string(request.method),
             "headers": headers.isEmpty ? .null : .object(headers),
             "multiValueHeaders": multiHeaders.isEmpty ? .null : .object(multiHeaders.mapValues(JSON.array)),
             "queryStringParameters": query.isEmpty ? .null : .object(query),

@@ -14,7 +14,7 @@ extension Invocation {
             "requestTime": requestTime.clfTime,
             "requestTimeEpoch": String(Int64((requestTime.timeIntervalSince1970 * 1000).rounded(.down))),
             "httpMethod": request.method, "resourcePath": match.resource.path, "resourceId": match.resource.id,
-            "path": "/\(stage.name)\(target.path)", "protocol": "HTTP/1.1", "stage": stage.name, "apiId": stage.apiID,
+            "path": target.domainPath ?? "/\(stage.name)\(target.path)", "protocol": "HTTP/1.1", "stage": stage.name, "apiId": stage.apiID,
             "deploymentId": stage.deploymentID, "accountId": accountID,
             "domainName": domainName, "domainPrefix": String(domainName.prefix { $0 != "." }),
             "identity.sourceIp": request.remoteAddress ?? "127.0.0.1",

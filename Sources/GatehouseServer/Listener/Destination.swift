@@ -14,10 +14,11 @@ enum Destination {
     /// The management APIs.
     case controlPlane
 
-    init(host: String?, rawPath: String) {
+    /// `deployed` knows the custom domain names.
+    init(host: String?, rawPath: String, deployed: DeployedStages) {
         if let endpoint = ConnectionsEndpoint(host: host, rawPath: rawPath) {
             self = .connections(endpoint)
-        } else if let target = InvokeTarget(host: host, rawPath: rawPath) {
+        } else if let target = deployed.target(host: host, rawPath: rawPath) {
             self = .gateway(target)
         } else if RuntimeAPI.handles(rawPath) {
             self = .runtimeAPI

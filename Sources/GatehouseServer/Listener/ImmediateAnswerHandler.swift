@@ -34,7 +34,7 @@ final class ImmediateAnswerHandler: HTTPPartHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             if passedOn == 0, head.headerFields[.connection] == nil,
-                let target = InvokeTarget(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path),
+                let target = gateway.directory.current.target(host: head.authority, rawPath: IncomingRequest.split(head.path ?? "/").path),
                 let prepared = gateway.prepareWithoutIO(
                     IncomingRequest(head: head, body: ByteBuffer(), remoteAddress: context.channel.remoteAddress?.ipAddress), target: target)
             {

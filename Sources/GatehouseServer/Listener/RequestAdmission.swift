@@ -16,6 +16,8 @@ struct RequestAdmission: Sendable {
 
     let runtimeAPI: RuntimeAPI
     let maxControlPlaneBodyBytes: Int
+    /// Where custom domain names are known.
+    let directory: StageDirectory
 
     /// The answer that refuses `head` at once, or nil when its body may be read. Most heads are
     /// small and declare small bodies: they are let through without working out their destination.
@@ -24,7 +26,7 @@ struct RequestAdmission: Sendable {
         let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
         guard headTooLarge || declared > Self.smallestBodyLimit else { return nil }
         let path = IncomingRequest.split(head.path ?? "/").path
-        let destination = Destination(host: head.authority, rawPath: path)
+        let destination = Destination(host: head.authority, rawPath: path, deployed: directory.current)
         if case .gateway = destination, headTooLarge {
             return Self.text(431, "HTTP header is larger than \(Self.maxInvokeHeadBytes) bytes.")
         }
