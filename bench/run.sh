@@ -26,6 +26,9 @@
 # memory of 10,000 idle connections and a broadcast to them; its section is "WebSocket APIs".
 # And bench/footprint.py (its own Gatehouse) measures the resident set idle and with 10,000
 # deployed routes across 100 REST APIs; its section is "Memory".
+# And bench/cache.py (its own Gatehouse) puts GET /mock (MOCK), GET /fn (a function) and GET /cached
+# (the same function, with the stage cache on for that method) behind one REST API and compares a
+# cache hit's throughput with the MOCK route's and the uncached function's; its section is "Stage cache".
 #
 # Environment:
 #   BENCH_DURATION     wrk duration per target (default 10s; a bare number means seconds)
@@ -38,6 +41,7 @@
 #   BENCH_SKIP_HTTP_API 1: skip the HTTP API vs REST benchmark (bench/http_api.py)
 #   BENCH_SKIP_WEBSOCKET 1: skip the WebSocket benchmark (bench/websocket.py)
 #   BENCH_SKIP_FOOTPRINT 1: skip the memory benchmark (bench/footprint.py)
+#   BENCH_SKIP_CACHE   1: skip the stage cache benchmark (bench/cache.py)
 #   BENCH_NO_RESULTS_MD 1: do not append to bench/RESULTS.md
 set -euo pipefail
 
@@ -56,6 +60,7 @@ SKIP_LAMBDA=${BENCH_SKIP_LAMBDA:-0}
 SKIP_HTTP_API=${BENCH_SKIP_HTTP_API:-0}
 SKIP_WEBSOCKET=${BENCH_SKIP_WEBSOCKET:-0}
 SKIP_FOOTPRINT=${BENCH_SKIP_FOOTPRINT:-0}
+SKIP_CACHE=${BENCH_SKIP_CACHE:-0}
 
 # Loopback only, never through a proxy.
 export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
@@ -139,8 +144,8 @@ if ((${#missing[@]})); then
     timeout 900 apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 "$PYTHON" -c 'import boto3' 2>/dev/null || timeout 600 "$PYTHON" -m pip install --quiet --disable-pip-version-check boto3
-if [[ $SKIP_LAMBDA != 1 || $SKIP_HTTP_API != 1 ]]; then
-    # lambda.py and http_api.py sign raw requests themselves; Gatehouse runs Python functions under awslambdaric (from python3 on PATH).
+if [[ $SKIP_LAMBDA != 1 || $SKIP_HTTP_API != 1 || $SKIP_CACHE != 1 ]]; then
+    # lambda.py, http_api.py and cache.py use requests (the first two sign raw requests themselves); Gatehouse runs Python functions under awslambdaric (from python3 on PATH).
     "$PYTHON" -c 'import requests' 2>/dev/null || timeout 600 "$PYTHON" -m pip install --quiet --disable-pip-version-check requests
     python3 -c 'import awslambdaric' 2>/dev/null || timeout 600 python3 -m pip install --quiet --disable-pip-version-check awslambdaric
 fi
@@ -368,4 +373,11 @@ fi
 # Its own Gatehouse.
 if [[ $SKIP_FOOTPRINT != 1 ]]; then
     section "Memory" footprint 1800 env GATEHOUSE_BIN="$GATEHOUSE_BIN" "$PYTHON" "$BENCH_DIR/footprint.py"
+fi
+
+# Its own Gatehouse.
+if [[ $SKIP_CACHE != 1 ]]; then
+    section "Stage cache" cache $((3 * WRK_LIMIT + 300)) \
+        env BENCH_DURATION="$DURATION" BENCH_WARMUP="$WARMUP" BENCH_THREADS="$THREADS" BENCH_CONNECTIONS="$CONNECTIONS" BENCH_PIN="$PIN" \
+        GATEHOUSE_BIN="$GATEHOUSE_BIN" "$PYTHON" "$BENCH_DIR/cache.py"
 fi
