@@ -53,6 +53,16 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     public var limits = Limits()
 
+    /// A second listener serving a certificate of the user's own (a custom domain name's), as
+    /// `https://api.example.test:4443`: the port, the PEM certificate chain and its private key.
+    public struct TLSListener: Sendable, Codable, Equatable {
+        public var port: Int
+        public var certificateFile: String
+        public var privateKeyFile: String
+    }
+
+    public var tlsListener: TLSListener?
+
     /// WebSocket connections' limits: AWS's 10 minutes idle, 2 hours in all, 500 new per second.
     public struct WebSockets: Sendable, Codable, Equatable {
         public var idleTimeoutSeconds: Double = 600
@@ -86,6 +96,11 @@ public struct Configuration: Sendable, Codable, Equatable {
             configuration.asyncRetryDelaysSeconds = delays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         }
         if let bytes = environment["GATEHOUSE_CACHE_MAX_BYTES"].flatMap(Int.init) { configuration.cacheMaxBytesPerStage = bytes }
+        if let port = environment["GATEHOUSE_TLS_PORT"].flatMap(Int.init), let certificate = environment["GATEHOUSE_TLS_CERTIFICATE"],
+            let key = environment["GATEHOUSE_TLS_PRIVATE_KEY"]
+        {
+            configuration.tlsListener = TLSListener(port: port, certificateFile: certificate, privateKeyFile: key)
+        }
         if let count = environment["GATEHOUSE_MAX_CONNECTIONS"].flatMap(Int.init) { configuration.limits.maxConnections = count }
         if let seconds = environment["GATEHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.idleTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }
@@ -101,5 +116,14 @@ public struct Configuration: Sendable, Codable, Equatable {
             configuration.credentials = [Credential(accessKeyId: key, secretAccessKey: secret)]
         }
         return configuration
+    }
+}
+
+/// A setting Gatehouse cannot start with, said plainly.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -105,25 +105,41 @@ public struct GatehouseServer: Sendable {
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), bodyTimeout: .seconds(Int64(limits.bodyTimeoutSeconds)),
             maxHeaderBytes: limits.maxHeaderBytes)
         let cap = ConnectionCap(maximum: limits.maxConnections)
-        let app = Application(
-            responder: GatehouseResponder(
-                controlPlane: controlPlane, gateway: gateway, runtimeAPI: runtimeAPI, admission: admission,
-                code: code, version: Self.version),
-            server: HTTPServerBuilder { responder in
-                GatehouseChannel(responder: responder, admission: admission, gateway: gateway, limits: channelLimits, cap: cap, tls: tls)
-            },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in
-                let address = channel.localAddress
-                logger.notice("Gatehouse \(Self.version) listening on http(s)://\(address?.ipAddress ?? configuration.host):\(address?.port ?? configuration.port) (data in \(configuration.dataDir); TLS authority \(authority.caCertificate.path))")
-            },
-            logger: frameworkLogger)
+        let responder = GatehouseResponder(
+            controlPlane: controlPlane, gateway: gateway, runtimeAPI: runtimeAPI, admission: admission, code: code, version: Self.version)
+        /// One listener on `port` serving `tls` (plain HTTP too: the channel sniffs).
+        func listener(port: Int, tls: NIOSSLContext, announce: String) -> some Service {
+            Application(
+                responder: responder,
+                server: HTTPServerBuilder { responder in
+                    GatehouseChannel(responder: responder, admission: admission, gateway: gateway, limits: channelLimits, cap: cap, tls: tls)
+                },
+                configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil),
+                onServerRunning: { channel in
+                    let address = channel.localAddress
+                    logger.notice("Gatehouse \(Self.version) listening on http(s)://\(address?.ipAddress ?? configuration.host):\(address?.port ?? port) (\(announce))")
+                },
+                logger: frameworkLogger)
+        }
+        var listeners: [any Service] = [
+            listener(port: configuration.port, tls: tls, announce: "data in \(configuration.dataDir); TLS authority \(authority.caCertificate.path)")
+        ]
+        if let second = configuration.tlsListener {
+            let context: NIOSSLContext
+            do {
+                context = try NIOSSLContext(certificateChain: [second.certificateFile], privateKey: second.privateKeyFile)
+            } catch {
+                throw ConfigurationError("the TLS listener's certificate \(second.certificateFile) or key \(second.privateKeyFile) cannot be used: \(error)")
+            }
+            listeners.append(listener(port: second.port, tls: context, announce: "certificate \(second.certificateFile)"))
+        }
         // Shut down in reverse order: workers first (their long-polls would keep the listener
         // waiting), then the background loops, then the listener, and last the usage counters,
         // saved once no request can count any more.
         let lifetime: [any Service] = [
             UsageSaver(meter: gateway.usage, store: store, logger: logger),
-            app, BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
+        ] + listeners + [
+            BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
             BackgroundService { await gateway.watchConnections() },
         ]
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))

@@ -2,11 +2,14 @@
 and requests routed by their `Host` — the root mapping, single and multi-level base paths
 (the longest wins), a mapping that lets the caller name the stage, and a path no mapping takes."""
 import json
+import shutil
+import subprocess
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from conftest import InvokableApi, _binary, _free_port, _launch, _server_environment, make_client
 from helpers import assert_aws_error, unique_name
 
 CONTEXT = '{"path": "$context.path", "domain": "$context.domainName", "stage": "$context.stage", "resource": "$context.resourcePath"}'
@@ -143,3 +146,51 @@ def test_v2_api_mappings_route_http_and_rest_apis(apigw, client_factory, gatehou
         v2.delete_api(ApiId=http_api)
     finally:
         v2.delete_domain_name(DomainName=name)
+
+
+def make_certificate(directory, name):
+    """A CA and a certificate for `name` it signs (openssl); returns (ca, certificate, key) paths."""
+    ca_key, ca, key, csr, certificate = (str(directory / f) for f in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=Test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/CN={name}")
+    extensions = directory / "san.ext"
+    extensions.write_text(f"subjectAltName=DNS:{name}\n")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", certificate, "-days", "2",
+        "-extfile", str(extensions))
+    return ca, certificate, key
+
+
+def test_a_custom_domain_answers_https_with_its_own_certificate(tmp_path):
+    name = "api.example.test"
+    ca, certificate, key = make_certificate(tmp_path, name)
+    port = _free_port()
+    server, workdir = _launch({"GATEHOUSE_TLS_PORT": str(port), "GATEHOUSE_TLS_CERTIFICATE": certificate,
+                               "GATEHOUSE_TLS_PRIVATE_KEY": key})
+    try:
+        apigw = make_client(server)
+        api = InvokableApi(apigw, server, apigw.create_rest_api(name="tls"))
+        api.mock("/items", body=CONTEXT)
+        api.deploy("prod")
+        apigw.create_domain_name(domainName=name, regionalCertificateArn="arn:aws:acm:us-east-1:000000000000:certificate/x",
+                                 endpointConfiguration={"types": ["REGIONAL"]})
+        apigw.create_base_path_mapping(domainName=name, restApiId=api.id, stage="prod")
+        answer = subprocess.run(
+            ["curl", "-sS", "--noproxy", "*", "--cacert", ca, "--resolve", f"{name}:{port}:127.0.0.1", f"https://{name}:{port}/items"],
+            capture_output=True, text=True, timeout=30)
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout) == {"path": "/items", "domain": name, "stage": "prod", "resource": "/items"}
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_a_tls_listener_with_a_bad_certificate_is_refused_at_start(tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    process = subprocess.run(
+        [str(_binary()), "serve", "--port", str(_free_port()), "--data-dir", str(tmp_path / "data")],
+        env={**_server_environment(), "GATEHOUSE_TLS_PORT": str(_free_port()), "GATEHOUSE_TLS_CERTIFICATE": missing,
+             "GATEHOUSE_TLS_PRIVATE_KEY": missing},
+        capture_output=True, text=True, timeout=30)
+    assert process.returncode != 0
+    assert f"the TLS listener's certificate {missing}" in process.stderr

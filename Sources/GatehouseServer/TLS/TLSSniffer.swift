@@ -33,9 +33,14 @@ final class TLSSniffer: ChannelInboundHandler, RemovableChannelHandler {
 extension NIOSSLContext {
     /// The server side of the local authority's certificate.
     convenience init(serving authority: LocalCertificateAuthority) throws {
-        let chain = try NIOSSLCertificate.fromPEMFile(authority.serverCertificate.path)
-            + NIOSSLCertificate.fromPEMFile(authority.caCertificate.path)
-        let key = try NIOSSLPrivateKey(file: authority.serverKey.path, format: .pem)
+        try self.init(
+            certificateChain: [authority.serverCertificate.path, authority.caCertificate.path], privateKey: authority.serverKey.path)
+    }
+
+    /// A server context from PEM files: the certificate chain (each file may hold several) and its key.
+    convenience init(certificateChain: [String], privateKey: String) throws {
+        let chain = try certificateChain.flatMap { try NIOSSLCertificate.fromPEMFile($0) }
+        let key = try NIOSSLPrivateKey(file: privateKey, format: .pem)
         try self.init(configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)))
     }
 }
