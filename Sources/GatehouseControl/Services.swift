@@ -5,10 +5,11 @@ import GatehouseStore
 /// route and validate by their model and answer each operation with a clear 501.
 public enum Services {
     public static func all(
-        lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger, connections: any ConnectionManager
+        lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger, connections: any ConnectionManager,
+        upstreamSetExists: @escaping APIGateway.UpstreamSetExists = { _ in false }
     ) throws -> [ServiceDefinition] {
         [
-            try APIGateway.definition(usage: usage),
+            try APIGateway.definition(usage: usage, upstreamSetExists: upstreamSetExists),
             try APIGatewayV2.definition(),
             try APIGatewayManagementAPI.definition(connections: connections),
             try Lambda.definition(lambda),

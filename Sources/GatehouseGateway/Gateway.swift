@@ -36,16 +36,16 @@ public struct Gateway: Sendable {
     /// `signatures` checks SigV4 on `AWS_IAM` methods; `cognitoJWKS` maps user pool ids to where
     /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
     /// carries the VPC endpoint id of calls to PRIVATE APIs; `webSocketSettings` bounds WebSocket
-    /// connections; `responseCaches` holds the stage caches.
+    /// connections; `responseCaches` holds the stage caches; `upstreams` are what VPC links reach.
     public init(
         directory: StageDirectory, httpClient: HTTPClient, catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations,
         accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings(),
-        responseCaches: ResponseCaches = ResponseCaches()
+        responseCaches: ResponseCaches = ResponseCaches(), upstreams: UpstreamSets = UpstreamSets()
     ) {
         let limiter = RateLimiter()
-        let http = HTTPIntegration(client: httpClient)
+        let http = HTTPIntegration(client: httpClient, upstreams: upstreams)
         let keys = JWKSKeys(client: httpClient)
         let lambda = LambdaIntegration(
             functions: .init(catalog: catalog, invoker: invoker, async: async), accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
@@ -147,6 +147,7 @@ public struct Gateway: Sendable {
         var invocation = Invocation(request: request, target: target, stage: stage, match: match, requestID: "", extendedRequestID: "", requestTime: .distantPast)
         invocation.accountID = accountID
         invocation.access = deployed.access[stage.region] ?? AccessTable()
+        invocation.vpcLinks = deployed.vpcLinks
         return invocation
     }
 

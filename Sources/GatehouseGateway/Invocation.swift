@@ -15,6 +15,8 @@ public struct Invocation: Sendable {
     /// API keys, usage plans and the account throttle of the stage's region.
     public var access = AccessTable()
     public var accountID = ""
+    /// REST VPC links' upstream set names, by link id.
+    public var vpcLinks: [String: String] = [:]
     /// What authentication established about the caller (`apiKey`, `apiKeyId`, `user`…),
     /// shown as `$context.identity.*`.
     public var identity: [String: String] = [:]

@@ -21,6 +21,8 @@ public enum DocumentKind {
     /// mappings (parent: `{region}/{domain}`; id: the base path, `(none)` for the root).
     public static let restDomainName = "restdomainname"
     public static let basePathMapping = "basepathmapping"
+    /// VPC links made through the REST API (parent: the region).
+    public static let restVpcLink = "restvpclink"
 
     // API Gateway v2: HTTP and WebSocket APIs (parent: the region) and what they own (parent:
     // the API id; route and integration responses: `{api id}/{route or integration id}`).

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseGateway
 import GatehouseModel
 
 /// How a Gatehouse node runs: where it listens, where it keeps its data, whom it trusts.
@@ -63,6 +64,9 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     public var tlsListener: TLSListener?
 
+    /// Named sets of `host:port` upstreams that VPC links reach, by load balancer name.
+    public var upstreams: [String: [String]] = [:]
+
     /// WebSocket connections' limits: AWS's 10 minutes idle, 2 hours in all, 500 new per second.
     public struct WebSockets: Sendable, Codable, Equatable {
         public var idleTimeoutSeconds: Double = 600
@@ -101,6 +105,7 @@ public struct Configuration: Sendable, Codable, Equatable {
         {
             configuration.tlsListener = TLSListener(port: port, certificateFile: certificate, privateKeyFile: key)
         }
+        if let sets = environment["GATEHOUSE_UPSTREAMS"] { configuration.upstreams.merge(UpstreamSets.parse(sets)) { _, new in new } }
         if let count = environment["GATEHOUSE_MAX_CONNECTIONS"].flatMap(Int.init) { configuration.limits.maxConnections = count }
         if let seconds = environment["GATEHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.idleTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }

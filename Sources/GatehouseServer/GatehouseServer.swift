@@ -55,6 +55,7 @@ public struct GatehouseServer: Sendable {
         // execute-api allows 5 minutes of clock skew, the management APIs 15.
         var dataPlaneVerifier = verifier
         dataPlaneVerifier.allowedSkew = 5 * 60
+        let upstreams = UpstreamSets(configuration.upstreams)
         let gateway = Gateway(
             directory: directory, httpClient: httpClient, catalog: catalog, invoker: invoker, async: async,
             accountID: configuration.accountId, logs: logSink,
@@ -69,7 +70,7 @@ public struct GatehouseServer: Sendable {
                 newConnections: Throttle(
                     rateLimit: configuration.webSockets.newConnectionsPerSecond,
                     burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))),
-            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage))
+            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams)
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
@@ -77,7 +78,7 @@ public struct GatehouseServer: Sendable {
         store.observeChanges { change in await deployer.apply(change) }
         var services = try Services.all(
             lambda: Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage,
-            connections: gateway)
+            connections: gateway, upstreamSetExists: { [upstreams] in upstreams.contains($0) })
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)

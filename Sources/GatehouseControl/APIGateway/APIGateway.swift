@@ -9,12 +9,14 @@ import GatehouseStore
 /// integrations, deployments, stages, models, validators, authorizers, gateway responses) lives
 /// under the API's id, so deleting the API deletes all of it in one statement.
 public enum APIGateway {
-    /// `usage` is where the gateway counts requests per usage plan and API key.
-    public static func definition(usage: any UsageLedger) throws -> ServiceDefinition {
+    /// `usage` is where the gateway counts requests per usage plan and API key;
+    /// `upstreamSetExists` tells which VPC link targets are configured.
+    public static func definition(usage: any UsageLedger, upstreamSetExists: @escaping UpstreamSetExists = { _ in false }) throws -> ServiceDefinition {
         let handlers = [
             restAPIHandlers, resourceHandlers, methodHandlers, integrationHandlers, deploymentHandlers,
             stageHandlers, modelHandlers, requestValidatorHandlers, authorizerHandlers, gatewayResponseHandlers,
             tagHandlers, accountHandlers, apiKeyHandlers, usagePlanHandlers, usageHandlers(usage), domainNameHandlers,
+            vpcLinkHandlers(upstreamSetExists: upstreamSetExists),
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         let model = try ServiceModel.bundled("apigateway")
         return ServiceDefinition(

@@ -138,6 +138,9 @@ public struct DeployedIntegration: Sendable {
     /// the request parameters that key them.
     public var cacheNamespace: String?
     public var cacheKeyParameters: [String]
+    /// `INTERNET`, or `VPC_LINK` with the link's id in `connectionID` (it may name a stage variable).
+    public var connectionType: String
+    public var connectionID: String?
     /// The `statusCode` each plain-text request template sets, read once per deployment (for MOCK).
     public var templateStatusCodes: [String: Int]
     /// Ordered as AWS tries them: responses with a selection pattern first, the default last.
@@ -155,6 +158,8 @@ public struct DeployedIntegration: Sendable {
         credentials = json["credentials"]?.stringValue
         cacheNamespace = json["cacheNamespace"]?.stringValue
         cacheKeyParameters = json["cacheKeyParameters"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        connectionType = json["connectionType"]?.stringValue ?? "INTERNET"
+        connectionID = json["connectionId"]?.stringValue
         templateStatusCodes = requestTemplates.compactMapValues { $0.literal.flatMap { MockIntegration.statusCode(in: Data($0.utf8)) } }
         integrationResponses = (json["integrationResponses"]?.objectValue ?? [:]).values
             .map(DeployedIntegrationResponse.init)

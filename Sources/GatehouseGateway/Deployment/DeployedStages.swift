@@ -176,18 +176,21 @@ public final class DeployedStages: Revisioned {
     public let access: [String: AccessTable]
     /// Custom domain names with their mappings.
     public let domains: CustomDomains
+    /// REST VPC links' upstream set names (the load balancer names of their targets), by link id.
+    public let vpcLinks: [String: String]
     public let revision: Int64
 
     public init(
         stages: [String: [String: DeployedStage]] = [:], httpStages: [String: [String: DeployedHTTPStage]] = [:],
         webSocketStages: [String: [String: DeployedWebSocketStage]] = [:], access: [String: AccessTable] = [:],
-        domains: CustomDomains = CustomDomains(), revision: Int64 = -1
+        domains: CustomDomains = CustomDomains(), vpcLinks: [String: String] = [:], revision: Int64 = -1
     ) {
         self.stages = stages
         self.httpStages = httpStages
         self.webSocketStages = webSocketStages
         self.access = access
         self.domains = domains
+        self.vpcLinks = vpcLinks
         self.revision = revision
     }
 

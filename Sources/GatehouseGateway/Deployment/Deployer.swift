@@ -35,6 +35,7 @@ public actor Deployer {
     private var planRegions: [String: String] = [:]
     private var functions: [String: FunctionVersions] = [:]
     private var domains = CustomDomains()
+    private var vpcLinks: [String: String] = [:]
 
     public init(
         source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, gateway: Gateway, logger: Logger
@@ -112,6 +113,7 @@ public actor Deployer {
         planRegions = [:]
         for region in regions { try await compileAccess(region) }
         try await compileDomains()
+        try await compileVpcLinks()
         functions = [:]
         for region in try await source.parents(ofKind: DocumentKind.function) {
             for document in try await source.documents(kind: DocumentKind.function, parent: region) {
@@ -125,7 +127,7 @@ public actor Deployer {
     private func compile(_ change: StoreChange) async throws {
         var accessRegions = Set<String>()
         var touchedFunctions = Set<String>()
-        var touchedDomains = false
+        var touchedDomains = false, touchedLinks = false
         for change in change.changes {
             switch change {
             case .document(let key):
@@ -147,6 +149,8 @@ public actor Deployer {
                     touchedFunctions.insert(key.parent)
                 case DocumentKind.restDomainName, DocumentKind.basePathMapping, DocumentKind.domainName, DocumentKind.apiMapping:
                     touchedDomains = true
+                case DocumentKind.restVpcLink:
+                    touchedLinks = true
                 default:
                     // The live API (resources, methods…) is not what callers see: only deployments are.
                     break
@@ -160,6 +164,7 @@ public actor Deployer {
         for region in accessRegions { try await compileAccess(region) }
         for function in touchedFunctions { try await compileFunction(function) }
         if touchedDomains { try await compileDomains() }
+        if touchedLinks { try await compileVpcLinks() }
         publish(change.revision)
     }
 
@@ -257,6 +262,18 @@ public actor Deployer {
         domains = CustomDomains(mappings)
     }
 
+    /// Every REST VPC link's upstream set: the load balancer name of its target.
+    private func compileVpcLinks() async throws {
+        var links: [String: String] = [:]
+        for region in try await source.parents(ofKind: DocumentKind.restVpcLink) {
+            for link in try await source.documents(kind: DocumentKind.restVpcLink, parent: region) {
+                guard let id = link["id"]?.stringValue, let target = link["targetArns"]?.arrayValue?.first?.stringValue else { continue }
+                links[id] = LoadBalancerARN.name(in: target)
+            }
+        }
+        vpcLinks = links
+    }
+
     /// A region's API keys, usage plans (with their keys) and account throttle.
     private func compileAccess(_ region: String) async throws {
         let plans = try await source.documents(kind: DocumentKind.usagePlan, parent: region)
@@ -309,7 +326,7 @@ public actor Deployer {
     private func publish(_ revision: Int64) {
         self.revision = max(self.revision, revision)
         directory.publish(DeployedStages(
-            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains,
+            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains, vpcLinks: vpcLinks,
             revision: self.revision))
         catalog.publish(FunctionTable(functions: functions, revision: self.revision))
     }

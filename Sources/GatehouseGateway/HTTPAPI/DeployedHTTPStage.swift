@@ -82,6 +82,8 @@ struct DeployedHTTPIntegration: Sendable {
     var method: String
     var payloadFormatVersion: String
     var timeoutMillis: Int
+    /// `INTERNET`, or `VPC_LINK`: a private integration whose URI is a load balancer listener's ARN.
+    var connectionType: String
     /// `CredentialsArn`: the role API Gateway assumes to call the backend.
     var credentials: String?
     /// How the request is changed on its way to the backend.
@@ -96,6 +98,7 @@ struct DeployedHTTPIntegration: Sendable {
         payloadFormatVersion = json["PayloadFormatVersion"]?.stringValue ?? "1.0"
         timeoutMillis = json["TimeoutInMillis"]?.intValue ?? 30_000
         credentials = json["CredentialsArn"]?.stringValue
+        connectionType = json["ConnectionType"]?.stringValue ?? "INTERNET"
         requestParameters = ParameterMapping((json["RequestParameters"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
         var responses: [Int: ParameterMapping] = [:]
         for (status, mapping) in json["ResponseParameters"]?.objectValue ?? [:] {

@@ -51,9 +51,16 @@ struct HTTPIntegrateStep: GatewayStep {
 
     /// The request to the integration's URL — `{name}` and `{name+}` filled with path parameters,
     /// the query string appended, the parameter mapping applied — with its method unless the
-    /// integration names one.
+    /// integration names one. A private integration (`VPC_LINK`) sends the request's own path to
+    /// the upstream set its load balancer's name names.
     private func proxy(_ invocation: HTTPInvocation, _ integration: DeployedHTTPIntegration) async throws(GatewayError) -> OutgoingResponse {
         var url = integration.uri
+        var upstreamSet: String?
+        if integration.connectionType == "VPC_LINK" {
+            guard let name = LoadBalancerARN.name(in: url), http.upstreams.contains(name) else { throw .internalServerError }
+            upstreamSet = name
+            url = "http://\(name)" + invocation.rawPath
+        }
         for (name, value) in invocation.pathParameters {
             let encoded = value.split(separator: "/", omittingEmptySubsequences: false).map { HTTPIntegration.encode(String($0)) }.joined(separator: "/")
             url = url.replacingOccurrences(of: "{\(name)+}", with: encoded).replacingOccurrences(of: "{\(name)}", with: encoded)
@@ -75,6 +82,7 @@ struct HTTPIntegrateStep: GatewayStep {
         guard let target = components.string else { throw .internalServerError }
         let method = integration.method == "ANY" ? invocation.request.method : integration.method
         return try await http.passThrough(
-            method: method, url: target, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutMillis)
+            method: method, url: target, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutMillis,
+            through: upstreamSet)
     }
 }

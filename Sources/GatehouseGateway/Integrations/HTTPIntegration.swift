@@ -9,6 +9,8 @@ import NIOHTTP1
 /// into the endpoint request and sends the answer through Integration Response.
 public struct HTTPIntegration: Sendable {
     let client: HTTPClient
+    /// Where VPC link integrations go.
+    let upstreams: UpstreamSets
 
     /// Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1).
     static let hopByHop: Set<String> = [
@@ -19,8 +21,9 @@ public struct HTTPIntegration: Sendable {
     /// The upper bound of the backend answer we read (API Gateway's payload limit).
     static let maxResponseBytes = 10 * 1024 * 1024
 
-    public init(client: HTTPClient) {
+    public init(client: HTTPClient, upstreams: UpstreamSets = UpstreamSets()) {
         self.client = client
+        self.upstreams = upstreams
     }
 
     func proxy(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
@@ -32,7 +35,8 @@ public struct HTTPIntegration: Sendable {
         let url = try endpoint(invocation, integration, query: invocation.request.rawQuery)
         let method = integration.httpMethod == "ANY" || integration.httpMethod == nil ? invocation.request.method : integration.httpMethod!
         return try await passThrough(
-            method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis)
+            method: method, url: url, headers: headers, body: invocation.request.body, timeoutMillis: integration.timeoutInMillis,
+            through: try upstreamSet(invocation, integration))
     }
 
     /// The request's headers as a proxy forwards them: without hop-by-hop headers, with the
@@ -48,9 +52,13 @@ public struct HTTPIntegration: Sendable {
         return headers
     }
 
-    /// Sends a request and passes the backend's answer through as it arrives.
-    func passThrough(method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int) async throws(GatewayError) -> OutgoingResponse {
-        let backend = try await send(method: method, url: url, headers: headers, body: body, timeoutMillis: timeoutMillis, streaming: true)
+    /// Sends a request (through a VPC link's upstream set, when given one) and passes the
+    /// backend's answer through as it arrives.
+    func passThrough(
+        method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, through set: String? = nil
+    ) async throws(GatewayError) -> OutgoingResponse {
+        let backend = try await send(
+            method: method, url: url, headers: headers, body: body, timeoutMillis: timeoutMillis, streaming: true, through: set)
         var response = OutgoingResponse(status: backend.status, headers: backend.headers, body: backend.body)
         response.stream = backend.stream
         return response
@@ -74,7 +82,8 @@ public struct HTTPIntegration: Sendable {
         let rawQuery = query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         let url = try endpoint(invocation, integration, query: rawQuery)
         let backend = try await send(
-            method: integration.httpMethod ?? "GET", url: url, headers: headers, body: mapped.body, timeoutMillis: integration.timeoutInMillis)
+            method: integration.httpMethod ?? "GET", url: url, headers: headers, body: mapped.body, timeoutMillis: integration.timeoutInMillis,
+            through: try upstreamSet(invocation, integration))
         return try IntegrationResponse.map(
             backend, selector: String(backend.status), invocation: invocation, integration: integration, requestOverride: mapped.responseOverride,
             log: &log)
@@ -101,14 +110,45 @@ public struct HTTPIntegration: Sendable {
     static let streamingThreshold = 256 * 1024
 
     /// Sends a request and reads the answer: whole, or as a stream when `streaming` and large.
+    /// Through a VPC link's upstream `set`, the members are tried in turn while they refuse the
+    /// connection (each one that does is skipped for a while).
     func send(
-        method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, streaming: Bool = false
+        method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, streaming: Bool = false, through set: String? = nil
     ) async throws(GatewayError) -> BackendResponse {
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMillis))
+        guard let set else {
+            return try await attempt(method: method, url: url, headers: headers, body: body, deadline: deadline, streaming: streaming)
+                .mapError(\.error).get()
+        }
+        guard let members = upstreams.candidates(in: set), let authority = URLComponents(string: url)?.percentEncodedHost else {
+            throw .integrationFailure
+        }
+        var headers = headers
+        // The backend sees the host the integration's uri names, as behind a load balancer.
+        headers.replaceOrAdd(name: "Host", value: authority)
+        for member in members {
+            let result = await attempt(
+                method: method, url: Self.replacingAuthority(of: url, with: member), headers: headers, body: body, deadline: deadline,
+                streaming: streaming)
+            guard case .failure(let failure) = result, failure.refused else { return try result.mapError(\.error).get() }
+            upstreams.markDown(member, in: set)
+        }
+        throw .integrationFailure
+    }
+
+    /// Why an attempt failed: the gateway's answer, and whether the backend refused the connection.
+    struct AttemptFailure: Error {
+        var error: GatewayError
+        var refused = false
+    }
+
+    private func attempt(
+        method: String, url: String, headers: HTTPHeaders, body: Data, deadline: NIODeadline, streaming: Bool
+    ) async -> Result<BackendResponse, AttemptFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         request.headers = headers
         if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMillis))
         do {
             let response = try await client.execute(request, deadline: deadline)
             var forwarded: [(name: String, value: String)] = []
@@ -117,15 +157,15 @@ public struct HTTPIntegration: Sendable {
             }
             let size = response.headers.first(name: "Content-Length").flatMap(Int.init)
             if streaming, size.map({ $0 > Self.streamingThreshold }) ?? true {
-                return BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(), stream: Self.stream(response.body))
+                return .success(BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(), stream: Self.stream(response.body)))
             }
             let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-            return BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(bytes.readableBytesView))
+            return .success(BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(bytes.readableBytesView)))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || NIODeadline.now() >= deadline {
-            throw .integrationTimeout
+            return .failure(AttemptFailure(error: .integrationTimeout))
         } catch {
-            if NIODeadline.now() >= deadline { throw .integrationTimeout }
-            throw .integrationFailure
+            if NIODeadline.now() >= deadline { return .failure(AttemptFailure(error: .integrationTimeout)) }
+            return .failure(AttemptFailure(error: .integrationFailure, refused: Self.isRefused(error)))
         }
     }
 
