@@ -71,6 +71,9 @@ public struct ControlPlane: Sendable {
     public var logger: Logger
     /// This node's base URL, for URLs the operations hand out.
     public var endpoint: String
+    /// Passes a verified request for a service Gatehouse does not serve to where that service
+    /// is configured; nil when it is configured nowhere.
+    public var forward: (@Sendable (IncomingRequest, Caller) async -> OutgoingResponse?)?
 
     public init(services: [ServiceDefinition], verifier: SignatureVerifier, store: any Store, endpoint: String, logger: Logger) {
         self.services = services
@@ -78,6 +81,11 @@ public struct ControlPlane: Sendable {
         self.store = store
         self.endpoint = endpoint
         self.logger = logger
+    }
+
+    /// Whether a service of this signing name is served here.
+    public func serves(_ signingName: String) -> Bool {
+        services.contains { $0.model.signingName == signingName }
     }
 
     /// Answers `request`. An endpoint with a path of its own (`/{api-id}/{stage}` for
@@ -92,8 +100,10 @@ public struct ControlPlane: Sendable {
             let caller = try verifier.verify(request)
             let candidates = services.filter { $0.model.signingName == caller.service }
             guard !candidates.isEmpty else {
-                throw AWSError("UnrecognizedClientException", status: 403,
-                    "The service '\(caller.service)' named in the credential scope is not served by Gatehouse.")
+                if let forwarded = await forward?(request, caller) { return forwarded }
+                var answer = UnservedService.error(caller.service, request: request, requestID: requestId)
+                answer.headers.append(("x-amzn-RequestId", requestId))
+                return answer
             }
             protocolName = candidates[0].model.metadata.protocol
             errorBodyType = candidates.count == 1 ? candidates[0].errorBodyType : nil

@@ -30,19 +30,23 @@ public struct Gateway: Sendable {
     /// This node's open WebSocket connections.
     public let connections = ConnectionRegistry()
     public let webSocketSettings: WebSocketSettings
+    /// How AWS services are reached (integrations, and requests passed on from the listener).
+    public let services: AWSServices
+    let http: HTTPIntegration
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
     /// `signatures` checks SigV4 on `AWS_IAM` methods; `cognitoJWKS` maps user pool ids to where
     /// their keys are (a URL or a file) when not at the pool's public address; `vpceHeader`
     /// carries the VPC endpoint id of calls to PRIVATE APIs; `webSocketSettings` bounds WebSocket
-    /// connections; `responseCaches` holds the stage caches; `upstreams` are what VPC links reach.
+    /// connections; `responseCaches` holds the stage caches; `upstreams` are what VPC links reach;
+    /// `services` is how `AWS` integrations reach services other than Lambda.
     public init(
         directory: StageDirectory, httpClient: HTTPClient, catalog: FunctionCatalog, invoker: Invoker, async: AsyncInvocations,
         accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings(),
-        responseCaches: ResponseCaches = ResponseCaches(), upstreams: UpstreamSets = UpstreamSets()
+        responseCaches: ResponseCaches = ResponseCaches(), upstreams: UpstreamSets = UpstreamSets(), services: AWSServices = AWSServices()
     ) {
         let limiter = RateLimiter()
         let http = HTTPIntegration(client: httpClient, upstreams: upstreams)
@@ -51,6 +55,8 @@ public struct Gateway: Sendable {
             functions: .init(catalog: catalog, invoker: invoker, async: async), accountID: accountID, relaxedPermissions: relaxedLambdaPermissions)
         let cache = AuthorizerCache()
         self.directory = directory
+        self.services = services
+        self.http = http
         self.limiter = limiter
         self.usage = usage
         self.stageLogs = StageLogs(sink: logs)
@@ -63,7 +69,7 @@ public struct Gateway: Sendable {
             authenticate: AuthenticateStep(signatures: signatures, vpceHeader: vpceHeader),
             authorize: AuthorizeStep(lambda: lambda, cache: cache, cognito: CognitoAuthorizer(keys: keys, jwksLocations: cognitoJWKS)),
             apiKey: APIKeyStep(limiter: limiter),
-            integrate: IntegrateStep(http: http, lambda: lambda), throttleHTTPAPI: HTTPThrottleStep(limiter: limiter),
+            integrate: IntegrateStep(http: http, lambda: lambda, services: AWSServiceIntegration(services: services, http: http)), throttleHTTPAPI: HTTPThrottleStep(limiter: limiter),
             authorizeJWT: JWTAuthorizerStep(keys: keys, jwksLocations: cognitoJWKS),
             authorizeLambda: HTTPLambdaAuthorizerStep(lambda: lambda, cache: cache),
             authorizeIAM: HTTPIAMAuthorizerStep(signatures: signatures),

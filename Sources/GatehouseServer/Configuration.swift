@@ -64,6 +64,10 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     public var tlsListener: TLSListener?
 
+    /// Where services Gatehouse does not serve are, by signing name (`dynamodb` →
+    /// `http://127.0.0.1:5000`): `AWS` integrations and handlers' SDK calls go there.
+    public var serviceEndpoints: [String: String] = [:]
+
     /// Named sets of `host:port` upstreams that VPC links reach, by load balancer name.
     public var upstreams: [String: [String]] = [:]
 
@@ -104,6 +108,9 @@ public struct Configuration: Sendable, Codable, Equatable {
             let key = environment["GATEHOUSE_TLS_PRIVATE_KEY"]
         {
             configuration.tlsListener = TLSListener(port: port, certificateFile: certificate, privateKeyFile: key)
+        }
+        if let endpoints = environment["GATEHOUSE_SERVICE_ENDPOINTS"] {
+            configuration.serviceEndpoints.merge(AWSServices.parse(endpoints)) { _, new in new }
         }
         if let sets = environment["GATEHOUSE_UPSTREAMS"] { configuration.upstreams.merge(UpstreamSets.parse(sets)) { _, new in new } }
         if let count = environment["GATEHOUSE_MAX_CONNECTIONS"].flatMap(Int.init) { configuration.limits.maxConnections = count }

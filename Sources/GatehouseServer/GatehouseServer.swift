@@ -56,6 +56,19 @@ public struct GatehouseServer: Sendable {
         var dataPlaneVerifier = verifier
         dataPlaneVerifier.allowedSkew = 5 * 60
         let upstreams = UpstreamSets(configuration.upstreams)
+        // `AWS` integrations to a service this node serves call its control plane in-process,
+        // which is built after the gateway (its operations need the gateway).
+        let localControlPlane = LateBound<ControlPlane>()
+        let integrationKey = (configuration.credentials.first?.accessKeyId ?? "test", configuration.credentials.first?.secretAccessKey ?? "test")
+        let awsServices = AWSServices(
+            endpoints: configuration.serviceEndpoints, integrationKey: integrationKey,
+            local: { request, service in
+                guard let controlPlane = localControlPlane.value, controlPlane.serves(service) else { return nil }
+                return await controlPlane.handle(request)
+            },
+            sign: { request, signing in
+                SigV4.sign(&request, accessKeyId: signing.accessKeyId, secret: signing.secret, region: signing.region, service: signing.service)
+            })
         let gateway = Gateway(
             directory: directory, httpClient: httpClient, catalog: catalog, invoker: invoker, async: async,
             accountID: configuration.accountId, logs: logSink,
@@ -70,7 +83,7 @@ public struct GatehouseServer: Sendable {
                 newConnections: Throttle(
                     rateLimit: configuration.webSockets.newConnectionsPerSecond,
                     burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))),
-            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams)
+            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams, services: awsServices)
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
@@ -96,7 +109,13 @@ public struct GatehouseServer: Sendable {
                 notFound: { .notFound("Invalid stage identifier specified \($0.caller.accountId):\($0.string("StageName"))") },
                 flush: { gateway.authorizerCache.flush(api: $0, stage: $1) })
         }
-        let controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
+        var controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
+        controlPlane.forward = { [verifier] request, caller in
+            guard let secret = verifier.secrets[caller.accessKeyId] else { return nil }
+            return await gateway.forwardToService(
+                request, signing: .init(accessKeyId: caller.accessKeyId, secret: secret, region: caller.region, service: caller.service))
+        }
+        localControlPlane.value = controlPlane
         let frameworkLogger = Self.logger(level: "warning")
         let runtimeAPI = RuntimeAPI(pool: pool)
         let admission = RequestAdmission(

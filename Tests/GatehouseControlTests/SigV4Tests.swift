@@ -75,6 +75,22 @@ import Testing
         }
     }
 
+    @Test func aRequestGatehouseSignsVerifiesAndResigningReplacesTheOldSignature() throws {
+        let verifier = SignatureVerifier(secrets: ["AKIDEXAMPLE": Self.secret], accountId: "000000000000")
+        var request = IncomingRequest(
+            method: "POST", rawPath: "/", rawQuery: "a=b%20c",
+            headers: [("host", "127.0.0.1:5000"), ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.ListTables")],
+            body: Data("{}".utf8))
+        SigV4.sign(&request, accessKeyId: "AKIDEXAMPLE", secret: Self.secret, region: "us-east-1", service: "dynamodb", now: Self.vectorDate)
+        let caller = try verifier.verify(request, now: Self.vectorDate)
+        #expect(caller.service == "dynamodb")
+        let authorization = try #require(request.header("Authorization"))
+        #expect(authorization.contains("SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target,"))
+        SigV4.sign(&request, accessKeyId: "AKIDEXAMPLE", secret: Self.secret, region: "us-east-1", service: "dynamodb", now: Self.vectorDate)
+        #expect(request.headers.filter { $0.name == "Authorization" }.count == 1)
+        #expect(try verifier.verify(request, now: Self.vectorDate) == caller)
+    }
+
     func signedVanilla() throws -> IncomingRequest {
         let vector = try #require(try vectors().first { $0.name == "get-vanilla" })
         var request = parse(vector.request)

@@ -65,16 +65,8 @@ public struct HTTPIntegration: Sendable {
     }
 
     func http(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
-        var headers = HTTPHeaders()
-        var query: [(String, String)] = []
-        for (target, source) in integration.requestParameters.sorted(by: { $0.key < $1.key }) {
-            guard let value = invocation.value(of: source) else { continue }
-            if let name = target.dropPrefix("integration.request.header.") {
-                headers.replaceOrAdd(name: name, value: value)
-            } else if let name = target.dropPrefix("integration.request.querystring.") {
-                query.append((name, value))
-            }
-        }
+        let (mappedHeaders, query) = IntegrationRequest.parameters(for: invocation, integration: integration)
+        var headers = HTTPHeaders(mappedHeaders.map { ($0.name, $0.value) })
         if let contentType = invocation.request.header("Content-Type"), !headers.contains(name: "Content-Type") {
             headers.add(name: "Content-Type", value: contentType)
         }

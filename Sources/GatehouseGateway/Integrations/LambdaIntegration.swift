@@ -40,6 +40,13 @@ struct LambdaIntegration: Sendable {
 
     /// `AWS`: an `Event` invocation type (`integration.request.header.X-Amz-Invocation-Type`)
     /// queues the call and maps an empty 200.
+    /// Whether an `AWS` integration's uri invokes a function
+    /// (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`).
+    static func invokesFunction(_ uri: String?) -> Bool {
+        guard let uri else { return false }
+        return uri.contains(":lambda:path/") && uri.hasSuffix("/invocations")
+    }
+
     func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
         let mapped = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
         let event = mapped.body

@@ -1,11 +1,12 @@
 import GatehouseModel
 
 /// Integration Request → Integration → Integration Response, by the method's integration type:
-/// `MOCK` answers without I/O; `HTTP`, `HTTP_PROXY`, `AWS` and `AWS_PROXY` call their backend.
-/// The last step of every method.
+/// `MOCK` answers without I/O; `HTTP`, `HTTP_PROXY`, `AWS` (a function, or another AWS service)
+/// and `AWS_PROXY` call their backend. The last step of every method.
 struct IntegrateStep: GatewayStep {
     let http: HTTPIntegration
     let lambda: LambdaIntegration
+    let services: AWSServiceIntegration
 
     var runsInTests: Bool { true }
 
@@ -25,7 +26,9 @@ struct IntegrateStep: GatewayStep {
         case "HTTP_PROXY": return .answer(try await http.proxy(invocation, integration))
         case "HTTP": return .answer(try await http.http(invocation, integration, log: &log))
         case "AWS_PROXY": return .answer(try await lambda.proxy(invocation, integration, log: &log))
-        case "AWS": return .answer(try await lambda.invoke(invocation, integration, log: &log))
+        case "AWS" where LambdaIntegration.invokesFunction(integration.uri):
+            return .answer(try await lambda.invoke(invocation, integration, log: &log))
+        case "AWS": return .answer(try await services.invoke(invocation, integration, log: &log))
         default: throw .configurationError
         }
     }

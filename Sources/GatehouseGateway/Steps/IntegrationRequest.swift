@@ -28,6 +28,24 @@ enum IntegrationRequest {
         }
     }
 
+    /// The integration request's headers and query parameters, as its `integration.request.header.*`
+    /// and `integration.request.querystring.*` parameters map them, in name order.
+    static func parameters(
+        for invocation: Invocation, integration: DeployedIntegration
+    ) -> (headers: [(name: String, value: String)], query: [(name: String, value: String)]) {
+        var headers: [(name: String, value: String)] = [], query: [(name: String, value: String)] = []
+        for (target, source) in integration.requestParameters.sorted(by: { $0.key < $1.key }) {
+            guard let value = invocation.value(of: source) else { continue }
+            if let name = target.dropPrefix("integration.request.header.") {
+                headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+                headers.append((name, value))
+            } else if let name = target.dropPrefix("integration.request.querystring.") {
+                query.append((name, value))
+            }
+        }
+        return (headers, query)
+    }
+
     /// `text/plain; charset=utf-8` → `text/plain`.
     static func mediaType(_ header: String?) -> String? {
         guard let header else { return nil }
