@@ -12,7 +12,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from conftest import InvokableApi, _free_port, _served, make_client
-from helpers import REGION, create_python_function, unique_name
+from helpers import REGION, create_python_function, run_readme_block, unique_name
 
 TABLE = "pets"
 PUT_TEMPLATE = ('{"TableName": "%s", "Item": {"id": {"S": "$input.params(\'id\')"}, "name": {"S": $input.json(\'$.name\')}}}' % TABLE)
@@ -171,3 +171,11 @@ def test_an_unserved_service_is_answered_in_its_own_protocol(gatehouse, service,
     assert response["Error"]["Code"] == "NotImplemented"
     assert f"The service '{service}' is not served by Gatehouse" in response["Error"]["Message"]
     assert "GATEHOUSE_SERVICE_ENDPOINTS" in response["Error"]["Message"]
+
+
+def test_readme_dynamodb_walkthrough_stores_through_a_function(mapped, table, tmp_path):
+    out = run_readme_block("dynamodb", mapped, tmp_path)
+    assert '"ACTIVE"\n' in out, out
+    assert '{"saved": "7"}\n' in out
+    assert '{"id": "7", "name": "Rex", "kind": "dog"}\n' in out
+    assert out.endswith("Rex\n")

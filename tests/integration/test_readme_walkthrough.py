@@ -1,34 +1,5 @@
 """The README's walkthroughs, run as written (only the endpoint changes), so they never rot."""
-import os
-import pathlib
-import re
-import subprocess
-import sys
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def readme_block(name):
-    text = (ROOT / "README.md").read_text()
-    block = re.search(rf"<!-- {name}:start -->\n```sh\n(.*?)```\n<!-- {name}:end -->", text, re.S)
-    assert block, f"README has no {name} block"
-    return block.group(1)
-
-
-def run_readme_block(name, gatehouse, tmp_path):
-    """Runs a README block with bash -euo pipefail against `gatehouse`; returns its stdout."""
-    script = readme_block(name).replace("GW=http://localhost:4566", f"GW={gatehouse.url}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    # The README calls `aws`; make sure it is the awscli of this Python.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "aws").write_text(f"#!/bin/sh\nexec {sys.executable} -m awscli \"$@\"\n")
-    (bin_dir / "aws").chmod(0o755)
-    env["PATH"] = f"{bin_dir}:{env['PATH']}"
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr + result.stdout
-    return result.stdout
+from helpers import run_readme_block
 
 
 def test_readme_walkthrough_runs_and_answers_like_aws(gatehouse, tmp_path):
