@@ -112,8 +112,17 @@ public struct GatehouseServer: Sendable {
         var controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         controlPlane.forward = { [verifier] request, caller in
             guard let secret = verifier.secrets[caller.accessKeyId] else { return nil }
-            return await gateway.forwardToService(
-                request, signing: .init(accessKeyId: caller.accessKeyId, secret: secret, region: caller.region, service: caller.service))
+            do throws(Gateway.ServiceUnreachable) {
+                return try await gateway.forwardToService(
+                    request, signing: .init(accessKeyId: caller.accessKeyId, secret: secret, region: caller.region, service: caller.service))
+            } catch {
+                let requestID = RequestID.next()
+                var answer = UnservedService.error(
+                    AWSError("ServiceUnavailable", status: error.status, error.message), service: caller.service, request: request,
+                    requestID: requestID)
+                answer.headers.append(("x-amzn-RequestId", requestID))
+                return answer
+            }
         }
         localControlPlane.value = controlPlane
         let frameworkLogger = Self.logger(level: "warning")

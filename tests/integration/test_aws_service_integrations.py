@@ -179,3 +179,12 @@ def test_readme_dynamodb_walkthrough_stores_through_a_function(mapped, table, tm
     assert '{"saved": "7"}\n' in out
     assert '{"id": "7", "name": "Rex", "kind": "dog"}\n' in out
     assert out.endswith("Rex\n")
+
+
+def test_an_unreachable_endpoint_is_a_service_error_the_sdk_reads(closed_port):
+    for server in _served({"GATEHOUSE_SERVICE_ENDPOINTS": f"dynamodb=http://127.0.0.1:{closed_port}"}):
+        with pytest.raises(ClientError) as error:
+            make_client(server, "dynamodb").list_tables()
+        response = error.value.response
+        assert (response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]) == (502, "ServiceUnavailable")
+        assert f"127.0.0.1:{closed_port}" in response["Error"]["Message"]
