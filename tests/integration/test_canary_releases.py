@@ -129,6 +129,9 @@ def test_a_canary_deployment_needs_an_existing_stage(apigw, invokable, two_deplo
      "[/deploymentId, /variables] and valid copy:from are [/canarySettings/deploymentId, /canarySettings/stageVariableOverrides]"),
     ({"op": "copy", "path": "/variables", "from": "/canarySettings/stageVariableOverrides"},
      "Promotion not available. Canary does not exist."),
+    # Gatehouse's words: AWS's answer to a share outside 0–100 is not recorded.
+    (replace("/canarySettings/percentTraffic", "150"), "Invalid percentTraffic specified: 150. Must be a number between 0.0 and 100.0"),
+    (replace("/canarySettings/percentTraffic", "half"), "Invalid percentTraffic specified: half. Must be a number between 0.0 and 100.0"),
 ])
 def test_invalid_canary_patches_are_refused(apigw, invokable, two_deployments, operation, message):
     before = stage(apigw, invokable)
