@@ -150,6 +150,14 @@ def test_a_ttl_of_zero_turns_caching_off(backend):
     assert backend.calls == 2
 
 
+def test_a_ttl_over_an_hour_is_refused(apigw, invokable, backend):
+    backend.deploy()
+    with pytest.raises(ClientError) as error:
+        apigw.update_stage(restApiId=invokable.id, stageName="dev", patchOperations=[replace("/*/*/caching/ttlInSeconds", "3601")])
+    # Gatehouse's words: AWS documents the 3,600-second maximum, not its message.
+    assert_aws_error(error, 400, "BadRequestException", "Invalid cache time to live specified: 3601. Must be between 0 and 3600 seconds")
+
+
 def test_without_the_cluster_nothing_is_cached(apigw, invokable, backend):
     backend.deploy(replace("/*/*/caching/enabled", "true"))
     backend.get()

@@ -147,6 +147,9 @@ extension APIGateway {
             value = .bool(flag)
         case .number?:
             guard let number = Double(text) else { throw .badRequest("Invalid numeric value specified for \(operation.path): \(text)") }
+            if member == "cacheTtlInSeconds", !(0...3600).contains(number) {
+                throw .badRequest("Invalid cache time to live specified: \(text). Must be between 0 and 3600 seconds")
+            }
             value = .number(number)
         default:
             if member == "loggingLevel", !["OFF", "ERROR", "INFO"].contains(text) {
