@@ -103,10 +103,6 @@ enum ParameterSource: Sendable {
 }
 
 extension String {
-    func dropPrefix(_ prefix: String) -> String? {
-        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
-    }
-
     /// The text with all but its last `count` characters replaced by `*`, as AWS shows account
     /// ids and API keys in messages and logs.
     func masked(showingLast count: Int) -> String {

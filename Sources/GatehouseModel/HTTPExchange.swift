@@ -59,6 +59,11 @@ public struct OutgoingResponse: Sendable {
 }
 
 extension String {
+    /// The rest of the text after `prefix`, or nil when it does not start with it.
+    public func dropPrefix(_ prefix: String) -> String? {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
+    }
+
     /// Equality ignoring the case of ASCII letters, as HTTP header names compare.
     public func equalsIgnoringASCIICase(_ other: String) -> Bool {
         let a = utf8, b = other.utf8
