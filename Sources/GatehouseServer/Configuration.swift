@@ -64,6 +64,12 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     public var tlsListener: TLSListener?
 
+    /// Accept any access key (each 12-digit key id its own account), for test suites that sign with
+    /// made-up keys; signatures of unknown keys are not checked.
+    public var acceptAnyAccessKey = false
+    /// Serve `POST /_gatehouse/reset`, which wipes all state (for test isolation).
+    public var enableReset = false
+
     /// Where services Gatehouse does not serve are, by signing name (`dynamodb` →
     /// `http://127.0.0.1:5000`): `AWS` integrations and handlers' SDK calls go there.
     public var serviceEndpoints: [String: String] = [:]
@@ -109,6 +115,8 @@ public struct Configuration: Sendable, Codable, Equatable {
         {
             configuration.tlsListener = TLSListener(port: port, certificateFile: certificate, privateKeyFile: key)
         }
+        if let flag = environment["GATEHOUSE_ACCEPT_ANY_KEY"] { configuration.acceptAnyAccessKey = ["1", "true", "yes"].contains(flag.lowercased()) }
+        if let flag = environment["GATEHOUSE_ENABLE_RESET"] { configuration.enableReset = ["1", "true", "yes"].contains(flag.lowercased()) }
         if let endpoints = environment["GATEHOUSE_SERVICE_ENDPOINTS"] {
             configuration.serviceEndpoints.merge(AWSServices.parse(endpoints)) { _, new in new }
         }

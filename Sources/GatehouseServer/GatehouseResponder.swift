@@ -16,6 +16,8 @@ struct GatehouseResponder: HTTPResponder {
     let admission: RequestAdmission
     let code: CodeStore
     let version: String
+    /// Wipes all state (`POST /_gatehouse/reset`), when enabled.
+    let reset: (@Sendable () async throws -> Void)?
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = IncomingRequest.split(request.head.path ?? "/").path
@@ -33,7 +35,7 @@ struct GatehouseResponder: HTTPResponder {
         case .runtimeAPI:
             return Response(await runtimeAPI.handle(incoming))
         case .gatehouse:
-            return Response(gatehouse(incoming))
+            return Response(await gatehouse(incoming))
         case .controlPlane:
             return Response(await controlPlane.handle(incoming))
         case .connections(let endpoint):
@@ -43,10 +45,22 @@ struct GatehouseResponder: HTTPResponder {
         }
     }
 
-    /// Gatehouse's own endpoints: health and code downloads.
-    private func gatehouse(_ request: IncomingRequest) -> OutgoingResponse {
+    /// Gatehouse's own endpoints: health, code downloads and (when enabled) reset.
+    private func gatehouse(_ request: IncomingRequest) async -> OutgoingResponse {
         if request.rawPath == "/_gatehouse/health" {
             return .json(["status": "ok", "version": .string(version)])
+        }
+        if request.rawPath == "/_gatehouse/reset", request.method == "POST" {
+            guard let reset else {
+                return ControlPlane.errorResponse(AWSError(
+                    "NotFoundException", status: 404, "Reset is off: start Gatehouse with GATEHOUSE_ENABLE_RESET=1 (or enableReset) to use it"))
+            }
+            do {
+                try await reset()
+                return .json(["status": "reset"])
+            } catch {
+                return ControlPlane.errorResponse(.internalFailure())
+            }
         }
         return codeDownload(request.rawPath)
             ?? ControlPlane.errorResponse(AWSError("NotFoundException", status: 404, "No Gatehouse endpoint at \(request.rawPath)"))

@@ -90,6 +90,17 @@ public final class SQLStore: Store {
         }
     }
 
+    /// Forgets everything: configuration, logs, usage counts and queued events (the test
+    /// isolation endpoint). The revision still moves forward.
+    public func reset() async throws {
+        _ = try await write(configuration: true) { tx in
+            guard let documents = tx as? SQLDocuments else { return }
+            for table in ["documents", "log_events", "usage_counts", "queued_events"] {
+                try await documents.db.raw(SQLQueryString("DELETE FROM \(table)")).run()
+            }
+        }
+    }
+
     public func observeChanges(_ observer: @escaping @Sendable (StoreChange) async -> Void) {
         self.observer.withLock { $0 = Observer(notify: observer) }
     }
