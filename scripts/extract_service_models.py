@@ -22,6 +22,8 @@ SERVICES = {
     "apigatewaymanagementapi": "2018-11-29",
     "lambda": "2015-03-31",
     "logs": "2014-03-28",
+    "iam": "2010-05-08",
+    "sts": "2011-06-15",
 }
 SHAPE_KEYS = ("type", "required", "payload", "member", "key", "value", "enum", "min", "max", "streaming",
               "exception", "timestampFormat")
@@ -55,11 +57,13 @@ def compact_model(model):
         for k in ("input", "output"):
             if k in op:
                 entry[k] = op[k]["shape"]
+        if "resultWrapper" in op.get("output", {}):
+            entry["resultWrapper"] = op["output"]["resultWrapper"]
         entry["errors"] = [e["shape"] for e in op.get("errors", [])]
         operations[name] = entry
     return {
         "metadata": {k: meta[k] for k in ("apiVersion", "endpointPrefix", "protocol", "jsonVersion", "targetPrefix",
-                                          "serviceId", "signingName") if k in meta},
+                                          "serviceId", "signingName", "xmlNamespace") if k in meta},
         "operations": operations,
         "shapes": {name: compact_shape(s) for name, s in model["shapes"].items()},
     }

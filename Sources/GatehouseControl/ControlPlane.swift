@@ -117,13 +117,17 @@ public struct ControlPlane: Sendable {
                 operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
                 model: service.model, endpoint: endpoint, endpointScope: scope)
             let output = try await handler(context)
-            response = OutputEncoder(model: service.model).encode(
-                output, shapeName: operation.output, status: service.statusOverrides[operationName] ?? operation.status)
+            if protocolName == "query" {
+                response = QueryProtocol.response(output, operation: operationName, model: service.model, requestID: requestId)
+            } else {
+                response = OutputEncoder(model: service.model).encode(
+                    output, shapeName: operation.output, status: service.statusOverrides[operationName] ?? operation.status)
+            }
         } catch let error as AWSError {
-            response = Self.errorResponse(error, protocolName: protocolName, bodyType: errorBodyType)
+            response = Self.errorResponse(error, protocolName: protocolName, bodyType: errorBodyType, requestID: requestId)
         } catch {
             logger.error("operation failed", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
-            response = Self.errorResponse(.internalFailure(), protocolName: protocolName, bodyType: errorBodyType)
+            response = Self.errorResponse(.internalFailure(), protocolName: protocolName, bodyType: errorBodyType, requestID: requestId)
         }
         response.headers.append(("x-amzn-RequestId", requestId))
         return response
@@ -132,6 +136,14 @@ public struct ControlPlane: Sendable {
     private func resolve(
         _ request: IncomingRequest, among candidates: [ServiceDefinition]
     ) throws(AWSError) -> (ServiceDefinition, String, JSON) {
+        for service in candidates where service.model.metadata.protocol == "query" {
+            let parameters = QueryProtocol.parameters(request)
+            let action = parameters["Action"] ?? ""
+            guard let operation = service.model.operations[action] else {
+                throw AWSError("InvalidAction", status: 400, "The action \(action) is not valid for this web service.")
+            }
+            return (service, action, try service.inputDecoder(for: action).decodeQuery(shapeName: operation.input, parameters: parameters))
+        }
         if let target = request.header("X-Amz-Target") {
             for service in candidates where service.model.metadata.protocol == "json" {
                 let prefix = (service.model.metadata.targetPrefix ?? "") + "."
@@ -156,7 +168,10 @@ public struct ControlPlane: Sendable {
     }
 
     /// The AWS wire form of an error for the given protocol.
-    public static func errorResponse(_ error: AWSError, protocolName: String = "rest-json", bodyType: String? = nil) -> OutgoingResponse {
+    public static func errorResponse(
+        _ error: AWSError, protocolName: String = "rest-json", bodyType: String? = nil, requestID: String = ""
+    ) -> OutgoingResponse {
+        if protocolName == "query" { return QueryProtocol.error(error, requestID: requestID) }
         if protocolName == "json" {
             return OutgoingResponse(
                 status: error.status,

@@ -120,7 +120,7 @@ struct InputDecoder {
     }
 
     /// Converts a URI, query or header string into the member's type.
-    private func scalar(_ text: String, member: ServiceModel.Member, name: String) throws(AWSError) -> JSON {
+    func scalar(_ text: String, member: ServiceModel.Member, name: String) throws(AWSError) -> JSON {
         switch model[shape: member.shape]?.type {
         case "integer", "long":
             guard let number = Int(text) else { throw invalid(name, "Member must be an integer", text) }
@@ -147,7 +147,7 @@ struct InputDecoder {
 
     /// Checks `value` against its shape; `member` is the structure member it sits under (list
     /// elements and map values share their member's name), for the string caps.
-    private func validate(_ value: JSON, shapeName: String, path: String, member: String = "") throws(AWSError) {
+    func validate(_ value: JSON, shapeName: String, path: String, member: String = "") throws(AWSError) {
         guard let shape = model[shape: shapeName] else { return }
         let label = path.isEmpty ? "input" : path
         switch shape.type {

@@ -11,6 +11,8 @@ public struct ServiceModel: Sendable, Decodable {
         public var jsonVersion: String?
         public var targetPrefix: String?
         public var signingName: String?
+        /// The XML namespace of a `query` service's answers.
+        public var xmlNamespace: String?
     }
 
     public struct Operation: Sendable, Decodable {
@@ -20,6 +22,8 @@ public struct ServiceModel: Sendable, Decodable {
         public var input: String?
         public var output: String?
         public var errors: [String]
+        /// The element a `query` service wraps its output in (`CreateRoleResult`).
+        public var resultWrapper: String?
     }
 
     public struct Member: Sendable, Decodable {
@@ -57,7 +61,8 @@ public struct ServiceModel: Sendable, Decodable {
 
     public subscript(shape name: String) -> Shape? { shapes[name] }
 
-    /// Loads a bundled model, `apigateway`, `apigatewayv2`, `lambda` or `logs`.
+    /// Loads a bundled model: `apigateway`, `apigatewayv2`, `apigatewaymanagementapi`, `lambda`,
+    /// `logs`, `iam` or `sts`.
     public static func bundled(_ service: String) throws -> ServiceModel {
         guard let url = Bundle.module.url(forResource: service, withExtension: "json", subdirectory: "models") else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "models/\(service).json"])

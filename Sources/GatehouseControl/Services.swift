@@ -6,7 +6,8 @@ import GatehouseStore
 public enum Services {
     public static func all(
         lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger, connections: any ConnectionManager,
-        upstreamSetExists: @escaping APIGateway.UpstreamSetExists = { _ in false }
+        upstreamSetExists: @escaping APIGateway.UpstreamSetExists = { _ in false },
+        temporaryCredentials: TemporaryCredentials = TemporaryCredentials(), strictIAM: Bool = false
     ) throws -> [ServiceDefinition] {
         [
             try APIGateway.definition(usage: usage, upstreamSetExists: upstreamSetExists),
@@ -14,6 +15,8 @@ public enum Services {
             try APIGatewayManagementAPI.definition(connections: connections),
             try Lambda.definition(lambda),
             try Logs.definition(events: logEvents),
+            try IAM.definition(),
+            try STS.definition(credentials: temporaryCredentials, strictIAM: strictIAM),
         ]
     }
 }

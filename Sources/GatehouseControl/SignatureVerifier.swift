@@ -23,6 +23,8 @@ public struct SignatureVerifier: Sendable {
     /// key Gatehouse does not know is taken without checking its signature, and a 12-digit key
     /// id is the caller's account.
     public var acceptsAnyKey = false
+    /// The keys `AssumeRole` handed out.
+    public var temporary: TemporaryCredentials?
 
     public init(secrets: [String: String], accountId: String) {
         self.secrets = secrets
@@ -68,6 +70,12 @@ public struct SignatureVerifier: Sendable {
     /// The key's secret; nil for a key taken unchecked (`acceptsAnyKey`).
     private func secret(for authorization: SigV4.Authorization) throws(AWSError) -> String? {
         if let secret = secrets[authorization.accessKeyId] { return secret }
+        if let entry = temporary?.entry(for: authorization.accessKeyId) {
+            guard entry.expiration > Date().timeIntervalSince1970 else {
+                throw AWSError("ExpiredToken", status: 403, "The security token included in the request is expired")
+            }
+            return entry.secret
+        }
         if acceptsAnyKey { return nil }
         throw AWSError("UnrecognizedClientException", status: 403, "The security token included in the request is invalid.")
     }
@@ -81,7 +89,7 @@ public struct SignatureVerifier: Sendable {
 
     private func caller(_ authorization: SigV4.Authorization) -> Caller {
         let key = authorization.accessKeyId
-        let account = acceptsAnyKey && key.count == 12 && key.allSatisfy(\.isNumber) ? key : accountId
+        let account = temporary?.entry(for: key)?.account ?? (acceptsAnyKey && key.count == 12 && key.allSatisfy(\.isNumber) ? key : accountId)
         return Caller(accessKeyId: key, accountId: account, region: authorization.region, service: authorization.service)
     }
 

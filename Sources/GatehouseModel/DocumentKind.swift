@@ -49,6 +49,11 @@ public enum DocumentKind {
     public static let functionAlias = "functionalias"
     public static let eventInvokeConfig = "eventinvokeconfig"
 
+    // IAM roles (parent: the account; id: the role name in lower case) and STS's temporary
+    // credentials (parent: `sts`; id: the access key id).
+    public static let iamRole = "iamrole"
+    public static let temporaryCredential = "stscredential"
+
     // CloudWatch Logs: records, not configuration; writing them does not change the revision.
     public static let logGroup = "loggroup"
     public static let logStream = "logstream"

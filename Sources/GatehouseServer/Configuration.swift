@@ -67,6 +67,9 @@ public struct Configuration: Sendable, Codable, Equatable {
     /// Accept any access key (each 12-digit key id its own account), for test suites that sign with
     /// made-up keys; signatures of unknown keys are not checked.
     public var acceptAnyAccessKey = false
+    /// Refuse roles that do not exist (a function's role, AssumeRole); by default any well-formed
+    /// role ARN is taken, as existing scripts expect.
+    public var strictIAM = false
     /// Serve `POST /_gatehouse/reset`, which wipes all state (for test isolation).
     public var enableReset = false
 
@@ -116,6 +119,7 @@ public struct Configuration: Sendable, Codable, Equatable {
             configuration.tlsListener = TLSListener(port: port, certificateFile: certificate, privateKeyFile: key)
         }
         if let flag = environment["GATEHOUSE_ACCEPT_ANY_KEY"] { configuration.acceptAnyAccessKey = ["1", "true", "yes"].contains(flag.lowercased()) }
+        if let flag = environment["GATEHOUSE_STRICT_IAM"] { configuration.strictIAM = ["1", "true", "yes"].contains(flag.lowercased()) }
         if let flag = environment["GATEHOUSE_ENABLE_RESET"] { configuration.enableReset = ["1", "true", "yes"].contains(flag.lowercased()) }
         if let endpoints = environment["GATEHOUSE_SERVICE_ENDPOINTS"] {
             configuration.serviceEndpoints.merge(AWSServices.parse(endpoints)) { _, new in new }

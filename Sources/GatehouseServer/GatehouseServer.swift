@@ -28,6 +28,9 @@ public struct GatehouseServer: Sendable {
             secrets: Dictionary(configuration.credentials.map { ($0.accessKeyId, $0.secretAccessKey) }, uniquingKeysWith: { a, _ in a }),
             accountId: configuration.accountId)
         verifier.acceptsAnyKey = configuration.acceptAnyAccessKey
+        let temporaryCredentials = TemporaryCredentials()
+        try await STS.load(into: temporaryCredentials, from: store)
+        verifier.temporary = temporaryCredentials
         let directory = StageDirectory(DeployedStages())
         let catalog = FunctionCatalog(FunctionTable())
         var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
@@ -90,9 +93,12 @@ public struct GatehouseServer: Sendable {
         try await deployer.reload()
         // Each committed change is live in the data plane before the write that made it returns.
         store.observeChanges { change in await deployer.apply(change) }
+        var lambdaEnvironment = Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint)
+        lambdaEnvironment.strictIAM = configuration.strictIAM
         var services = try Services.all(
-            lambda: Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint), logEvents: store, usage: gateway.usage,
-            connections: gateway, upstreamSetExists: { [upstreams] in upstreams.contains($0) })
+            lambda: lambdaEnvironment, logEvents: store, usage: gateway.usage, connections: gateway,
+            upstreamSetExists: { [upstreams] in upstreams.contains($0) }, temporaryCredentials: temporaryCredentials,
+            strictIAM: configuration.strictIAM)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)

@@ -101,6 +101,19 @@ extension Lambda {
         return output
     }
 
+    /// A role ARN of the model's pattern; with `strictIAM`, a role that exists.
+    private static func checkRole(_ role: String, _ context: OperationContext, _ environment: Environment) async throws {
+        let pattern = #"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"#
+        guard role.range(of: "^\(pattern)$", options: .regularExpression) != nil else {
+            throw AWSError("ValidationException", status: 400,
+                "1 validation error detected: Value '\(role)' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: \(pattern)")
+        }
+        let account = String(role.split(separator: ":", omittingEmptySubsequences: false)[4])
+        if environment.strictIAM, try await IAM.role(arn: role, account: account, in: context.store) == nil {
+            throw invalidParameter("The role defined for the function cannot be assumed by Lambda.")
+        }
+    }
+
     private static func createFunction(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
         let input = context.input
         let name = context.string("FunctionName")
@@ -113,6 +126,7 @@ extension Lambda {
             throw invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
         try checkRuntime(runtime, context)
+        try await checkRole(input["Role"]?.stringValue ?? "", context, environment)
         if FunctionSpec.pythonRuntimes.contains(runtime) && input["Handler"] == nil {
             throw invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
@@ -179,6 +193,7 @@ extension Lambda {
     private static func updateConfiguration(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
         let input = context.input
         if let runtime = input["Runtime"]?.stringValue { try checkRuntime(runtime, context) }
+        if let role = input["Role"]?.stringValue { try await checkRole(role, context, environment) }
         let configuration = try await modifyFunction(context) { document in
             for member in ["Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "EphemeralStorage"] {
                 if let value = input[member] { document["configuration"]?[member] = value }

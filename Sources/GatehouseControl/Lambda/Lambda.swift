@@ -17,6 +17,8 @@ public enum Lambda {
         public var code: CodeStore
         /// Base URL of this node, for `Code.Location`.
         public var endpoint: String
+        /// Refuse a function whose role does not exist (by default any well-formed role ARN goes).
+        public var strictIAM = false
 
         public init(invoker: Invoker, async: AsyncInvocations, code: CodeStore, endpoint: String) {
             self.invoker = invoker
