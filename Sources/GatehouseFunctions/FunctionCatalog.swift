@@ -75,14 +75,35 @@ public struct EventInvokeConfig: Sendable, Equatable {
 public final class FunctionTable: Revisioned {
     public let functions: [String: FunctionVersions]
     /// The store revision this table was built at.
+    /// Function URLs by URL id.
+    public let urls: [String: FunctionURL]
     public let revision: Int64
 
-    public init(functions: [String: FunctionVersions] = [:], revision: Int64 = -1) {
+    public init(functions: [String: FunctionVersions] = [:], urls: [String: FunctionURL] = [:], revision: Int64 = -1) {
         self.functions = functions
+        self.urls = urls
         self.revision = revision
     }
 
     public subscript(arn: LambdaARN) -> FunctionVersions? { functions[arn.functionKey] }
+}
+
+/// A function URL: the function (`region:name`) and qualifier it invokes, how its callers
+/// authenticate (`NONE`, `AWS_IAM`) and its CORS rules.
+public struct FunctionURL: Sendable {
+    public var function: String
+    public var region: String
+    public var qualifier: String
+    public var authType: String
+    public var cors: JSON?
+
+    public init(function: String, region: String, document: JSON) {
+        self.function = function
+        self.region = region
+        qualifier = document["Qualifier"]?.stringValue ?? "$LATEST"
+        authType = document["AuthType"]?.stringValue ?? "NONE"
+        cors = document["Cors"]
+    }
 }
 
 /// Where invokers read the current functions.

@@ -33,6 +33,9 @@ public struct Gateway: Sendable {
     /// How AWS services are reached (integrations, and requests passed on from the listener).
     public let services: AWSServices
     let http: HTTPIntegration
+    /// Function calls (function URLs invoke through it) and SigV4 checks (their `AWS_IAM` callers).
+    let lambda: LambdaIntegration
+    let signatures: SignatureCheck?
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
@@ -57,6 +60,8 @@ public struct Gateway: Sendable {
         self.directory = directory
         self.services = services
         self.http = http
+        self.lambda = lambda
+        self.signatures = signatures
         self.limiter = limiter
         self.usage = usage
         self.stageLogs = StageLogs(sink: logs)

@@ -48,6 +48,8 @@ public enum DocumentKind {
     public static let functionVersion = "functionversion"
     public static let functionAlias = "functionalias"
     public static let eventInvokeConfig = "eventinvokeconfig"
+    /// Function URL configurations (parent: `{region}:{name}`; id: the qualifier).
+    public static let functionURL = "functionurl"
 
     // IAM roles (parent: the account; id: the role name in lower case) and STS's temporary
     // credentials (parent: `sts`; id: the access key id).

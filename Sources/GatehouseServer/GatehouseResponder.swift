@@ -32,6 +32,8 @@ struct GatehouseResponder: HTTPResponder {
         switch destination {
         case .gateway(let target):
             return Response(await gateway.handle(incoming, target: target))
+        case .functionURL(let id):
+            return Response(await gateway.handleFunctionURL(incoming, urlID: id))
         case .runtimeAPI:
             return Response(await runtimeAPI.handle(incoming))
         case .gatehouse:

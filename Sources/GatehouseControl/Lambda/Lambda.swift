@@ -31,7 +31,7 @@ public enum Lambda {
     public static func definition(_ environment: Environment) throws -> ServiceDefinition {
         let handlers = [
             functionHandlers(environment), invokeHandlers(environment), versionHandlers(environment), policyHandlers,
-            eventInvokeConfigHandlers,
+            eventInvokeConfigHandlers, functionURLHandlers,
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         var definition = ServiceDefinition(
             model: try ServiceModel.bundled("lambda"), validationError: "ValidationException",

@@ -17,12 +17,15 @@ extension Lambda {
                 }
                 var statement: JSON = [
                     "Sid": .string(sid), "Effect": "Allow",
-                    "Principal": principal.hasSuffix(".amazonaws.com") ? ["Service": .string(principal)] : ["AWS": .string(principal)],
+                    "Principal": principal == "*" ? "*" : principal.hasSuffix(".amazonaws.com") ? ["Service": .string(principal)] : ["AWS": .string(principal)],
                     "Action": .string(context.string("Action")), "Resource": .string(resource),
                 ]
                 var conditions: [String: JSON] = [:]
                 if let source = input["SourceArn"] { conditions["ArnLike"] = ["AWS:SourceArn": source] }
                 if let account = input["SourceAccount"] { conditions["StringEquals"] = ["AWS:SourceAccount": account] }
+                if let authType = input["FunctionUrlAuthType"] {
+                    conditions["StringEquals"] = (conditions["StringEquals"] ?? .emptyObject).overlaid(with: ["lambda:FunctionUrlAuthType": authType])
+                }
                 if !conditions.isEmpty { statement["Condition"] = .object(conditions) }
                 var updated = policy ?? ["Version": "2012-10-17", "Id": "default", "Statement": []]
                 updated["Statement"] = .array((updated["Statement"]?.arrayValue ?? []) + [statement])

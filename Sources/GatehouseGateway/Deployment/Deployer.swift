@@ -34,6 +34,8 @@ public actor Deployer {
     /// The region of each usage plan, for changes to its keys.
     private var planRegions: [String: String] = [:]
     private var functions: [String: FunctionVersions] = [:]
+    /// Function URLs by URL id.
+    private var functionURLs: [String: FunctionURL] = [:]
     private var domains = CustomDomains()
     private var vpcLinks: [String: String] = [:]
 
@@ -115,6 +117,7 @@ public actor Deployer {
         try await compileDomains()
         try await compileVpcLinks()
         functions = [:]
+        functionURLs = [:]
         for region in try await source.parents(ofKind: DocumentKind.function) {
             for document in try await source.documents(kind: DocumentKind.function, parent: region) {
                 guard let name = document["configuration"]?["FunctionName"]?.stringValue else { continue }
@@ -145,7 +148,7 @@ public actor Deployer {
                     accessRegions.formUnion(planRegions[key.parent].map { [$0] } ?? Array(access.keys))
                 case DocumentKind.function:
                     touchedFunctions.insert("\(key.parent):\(key.id)")
-                case DocumentKind.functionVersion, DocumentKind.functionAlias, DocumentKind.eventInvokeConfig:
+                case DocumentKind.functionVersion, DocumentKind.functionAlias, DocumentKind.eventInvokeConfig, DocumentKind.functionURL:
                     touchedFunctions.insert(key.parent)
                 case DocumentKind.restDomainName, DocumentKind.basePathMapping, DocumentKind.domainName, DocumentKind.apiMapping:
                     touchedDomains = true
@@ -294,6 +297,7 @@ public actor Deployer {
     private func compileFunction(_ key: String) async throws {
         guard let colon = key.firstIndex(of: ":") else { return }
         let region = String(key[..<colon]), name = String(key[key.index(after: colon)...])
+        functionURLs = functionURLs.filter { $0.value.function != key }
         guard let document = try await source.document(DocumentKey(kind: DocumentKind.function, parent: region, id: name)),
             let configuration = document["configuration"]
         else {
@@ -313,6 +317,9 @@ public actor Deployer {
             aliases[aliasName] = alias["FunctionVersion"]?.stringValue ?? "$LATEST"
             qualifiedStatements[aliasName] = alias["Policy"]?["Statement"]?.arrayValue
         }
+        for url in try await source.documents(kind: DocumentKind.functionURL, parent: key) {
+            if let id = url["UrlId"]?.stringValue { functionURLs[id] = FunctionURL(function: key, region: region, document: url) }
+        }
         var configs: [String: EventInvokeConfig] = [:]
         for config in try await source.documents(kind: DocumentKind.eventInvokeConfig, parent: key) {
             if let qualifier = config["Qualifier"]?.stringValue { configs[qualifier] = EventInvokeConfig(config) }
@@ -328,6 +335,6 @@ public actor Deployer {
         directory.publish(DeployedStages(
             stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains, vpcLinks: vpcLinks,
             revision: self.revision))
-        catalog.publish(FunctionTable(functions: functions, revision: self.revision))
+        catalog.publish(FunctionTable(functions: functions, urls: functionURLs, revision: self.revision))
     }
 }

@@ -4,8 +4,28 @@ import GatehouseModel
 /// The Lambda event of payload format 2.0, field for field as HTTP APIs send it: headers lower
 /// case and repeated ones joined by commas, cookies apart, members absent rather than null.
 enum PayloadV2 {
+    /// Where a request arrived, as the event's `requestContext` names it.
+    struct Origin {
+        var apiID: String
+        var stage: String
+        var routeKey: String
+        var rawPath: String
+        var requestID: String
+        var requestTime: Date
+        var accountID: String
+        var pathParameters: [String: String] = [:]
+        var stageVariables: [String: String] = [:]
+        var authorizer: JSON?
+    }
+
     static func event(_ invocation: HTTPInvocation) -> JSON {
-        let request = invocation.request
+        event(invocation.request, Origin(
+            apiID: invocation.stage.apiID, stage: invocation.stage.name, routeKey: invocation.route.routeKey, rawPath: invocation.rawPath,
+            requestID: invocation.requestID, requestTime: invocation.requestTime, accountID: invocation.accountID,
+            pathParameters: invocation.pathParameters, stageVariables: invocation.stage.variables, authorizer: invocation.authorizer))
+    }
+
+    static func event(_ request: IncomingRequest, _ origin: Origin) -> JSON {
         var headers: [String: String] = [:]
         var cookies: [JSON] = []
         for header in request.headers {
@@ -20,29 +40,29 @@ enum PayloadV2 {
         headers["x-forwarded-proto"] = "http"
         var query: [String: String] = [:]
         for item in request.queryItems { query[item.name] = query[item.name].map { "\($0),\(item.value)" } ?? item.value }
-        let host = request.header("Host") ?? "\(invocation.stage.apiID).execute-api.localhost"
+        let host = request.header("Host") ?? "\(origin.apiID).execute-api.localhost"
         let domain = String(host.split(separator: ":").first ?? "")
         var context: JSON = [
-            "accountId": .string(invocation.accountID), "apiId": .string(invocation.stage.apiID),
+            "accountId": .string(origin.accountID), "apiId": .string(origin.apiID),
             "domainName": .string(domain), "domainPrefix": .string(String(domain.split(separator: ".").first ?? "")),
             "http": [
-                "method": .string(request.method), "path": .string(invocation.rawPath.removingPercentEncoding ?? invocation.rawPath),
+                "method": .string(request.method), "path": .string(origin.rawPath.removingPercentEncoding ?? origin.rawPath),
                 "protocol": "HTTP/1.1", "sourceIp": .string(sourceIP(request)), "userAgent": .string(request.header("User-Agent") ?? ""),
             ],
-            "requestId": .string(invocation.requestID), "routeKey": .string(invocation.route.routeKey), "stage": .string(invocation.stage.name),
-            "time": .string(invocation.requestTime.clfTime),
-            "timeEpoch": .number((invocation.requestTime.timeIntervalSince1970 * 1000).rounded(.down)),
+            "requestId": .string(origin.requestID), "routeKey": .string(origin.routeKey), "stage": .string(origin.stage),
+            "time": .string(origin.requestTime.clfTime),
+            "timeEpoch": .number((origin.requestTime.timeIntervalSince1970 * 1000).rounded(.down)),
         ]
-        if let authorizer = invocation.authorizer { context["authorizer"] = authorizer }
+        if let authorizer = origin.authorizer { context["authorizer"] = authorizer }
         var event: JSON = [
-            "version": "2.0", "routeKey": .string(invocation.route.routeKey), "rawPath": .string(invocation.rawPath),
+            "version": "2.0", "routeKey": .string(origin.routeKey), "rawPath": .string(origin.rawPath),
             "rawQueryString": .string(request.rawQuery), "headers": .object(headers.mapValues(JSON.string)), "requestContext": context,
             "isBase64Encoded": false,
         ]
         if !cookies.isEmpty { event["cookies"] = .array(cookies) }
         if !query.isEmpty { event["queryStringParameters"] = .object(query.mapValues(JSON.string)) }
-        if !invocation.pathParameters.isEmpty { event["pathParameters"] = .object(invocation.pathParameters.mapValues(JSON.string)) }
-        if !invocation.stage.variables.isEmpty { event["stageVariables"] = .object(invocation.stage.variables.mapValues(JSON.string)) }
+        if !origin.pathParameters.isEmpty { event["pathParameters"] = .object(origin.pathParameters.mapValues(JSON.string)) }
+        if !origin.stageVariables.isEmpty { event["stageVariables"] = .object(origin.stageVariables.mapValues(JSON.string)) }
         if !request.body.isEmpty {
             let text = isText(request.header("Content-Type")) ? String(data: request.body, encoding: .utf8) : nil
             event["body"] = .string(text ?? request.body.base64EncodedString())

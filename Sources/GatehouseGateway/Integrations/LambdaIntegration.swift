@@ -38,8 +38,6 @@ struct LambdaIntegration: Sendable {
         return response
     }
 
-    /// `AWS`: an `Event` invocation type (`integration.request.header.X-Amz-Invocation-Type`)
-    /// queues the call and maps an empty 200.
     /// Whether an `AWS` integration's uri invokes a function
     /// (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`).
     static func invokesFunction(_ uri: String?) -> Bool {
@@ -47,6 +45,8 @@ struct LambdaIntegration: Sendable {
         return uri.contains(":lambda:path/") && uri.hasSuffix("/invocations")
     }
 
+    /// `AWS`: an `Event` invocation type (`integration.request.header.X-Amz-Invocation-Type`)
+    /// queues the call and maps an empty 200.
     func invoke(_ invocation: Invocation, _ integration: DeployedIntegration, log: inout ExecutionLog?) async throws(GatewayError) -> OutgoingResponse {
         let mapped = try IntegrationRequest.body(for: invocation, integration: integration, log: &log)
         let event = mapped.body

@@ -5,6 +5,8 @@ import GatehouseGateway
 enum Destination {
     /// An invoke URL of a deployed API.
     case gateway(InvokeTarget)
+    /// A function URL (`{url-id}.lambda-url.{region}.localhost`).
+    case functionURL(String)
     /// A WebSocket API's `@connections` management endpoint.
     case connections(ConnectionsEndpoint)
     /// A worker's Runtime API (`/w/{secret}/2018-06-01/runtime/…`).
@@ -18,6 +20,8 @@ enum Destination {
     init(host: String?, rawPath: String, deployed: DeployedStages) {
         if let endpoint = ConnectionsEndpoint(host: host, rawPath: rawPath) {
             self = .connections(endpoint)
+        } else if let urlID = Gateway.functionURLID(inHost: host) {
+            self = .functionURL(urlID)
         } else if let target = deployed.target(host: host, rawPath: rawPath) {
             self = .gateway(target)
         } else if RuntimeAPI.handles(rawPath) {

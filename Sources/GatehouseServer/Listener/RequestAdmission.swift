@@ -40,7 +40,7 @@ struct RequestAdmission: Sendable {
     /// Most body bytes a request to `destination` may send; a chunked body is cut off there.
     func maxBodyBytes(_ destination: Destination) -> Int {
         switch destination {
-        case .gateway: Gateway.maxPayloadBytes
+        case .gateway, .functionURL: Gateway.maxPayloadBytes
         case .runtimeAPI: RuntimeAPI.maxResponseBytes
         case .gatehouse: 0
         case .controlPlane: maxControlPlaneBodyBytes
@@ -59,7 +59,7 @@ struct RequestAdmission: Sendable {
         case .connections:
             let error = AWSError("PayloadTooLargeException", status: 413, "Message too long: the limit is \(APIGatewayManagementAPI.maxDataBytes) bytes")
             return Self.withRequestID(ControlPlane.errorResponse(error))
-        case .gatehouse, .controlPlane:
+        case .gatehouse, .controlPlane, .functionURL:
             let error = AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than \(maxBodyBytes(destination)) bytes.")
             return Self.withRequestID(ControlPlane.errorResponse(error))
         }
