@@ -19,6 +19,8 @@ public struct FunctionSpec: Sendable, Hashable {
     public var region: String
     public var reservedConcurrency: Int?
     public var revision: String
+    /// The packages of the function's layers (their SHA-256), in the order AWS stacks them.
+    public var layers: [String] = []
 
     public init(
         name: String, version: String, arn: String, runtime: String, handler: String, timeoutSeconds: Int, memoryMB: Int,
@@ -54,6 +56,7 @@ public struct FunctionSpec: Sendable, Hashable {
             region: region,
             reservedConcurrency: function["ReservedConcurrentExecutions"]?.intValue,
             revision: configuration["RevisionId"]?.stringValue ?? "")
+        layers = configuration["Layers"]?.arrayValue?.compactMap { $0["CodeSha256"]?.stringValue } ?? []
     }
 
     /// Workers are shared by every invoke of the same function version.

@@ -145,7 +145,11 @@ public actor WorkerPool {
 
     private func spawn(_ spec: FunctionSpec) throws(WorkerProcess.LaunchFailure) -> String {
         let taskRoot: URL
-        do { taskRoot = try code.taskRoot(spec.codeSha256) } catch { throw .unavailable(error) }
+        let layerRoots: [URL]
+        do {
+            taskRoot = try code.taskRoot(spec.codeSha256)
+            layerRoots = try spec.layers.map { sha256 throws(AWSError) in try code.taskRoot(sha256) }
+        } catch { throw .unavailable(error) }
         let secret = Self.secret()
         let stream = LambdaLogLines.streamName(version: spec.version)
         var worker = Worker(secret: secret, spec: spec, logStream: stream, memory: settings.memoryLimit.cage(name: secret, megabytes: spec.memoryMB))
@@ -154,7 +158,7 @@ public actor WorkerPool {
             runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python, node: node,
             accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, trust: settings.trust, prelude: worker.memory.prelude)
         do {
-            worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, secret: secret, logStream: stream, launch: launch, pool: self)
+            worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, layers: layerRoots, secret: secret, logStream: stream, launch: launch, pool: self)
         } catch {
             worker.memory.remove()
             throw error

@@ -34,13 +34,13 @@ enum WorkerProcess {
 
     /// Runs the worker until it exits or `task` is cancelled (which kills it).
     static func start(
-        spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch, pool: WorkerPool
+        spec: FunctionSpec, taskRoot: URL, layers: [URL] = [], secret: String, logStream: String, launch: Launch, pool: WorkerPool
     ) throws(LaunchFailure) -> Task<Void, Never> {
-        var (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, launch: launch)
+        var (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, layers: layers, launch: launch)
         if let prelude = launch.prelude {
             (executable, arguments) = ("/bin/sh", ["-c", "\(prelude) && exec \"$0\" \"$@\"", executable] + arguments)
         }
-        let environment = environment(spec: spec, taskRoot: taskRoot, secret: secret, logStream: logStream, launch: launch)
+        let environment = environment(spec: spec, taskRoot: taskRoot, layers: layers, secret: secret, logStream: logStream, launch: launch)
         return Task {
             var options = PlatformOptions()
             options.teardownSequence = []
@@ -86,7 +86,7 @@ enum WorkerProcess {
         if !pending.isEmpty { await pool.workerPrinted(secret, String(decoding: pending, as: UTF8.self)) }
     }
 
-    private static func command(spec: FunctionSpec, taskRoot: URL, launch: Launch) throws(LaunchFailure) -> (String, [String]) {
+    private static func command(spec: FunctionSpec, taskRoot: URL, layers: [URL], launch: Launch) throws(LaunchFailure) -> (String, [String]) {
         if spec.isPython {
             guard let python = launch.python else {
                 throw .unavailable(AWSError("InvalidRuntimeException", status: 502,
@@ -101,15 +101,20 @@ enum WorkerProcess {
             }
             return (node, [client.path, spec.handler])
         }
-        let bootstrap = taskRoot.appendingPathComponent("bootstrap").path
-        guard FileManager.default.isExecutableFile(atPath: bootstrap) else { throw .missingBootstrap }
+        // The package's own bootstrap, else a layer's (`/opt/bootstrap`; the last layer wins).
+        let candidates = [taskRoot] + layers.reversed()
+        guard let bootstrap = candidates.map({ $0.appendingPathComponent("bootstrap").path }).first(where: FileManager.default.isExecutableFile)
+        else { throw .missingBootstrap }
         return (bootstrap, [])
     }
 
     /// The environment AWS sets for a function, plus `AWS_ENDPOINT_URL` so SDKs in the handler
     /// talk to Gatehouse and the certificate authorities that let them do so over TLS. The
     /// function's own variables come last and win.
-    private static func environment(spec: FunctionSpec, taskRoot: URL, secret: String, logStream: String, launch: Launch) -> [String: String] {
+    private static func environment(
+        spec: FunctionSpec, taskRoot: URL, layers: [URL], secret: String, logStream: String, launch: Launch
+    ) -> [String: String] {
+        func layerPaths(_ subdirectory: String) -> [String] { layers.reversed().map { $0.appendingPathComponent(subdirectory).path } }
         var environment = [
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
@@ -129,12 +134,15 @@ enum WorkerProcess {
             "_HANDLER": spec.handler,
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "PATH": (layerPaths("bin") + [ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"]).joined(separator: ":"),
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
-            "PYTHONPATH": taskRoot.path,
-            "NODE_PATH": taskRoot.path,
+            // What AWS puts on these paths under /opt, from each layer, the last layer first.
+            "PYTHONPATH": ([taskRoot.path] + layerPaths("python") + layerPaths("python/lib/\(spec.runtime)/site-packages")).joined(separator: ":"),
+            "NODE_PATH": ([taskRoot.path] + layerPaths("nodejs/node_modules")).joined(separator: ":"),
             "PYTHONUNBUFFERED": "1",
         ]
+        let libraries = layerPaths("lib")
+        if !libraries.isEmpty { environment["LD_LIBRARY_PATH"] = libraries.joined(separator: ":") }
         if let trust = launch.trust {
             environment["AWS_CA_BUNDLE"] = trust.bundle
             environment["NODE_EXTRA_CA_CERTS"] = trust.authority

@@ -48,6 +48,8 @@ public enum DocumentKind {
     public static let functionVersion = "functionversion"
     public static let functionAlias = "functionalias"
     public static let eventInvokeConfig = "eventinvokeconfig"
+    /// Layer versions (parent: `{region}:{layer name}`; id: the version number).
+    public static let layerVersion = "layerversion"
     /// Function URL configurations (parent: `{region}:{name}`; id: the qualifier).
     public static let functionURL = "functionurl"
 

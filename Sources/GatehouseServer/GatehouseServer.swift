@@ -95,6 +95,16 @@ public struct GatehouseServer: Sendable {
         store.observeChanges { change in await deployer.apply(change) }
         var lambdaEnvironment = Lambda.Environment(invoker: invoker, async: async, code: code, endpoint: endpoint)
         lambdaEnvironment.strictIAM = configuration.strictIAM
+        if configuration.serviceEndpoints["s3"] != nil {
+            lambdaEnvironment.fetchS3 = { bucket, key, region in
+                do throws(Gateway.ServiceUnreachable) {
+                    return try await gateway.fetchFromS3(bucket: bucket, key: key, region: region) ?? Data()
+                } catch {
+                    throw AWSError("InvalidParameterValueException", status: 400,
+                        "Error occurred while GetObject. S3 Error Code: \(error.message). S3 Error Message: the object s3://\(bucket)/\(key) could not be read.")
+                }
+            }
+        }
         var services = try Services.all(
             lambda: lambdaEnvironment, logEvents: store, usage: gateway.usage, connections: gateway,
             upstreamSetExists: { [upstreams] in upstreams.contains($0) }, temporaryCredentials: temporaryCredentials,

@@ -480,3 +480,25 @@ def aws_service_cli(gatehouse, tmp_path_factory):
         return json.loads(done.stdout) if done.stdout.strip() else None
 
     return run
+
+
+@pytest.fixture(scope="session")
+def moto():
+    """moto's server (`moto[server]`) on a free loopback port: AWS services Gatehouse does not serve."""
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url + "/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("moto's server did not start")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

@@ -263,3 +263,24 @@ def run_readme_block(name, gatehouse, tmp_path):
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout
+
+
+# A custom runtime in bash: the Runtime API with curl (echoes the handler and the event).
+BASH_BOOTSTRAP = r"""#!/bin/bash
+set -euo pipefail
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS="$(mktemp)"
+  EVENT="$(curl -sS -LD "$HEADERS" "$API/invocation/next")"
+  REQUEST_ID="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)"
+  echo "bash runtime handling $REQUEST_ID"
+  if [[ "$EVENT" == *'"fail"'* ]]; then
+    curl -sS -X POST -H "Lambda-Runtime-Function-Error-Type: Custom.Failure" \
+      -d '{"errorMessage":"asked to fail","errorType":"Custom.Failure"}' "$API/invocation/$REQUEST_ID/error" >/dev/null
+  else
+    curl -sS -X POST -d "{\"runtime\":\"bash\",\"handler\":\"$_HANDLER\",\"event\":$EVENT}" \
+      "$API/invocation/$REQUEST_ID/response" >/dev/null
+  fi
+  rm -f "$HEADERS"
+done
+"""

@@ -3,15 +3,11 @@ integrations (`action/PutItem`, `GetItem`, `DeleteItem`) against moto's server, 
 from a Lambda handler whose boto3 reaches DynamoDB through Gatehouse, a served service called
 in-process, and services configured nowhere answered in their own protocol."""
 import json
-import subprocess
-import sys
-import time
 
 import pytest
-import requests
 from botocore.exceptions import ClientError
 
-from conftest import InvokableApi, _free_port, _served, make_client
+from conftest import InvokableApi, _served, make_client
 from helpers import REGION, create_python_function, run_readme_block, unique_name
 
 TABLE = "pets"
@@ -35,27 +31,6 @@ def handler(event, context):
     item = table.get_item(Key={"id": pet}).get("Item")
     return {"statusCode": 200 if item else 404, "body": json.dumps(item or {"message": "not found"})}
 """ % TABLE
-
-
-@pytest.fixture(scope="module")
-def moto():
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url + "/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("moto's server did not start")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

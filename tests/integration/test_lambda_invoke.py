@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import (ACCOUNT_ID, REGION, assert_aws_error, function_arn, invoke_json, make_zip, status_of,
+from helpers import (ACCOUNT_ID, BASH_BOOTSTRAP, REGION, assert_aws_error, function_arn, invoke_json, make_zip, status_of,
                      unique_name)
 
 REPORT = re.compile(
@@ -437,24 +437,6 @@ def test_update_function_configuration_takes_effect(lambda_client, make_function
 # ---------------------------------------------------------------------------------------------
 # Custom runtimes: the zip's `bootstrap` implements the Runtime API itself
 
-BASH_BOOTSTRAP = r"""#!/bin/bash
-set -euo pipefail
-API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  HEADERS="$(mktemp)"
-  EVENT="$(curl -sS -LD "$HEADERS" "$API/invocation/next")"
-  REQUEST_ID="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)"
-  echo "bash runtime handling $REQUEST_ID"
-  if [[ "$EVENT" == *'"fail"'* ]]; then
-    curl -sS -X POST -H "Lambda-Runtime-Function-Error-Type: Custom.Failure" \
-      -d '{"errorMessage":"asked to fail","errorType":"Custom.Failure"}' "$API/invocation/$REQUEST_ID/error" >/dev/null
-  else
-    curl -sS -X POST -d "{\"runtime\":\"bash\",\"handler\":\"$_HANDLER\",\"event\":$EVENT}" \
-      "$API/invocation/$REQUEST_ID/response" >/dev/null
-  fi
-  rm -f "$HEADERS"
-done
-"""
 
 PYTHON_BOOTSTRAP = r"""#!/usr/bin/env python3
 import json, os, urllib.request

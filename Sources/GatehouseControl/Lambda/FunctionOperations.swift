@@ -130,7 +130,7 @@ extension Lambda {
         if FunctionSpec.pythonRuntimes.contains(runtime) && input["Handler"] == nil {
             throw invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
-        let stored = try storeCode(input["Code"]?["ZipFile"], environment)
+        let stored = try await storeCode(input["Code"], environment, region: context.caller.region)
         var configuration: JSON = [
             "FunctionName": .string(name), "FunctionArn": .string(functionARN(context, name).description), "Runtime": .string(runtime),
             "Role": input["Role"] ?? "", "Handler": input["Handler"] ?? "bootstrap", "CodeSize": .number(Double(stored.size)),
@@ -143,6 +143,9 @@ extension Lambda {
             "LoggingConfig": ["LogFormat": "Text", "LogGroup": .string("/aws/lambda/\(name)")],
         ]
         if let variables = input["Environment"]?["Variables"] { configuration["Environment"] = ["Variables": variables] }
+        if let layers = input["Layers"]?.arrayValue {
+            configuration["Layers"] = try await functionLayers(layers.compactMap(\.stringValue), context, in: context.store)
+        }
         let stored_ = configuration
         try await context.store.write { tx in
             if try await tx.document(functionKey(context, name)) != nil {
@@ -159,11 +162,22 @@ extension Lambda {
         return configuration
     }
 
-    static func storeCode(_ zipFile: JSON?, _ environment: Environment) throws(AWSError) -> CodeStore.StoredCode {
-        guard let base64 = zipFile?.stringValue else {
-            throw invalidParameter("Gatehouse takes deployment packages as Code.ZipFile; S3 and image packages are not supported.")
+    /// A deployment package (`ZipFile`, or `S3Bucket` and `S3Key` read through the service
+    /// endpoint map), checked and kept.
+    static func storeCode(_ code: JSON?, _ environment: Environment, region: String) async throws -> CodeStore.StoredCode {
+        let zip: Data
+        if let base64 = code?["ZipFile"]?.stringValue {
+            guard let bytes = Data(base64Encoded: base64) else { throw CodeStore.notAZip }
+            zip = bytes
+        } else if let bucket = code?["S3Bucket"]?.stringValue, let key = code?["S3Key"]?.stringValue {
+            guard let fetch = environment.fetchS3 else {
+                throw invalidParameter(
+                    "Code in S3 needs an endpoint for s3: set GATEHOUSE_SERVICE_ENDPOINTS=s3=URL (or serviceEndpoints in the configuration file), or send Code.ZipFile.")
+            }
+            zip = try await fetch(bucket, key, region)
+        } else {
+            throw invalidParameter("Please provide a deployment package: Code.ZipFile, or Code.S3Bucket and Code.S3Key.")
         }
-        guard let zip = Data(base64Encoded: base64) else { throw CodeStore.notAZip }
         guard zip.count <= maxZipBytes else {
             throw AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than 70167211 bytes for the CreateFunction operation")
         }
@@ -171,7 +185,7 @@ extension Lambda {
     }
 
     private static func updateCode(_ context: OperationContext, _ environment: Environment) async throws -> JSON {
-        let stored = try storeCode(context.input["ZipFile"], environment)
+        let stored = try await storeCode(context.input, environment, region: context.caller.region)
         let configuration = try await modifyFunction(context) { document in
             document["configuration"]?["CodeSha256"] = .string(stored.sha256)
             document["configuration"]?["CodeSize"] = .number(Double(stored.size))
@@ -194,7 +208,11 @@ extension Lambda {
         let input = context.input
         if let runtime = input["Runtime"]?.stringValue { try checkRuntime(runtime, context) }
         if let role = input["Role"]?.stringValue { try await checkRole(role, context, environment) }
+        var layers: JSON?
+        if let arns = input["Layers"]?.arrayValue { layers = try await functionLayers(arns.compactMap(\.stringValue), context, in: context.store) }
+        let newLayers = layers
         let configuration = try await modifyFunction(context) { document in
+            if let newLayers { document["configuration"]?["Layers"] = newLayers }
             for member in ["Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "EphemeralStorage"] {
                 if let value = input[member] { document["configuration"]?[member] = value }
             }

@@ -19,6 +19,9 @@ public enum Lambda {
         public var endpoint: String
         /// Refuse a function whose role does not exist (by default any well-formed role ARN goes).
         public var strictIAM = false
+        /// Reads an object of S3 (`Code.S3Bucket`/`S3Key`) where the service endpoint map puts
+        /// S3; nil when it has no endpoint for it.
+        public var fetchS3: (@Sendable (_ bucket: String, _ key: String, _ region: String) async throws -> Data)?
 
         public init(invoker: Invoker, async: AsyncInvocations, code: CodeStore, endpoint: String) {
             self.invoker = invoker
@@ -31,7 +34,7 @@ public enum Lambda {
     public static func definition(_ environment: Environment) throws -> ServiceDefinition {
         let handlers = [
             functionHandlers(environment), invokeHandlers(environment), versionHandlers(environment), policyHandlers,
-            eventInvokeConfigHandlers, functionURLHandlers,
+            eventInvokeConfigHandlers, functionURLHandlers, layerHandlers(environment),
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         var definition = ServiceDefinition(
             model: try ServiceModel.bundled("lambda"), validationError: "ValidationException",

@@ -105,11 +105,12 @@ public struct HTTPIntegration: Sendable {
     /// Through a VPC link's upstream `set`, the members are tried in turn while they refuse the
     /// connection (each one that does is skipped for a while).
     func send(
-        method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, streaming: Bool = false, through set: String? = nil
+        method: String, url: String, headers: HTTPHeaders, body: Data, timeoutMillis: Int, streaming: Bool = false, through set: String? = nil,
+        limit: Int = maxResponseBytes
     ) async throws(GatewayError) -> BackendResponse {
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMillis))
         guard let set else {
-            return try await attempt(method: method, url: url, headers: headers, body: body, deadline: deadline, streaming: streaming)
+            return try await attempt(method: method, url: url, headers: headers, body: body, deadline: deadline, streaming: streaming, limit: limit)
                 .mapError(\.error).get()
         }
         guard let members = upstreams.candidates(in: set), let authority = URLComponents(string: url)?.percentEncodedHost else {
@@ -121,7 +122,7 @@ public struct HTTPIntegration: Sendable {
         for member in members {
             let result = await attempt(
                 method: method, url: Self.replacingAuthority(of: url, with: member), headers: headers, body: body, deadline: deadline,
-                streaming: streaming)
+                streaming: streaming, limit: limit)
             guard case .failure(let failure) = result, failure.refused else { return try result.mapError(\.error).get() }
             upstreams.markDown(member, in: set)
         }
@@ -135,7 +136,7 @@ public struct HTTPIntegration: Sendable {
     }
 
     private func attempt(
-        method: String, url: String, headers: HTTPHeaders, body: Data, deadline: NIODeadline, streaming: Bool
+        method: String, url: String, headers: HTTPHeaders, body: Data, deadline: NIODeadline, streaming: Bool, limit: Int
     ) async -> Result<BackendResponse, AttemptFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
@@ -151,7 +152,7 @@ public struct HTTPIntegration: Sendable {
             if streaming, size.map({ $0 > Self.streamingThreshold }) ?? true {
                 return .success(BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(), stream: Self.stream(response.body)))
             }
-            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+            let bytes = try await response.body.collect(upTo: limit)
             return .success(BackendResponse(status: Int(response.status.code), headers: forwarded, body: Data(bytes.readableBytesView)))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || NIODeadline.now() >= deadline {
             return .failure(AttemptFailure(error: .integrationTimeout))
