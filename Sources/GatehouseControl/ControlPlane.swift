@@ -18,6 +18,15 @@ public struct OperationContext: Sendable {
     public var endpointScope: [String: String] = [:]
 }
 
+extension OperationContext {
+    /// Checks the input against the operation's input shape, as the decoder checks what a client
+    /// sends (for inputs an operation makes itself: an import's steps).
+    func validateInput() throws(AWSError) {
+        guard let shape = model.operations[operation]?.input else { return }
+        try InputDecoder(model: model, validationError: "BadRequestException").validate(input, shapeName: shape, path: "")
+    }
+}
+
 /// An operation's behaviour: input in, output out (both shaped by the service model).
 public typealias OperationHandler = @Sendable (OperationContext) async throws -> JSON
 

@@ -10,7 +10,7 @@ import GatehouseStore
 /// them on the wire in lower camel case. `docs/aws/apigatewayv2-behaviour.md` records AWS's answers.
 public enum APIGatewayV2 {
     public static func definition() throws -> ServiceDefinition {
-        let handlers = [apiHandlers, stageHandlers, deploymentHandlers, tagHandlers]
+        let handlers = [apiHandlers, stageHandlers, deploymentHandlers, tagHandlers, openAPIHandlers]
             .reduce(into: collectionHandlers) { all, group in all.merge(group) { first, _ in first } }
         var definition = ServiceDefinition(
             model: try .bundled("apigatewayv2"), validationError: "BadRequestException", handlers: handlers)

@@ -364,6 +364,7 @@ struct OperationRunner: Sendable {
         step.operation = operation
         step.input = input.overlaid(with: ["restApiId": .string(context.string("restApiId"))])
         do {
+            try step.validateInput()
             return try await handler(step)
         } catch let error as AWSError {
             throw ImportError("\(failure): \(error.message)")
