@@ -77,12 +77,23 @@ let package = Package(
             ]
         ),
         .target(
+            name: "GatehouseTemplates",
+            dependencies: [
+                "GatehouseModel",
+                "GatehouseControl",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .target(
             name: "GatehouseServer",
             dependencies: [
                 "GatehouseModel",
                 "GatehouseStore",
                 "GatehouseControl",
                 "GatehouseGateway",
+                "GatehouseTemplates",
                 "GatehouseFunctions",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,6 +116,7 @@ let package = Package(
             name: "gatehouse",
             dependencies: [
                 "GatehouseServer",
+                "GatehouseTemplates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

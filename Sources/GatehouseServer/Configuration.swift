@@ -77,6 +77,21 @@ public struct Configuration: Sendable, Codable, Equatable {
     /// `http://127.0.0.1:5000`): `AWS` integrations and handlers' SDK calls go there.
     public var serviceEndpoints: [String: String] = [:]
 
+    /// A template to deploy once the server runs (`serve --template`), and whether to watch it.
+    public struct TemplateSettings: Sendable, Codable, Equatable {
+        public var path: String
+        public var stackName: String
+        public var watch: Bool
+
+        public init(path: String, stackName: String, watch: Bool) {
+            self.path = path
+            self.stackName = stackName
+            self.watch = watch
+        }
+    }
+
+    public var template: TemplateSettings?
+
     /// Named sets of `host:port` upstreams that VPC links reach, by load balancer name.
     public var upstreams: [String: [String]] = [:]
 

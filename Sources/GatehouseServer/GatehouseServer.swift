@@ -5,6 +5,7 @@ import GatehouseFunctions
 import GatehouseGateway
 import GatehouseModel
 import GatehouseStore
+import GatehouseTemplates
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -196,7 +197,7 @@ public struct GatehouseServer: Sendable {
         ] + listeners + [
             BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
             BackgroundService { await gateway.watchConnections() },
-        ]
+        ] + templateServices(logger: logger)
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
             try await group.run()
@@ -209,6 +210,30 @@ public struct GatehouseServer: Sendable {
         try await httpClient.shutdown()
         try await store.close()
         logger.notice("Gatehouse stopped")
+    }
+
+    /// `serve --template`: the template deployed once the listener answers, and with `--watch`
+    /// again on each change of the files beside it.
+    private func templateServices(logger: Logger) -> [any Service] {
+        guard let settings = configuration.template else { return [] }
+        let credential = configuration.credentials.first ?? Configuration.Credential(accessKeyId: "test", secretAccessKey: "test")
+        let client = AWSClient(
+            endpoint: "http://\(Self.loopbackHost(configuration.host)):\(configuration.port)", accessKeyId: credential.accessKeyId,
+            secret: credential.secretAccessKey, region: ProcessInfo.processInfo.environment["AWS_REGION"] ?? "us-east-1")
+        let deployer = StackDeployer(client: client, templateFile: URL(fileURLWithPath: settings.path), stackName: settings.stackName)
+        let health = "\(client.endpoint)/_gatehouse/health"
+        return [BackgroundService {
+            // The listener starts beside this service: wait until it answers.
+            while (try? await HTTPClient.shared.execute(HTTPClientRequest(url: health), timeout: .seconds(1)))?.status != .ok {
+                guard (try? await Task.sleep(for: .milliseconds(100))) != nil else { return }
+            }
+            await TemplateWatcher(deployer: deployer).run(watch: settings.watch) { outcome in
+                switch outcome {
+                case .success(let report): logger.notice("template \(settings.path) deployed as stack \(settings.stackName)\n\(report.text)")
+                case .failure(let error): logger.error("template \(settings.path) did not deploy: \(error)")
+                }
+            }
+        }]
     }
 
     /// Where workers on this machine reach the listener.

@@ -2,19 +2,33 @@ import Foundation
 import GatehouseModel
 import Yams
 
-/// OpenAPI documents as YAML: read into `JSON`, written from it (keys in sorted order).
-enum YAML {
+/// OpenAPI documents and templates as YAML: read into `JSON`, written from it (keys in sorted
+/// order). CloudFormation's short forms (`!Ref X`, `!GetAtt A.B`, `!Sub …`) are read as the long
+/// forms they stand for (`{"Ref": "X"}`, `{"Fn::GetAtt": ["A", "B"]}`, `{"Fn::Sub": …}`).
+public enum YAML {
     /// `text` parsed as YAML (JSON is YAML too), or nil when it is neither.
-    static func parse(_ text: String) -> JSON? {
+    public static func parse(_ text: String) -> JSON? {
         guard let node = try? Yams.compose(yaml: text) else { return nil }
         return json(node)
     }
 
-    static func serialize(_ value: JSON) -> String {
+    public static func serialize(_ value: JSON) -> String {
         (try? Yams.serialize(node: node(value), sortKeys: true)) ?? ""
     }
 
     private static func json(_ node: Node) -> JSON {
+        let tag = node.tag.description
+        if tag.hasPrefix("!"), !tag.hasPrefix("!!") {
+            let name = String(tag.dropFirst())
+            let value = json(untagged(node))
+            switch name {
+            case "Ref", "Condition": return [name: value]
+            case "GetAtt":
+                guard let text = value.stringValue, let dot = text.firstIndex(of: ".") else { return ["Fn::GetAtt": value] }
+                return ["Fn::GetAtt": [.string(String(text[..<dot])), .string(String(text[text.index(after: dot)...]))]]
+            default: return ["Fn::\(name)": value]
+            }
+        }
         switch node {
         case .scalar(let scalar):
             // Quoted scalars stay strings; plain ones take YAML's types.
@@ -32,6 +46,23 @@ enum YAML {
             return .array(sequence.map(json))
         case .alias:
             return .null
+        }
+    }
+
+    /// The node without its tag, read as plain YAML.
+    private static func untagged(_ node: Node) -> Node {
+        switch node {
+        case .scalar(var scalar):
+            scalar.tag = Tag(.implicit)
+            return .scalar(scalar)
+        case .mapping(var mapping):
+            mapping.tag = Tag(.implicit)
+            return .mapping(mapping)
+        case .sequence(var sequence):
+            sequence.tag = Tag(.implicit)
+            return .sequence(sequence)
+        case .alias:
+            return node
         }
     }
 
