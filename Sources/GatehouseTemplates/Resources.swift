@@ -12,6 +12,9 @@ struct MadeResource: Sendable, Codable, Equatable {
     var attributes: [String: JSON]
     /// A digest of the evaluated properties (and code) it was made from.
     var digest: String
+    /// Those properties, and the digest of its code, to say what a later deploy changes.
+    var properties: JSON? = nil
+    var codeDigest: String? = nil
 }
 
 /// How each resource type is made, changed and removed through the AWS APIs.

@@ -22,13 +22,17 @@ public struct StackDeployer: Sendable {
 
     /// What a deploy did (or, dry, would do), per logical id, and the stack's outputs.
     public struct Report: Sendable {
-        public var changes: [(id: String, action: String)] = []
+        /// Per logical id: `create`, `update`, `replace` or `delete`, and for the two in between
+        /// the properties that changed (`Environment.Variables.GREETING`, `code`).
+        public var changes: [(id: String, action: String, details: [String])] = []
         public var skipped: [String] = []
         public var outputs: [(name: String, value: String)] = []
         public var endpoints: [(id: String, url: String)] = []
 
         public var text: String {
-            var lines = changes.map { "\($0.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.id)" }
+            var lines = changes.map {
+                "\($0.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.id)" + ($0.details.isEmpty ? "" : " (\($0.details.joined(separator: ", ")))")
+            }
             lines += skipped.map { "skipped    \($0)" }
             if !outputs.isEmpty { lines.append("Outputs:") }
             lines += outputs.map { "  \($0.name): \($0.value)" }
@@ -55,24 +59,26 @@ public struct StackDeployer: Sendable {
             let context = Resources.Context(client: client, template: template, id: resource.id)
             let evaluator = template.evaluator(refs: refs, attributes: attributes)
             let properties = try evaluator.evaluate(resource.properties.removing(["Events"]))
-            let digest = try digest(resource, properties, template)
+            let codeDigest = Self.hasCode(resource.type) ? try Resources.code(properties, template).digest : nil
+            let digest = digest(resource, properties, codeDigest)
             var result: MadeResource
             if var existing = record[resource.id], existing.type == resource.type {
+                let changed = Self.changedPaths(existing.properties, properties) + (existing.codeDigest != codeDigest ? ["code"] : [])
                 if existing.digest == digest {
                     result = existing
                 } else if Resources.updatesInPlace(resource.type) {
-                    report.changes.append((resource.id, "update"))
+                    report.changes.append((resource.id, "update", changed))
                     if !dryRun { try await Resources.update(existing, properties, context) }
                     existing.digest = digest
                     result = existing
                 } else {
-                    report.changes.append((resource.id, "replace"))
+                    report.changes.append((resource.id, "replace", changed))
                     if !dryRun { try? await Resources.delete(existing, context) }
                     result = dryRun ? existing : try await Resources.create(resource.type, properties, context)
                     result.digest = digest
                 }
             } else {
-                report.changes.append((resource.id, "create"))
+                report.changes.append((resource.id, "create", []))
                 if dryRun {
                     result = MadeResource(type: resource.type, physicalID: "(\(resource.id))", ref: .string("(\(resource.id))"),
                                           attributes: placeholders(resource), digest: digest)
@@ -82,6 +88,8 @@ public struct StackDeployer: Sendable {
                     result.digest = digest
                 }
             }
+            result.properties = properties
+            result.codeDigest = codeDigest
             made[resource.id] = result
             refs[resource.id] = result.ref
             attributes[resource.id] = result.attributes
@@ -91,7 +99,7 @@ public struct StackDeployer: Sendable {
             }
         }
         for (id, old) in record.sorted(by: { $0.key > $1.key }) where made[id] == nil {
-            report.changes.append((id, "delete"))
+            report.changes.append((id, "delete", []))
             if !dryRun {
                 try? await Resources.delete(old, Resources.Context(client: client, template: template, id: id))
                 record[id] = nil
@@ -143,15 +151,28 @@ public struct StackDeployer: Sendable {
         return ordered
     }
 
+    private static func hasCode(_ type: String) -> Bool { ["Gatehouse::Function", "AWS::Lambda::Function"].contains(type) }
+
     /// A digest of what a resource is made from: its evaluated properties, and its code.
-    private func digest(_ resource: StackResource, _ properties: JSON, _ template: Template) throws -> String {
+    private func digest(_ resource: StackResource, _ properties: JSON, _ codeDigest: String?) -> String {
         var hasher = SHA256()
         hasher.update(data: Data(resource.type.utf8))
         hasher.update(data: properties.serialized())
-        if ["Gatehouse::Function", "AWS::Lambda::Function"].contains(resource.type) {
-            hasher.update(data: Data(try Resources.code(properties, template).digest.utf8))
-        }
+        if let codeDigest { hasher.update(data: Data(codeDigest.utf8)) }
         return Data(hasher.finalize()).base64EncodedString()
+    }
+
+    /// The dotted paths where `new` differs from `old` (objects compared member by member).
+    static func changedPaths(_ old: JSON?, _ new: JSON, prefix: String = "") -> [String] {
+        guard let old else { return [] }
+        if case .object(let before) = old, case .object(let after) = new {
+            return Set(before.keys).union(after.keys).sorted().flatMap { key -> [String] in
+                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+                guard let value = after[key] else { return [path] }
+                return before[key].map { changedPaths($0, value, prefix: path) } ?? [path]
+            }
+        }
+        return old == new ? [] : [prefix]
     }
 
     /// Stand-ins for the attributes of a resource a dry run does not make.

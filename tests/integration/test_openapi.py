@@ -71,6 +71,17 @@ paths:
         requestTemplates: {application/json: '{"statusCode": 200}'}
         responses:
           default: {statusCode: "200", responseTemplates: {application/json: '{"id": "$input.params(''id'')"}'}}
+  /signed:
+    get:
+      x-amazon-apigateway-auth:
+        type: AWS_IAM
+      responses:
+        "200": {description: ok}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default: {statusCode: 200}
   /secret:
     get:
       security: [{tokens: []}]
@@ -109,6 +120,17 @@ x-amazon-apigateway-gateway-responses:
     statusCode: 422
     responseTemplates: {application/json: '{"problem": $context.error.messageString}'}
 x-amazon-apigateway-binary-media-types: ["image/png"]
+x-amazon-apigateway-api-key-source: HEADER
+x-amazon-apigateway-minimum-compression-size: 1024
+x-amazon-apigateway-endpoint-configuration:
+  disableExecuteApiEndpoint: false
+x-amazon-apigateway-policy:
+  Version: "2012-10-17"
+  Statement:
+    - Effect: Allow
+      Principal: "*"
+      Action: execute-api:Invoke
+      Resource: execute-api:/*
 """
 
 PETSTORE_SWAGGER = {
@@ -184,9 +206,12 @@ def invoke(gatehouse, api, stage, path, method="GET", **kwargs):
 def test_an_openapi_3_yaml_definition_imports_with_its_extensions(apigw, gatehouse, imported):
     api = imported(pets_yaml(), parameters={"basepath": "prepend"})
     assert (api["description"], api["version"], api["binaryMediaTypes"]) == ("A pet store", "1", ["image/png"])
+    assert (api["apiKeySource"], api["minimumCompressionSize"], api["disableExecuteApiEndpoint"]) == ("HEADER", 1024, False)
+    assert json.loads(api["policy"])["Statement"][0]["Action"] == "execute-api:Invoke"
     assert "warnings" not in api
     tree = resources(apigw, api["id"])
-    assert set(tree) == {"/", "/v1", "/v1/pets", "/v1/pets/{id}", "/v1/secret"}
+    assert set(tree) == {"/", "/v1", "/v1/pets", "/v1/pets/{id}", "/v1/secret", "/v1/signed"}
+    assert tree["/v1/signed"]["resourceMethods"]["GET"]["authorizationType"] == "AWS_IAM"
     pets = tree["/v1/pets"]["resourceMethods"]
     assert pets["GET"]["operationName"] == "listPets"
     assert pets["GET"]["requestParameters"] == {"method.request.querystring.type": False}
@@ -263,6 +288,9 @@ def test_an_export_imports_again_as_the_same_api(apigw, imported):
     assert document["paths"]["/pets/{id}"]["x-amazon-apigateway-any-method"]["security"] == [{"api_key": []}]
     assert document["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"]["type"] == "mock"
     assert document["x-amazon-apigateway-request-validators"] == {"body-only": {"validateRequestBody": True, "validateRequestParameters": False}}
+    assert document["x-amazon-apigateway-minimum-compression-size"] == 1024
+    assert document["x-amazon-apigateway-policy"]["Statement"][0]["Effect"] == "Allow"
+    assert document["paths"]["/signed"]["get"]["security"] == [{"sigv4": []}]
     again = imported(document)
     assert comparable(apigw, again["id"]) == comparable(apigw, original["id"])
 

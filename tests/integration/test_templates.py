@@ -38,8 +38,8 @@ def actions(output):
     """`{logical id: action}` from a deploy's report."""
     found = {}
     for line in output.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] in ("create", "update", "replace", "delete"):
+        parts = line.split(maxsplit=2)
+        if len(parts) >= 2 and parts[0] in ("create", "update", "replace", "delete"):
             found[parts[1]] = parts[0]
     return found
 
@@ -74,8 +74,13 @@ def test_a_sam_template_deploys_and_serves(gatehouse, app):
     assert items(gatehouse, first).json() == {"items": ["apple", "pear"], "path": "/items"}
     # Nothing changed: nothing is touched.
     assert actions(deploy(gatehouse, app).stdout) == {}
-    # A parameter and a handler change update the functions in place, and only them.
+    # A parameter and a handler change update the functions in place, and only them; a dry run
+    # says which of their properties change.
     (app / "hello" / "app.py").write_text((app / "hello" / "app.py").read_text().replace("{name}!", "{name}, again!"))
+    dry = deploy(gatehouse, app, "--parameter-overrides", "Greeting=Hi", "--dry-run").stdout
+    assert "update     HelloFunction (Environment.Variables.GREETING, code)" in dry
+    assert "update     ItemsFunction (Environment.Variables.GREETING)" in dry
+    assert hello(gatehouse, first).json() == {"message": "Hello, ann!"}
     again = deploy(gatehouse, app, "--parameter-overrides", "Greeting=Hi").stdout
     assert actions(again) == {"HelloFunction": "update", "ItemsFunction": "update"}
     assert hello(gatehouse, again).json() == {"message": "Hi, ann, again!"}

@@ -39,9 +39,12 @@ struct OpenAPIImport {
         guard let title = document["info"]?["title"]?.stringValue, !title.isEmpty else { throw Self.invalidInput }
         var input: JSON = ["name": .string(title)]
         for (member, value) in apiSettings() { input[member] = value }
+        let endpoint = document["x-amazon-apigateway-endpoint-configuration"]
         if let types = parameters["endpointConfigurationTypes"] {
             input["endpointConfiguration"] = ["types": .array(types.split(separator: ",").map { .string(String($0)) })]
         }
+        if let ids = endpoint?["vpcEndpointIds"] { input["endpointConfiguration"] = (input["endpointConfiguration"] ?? .emptyObject).overlaid(with: ["vpcEndpointIds": ids]) }
+        if let disabled = endpoint?["disableExecuteApiEndpoint"] { input["disableExecuteApiEndpoint"] = disabled }
         return input
     }
 
@@ -249,6 +252,12 @@ struct OpenAPIImport {
             method["requestValidatorId"] = .string(id)
         }
         applySecurity(operation["security"] ?? document["security"], to: &method, authorizers: authorizers)
+        // `x-amazon-apigateway-auth` (the operation's, else the API's) names IAM or no authorization.
+        if let type = (operation["x-amazon-apigateway-auth"] ?? document["x-amazon-apigateway-auth"])?["type"]?.stringValue?.uppercased(),
+            ["AWS_IAM", "NONE"].contains(type)
+        {
+            method["authorizationType"] = .string(type)
+        }
         if replacing, try await run.methodExists(resourceID: resourceID, httpMethod: httpMethod) {
             try await run("DeleteMethod", ["resourceId": .string(resourceID), "httpMethod": .string(httpMethod)],
                           failure: "Unable to replace method '\(httpMethod)' on resource at path '\(path)'")
