@@ -62,6 +62,18 @@ extension APIGatewayV2 {
         "ExportApi": export,
     ]
 
+    /// Integration members by their OpenAPI extension names (`IntegrationUri` ↔ `uri`).
+    private static let integrationMembers = [
+        ("IntegrationUri", "uri"), ("IntegrationMethod", "httpMethod"), ("PayloadFormatVersion", "payloadFormatVersion"),
+        ("TimeoutInMillis", "timeoutInMillis"), ("ConnectionId", "connectionId"), ("RequestParameters", "requestParameters"),
+        ("ResponseParameters", "responseParameters"), ("CredentialsArn", "credentials"),
+    ]
+    /// A Lambda authorizer's members by their `x-amazon-apigateway-authorizer` names.
+    private static let authorizerMembers = [
+        ("AuthorizerUri", "authorizerUri"), ("AuthorizerPayloadFormatVersion", "authorizerPayloadFormatVersion"),
+        ("EnableSimpleResponses", "enableSimpleResponses"), ("AuthorizerResultTtlInSeconds", "authorizerResultTtlInSeconds"),
+    ]
+
     private static func handler(_ name: String) -> OperationHandler {
         collectionHandlers[name] ?? apiHandlers[name]!
     }
@@ -120,9 +132,7 @@ extension APIGatewayV2 {
                     "Issuer": authorizer["jwtConfiguration"]?["issuer"] ?? "", "Audience": authorizer["jwtConfiguration"]?["audience"] ?? [],
                 ]
             } else {
-                for (member, key) in [("AuthorizerUri", "authorizerUri"), ("AuthorizerPayloadFormatVersion", "authorizerPayloadFormatVersion"),
-                                      ("EnableSimpleResponses", "enableSimpleResponses"), ("AuthorizerResultTtlInSeconds", "authorizerResultTtlInSeconds"),
-                                      ("AuthorizerCredentialsArn", "authorizerCredentials")] {
+                for (member, key) in authorizerMembers + [("AuthorizerCredentialsArn", "authorizerCredentials")] {
                     if let value = authorizer[key] { input[member] = value }
                 }
             }
@@ -165,9 +175,7 @@ extension APIGatewayV2 {
 
     private static func integrationInput(_ integration: JSON) -> JSON {
         var input: JSON = ["IntegrationType": .string((integration["type"]?.stringValue ?? "").uppercased())]
-        for (member, key) in [("IntegrationUri", "uri"), ("IntegrationMethod", "httpMethod"), ("PayloadFormatVersion", "payloadFormatVersion"),
-                              ("TimeoutInMillis", "timeoutInMillis"), ("ConnectionId", "connectionId"), ("RequestParameters", "requestParameters"),
-                              ("ResponseParameters", "responseParameters"), ("CredentialsArn", "credentials"), ("Description", "description")] {
+        for (member, key) in integrationMembers + [("Description", "description")] {
             if let value = integration[key], value != .null { input[member] = value }
         }
         if let type = integration["connectionType"]?.stringValue { input["ConnectionType"] = .string(type.uppercased()) }
@@ -244,8 +252,7 @@ extension APIGatewayV2 {
             if jwt {
                 details["jwtConfiguration"] = ["issuer": authorizer["JwtConfiguration"]?["Issuer"] ?? "", "audience": authorizer["JwtConfiguration"]?["Audience"] ?? []]
             } else {
-                for (member, key) in [("AuthorizerUri", "authorizerUri"), ("AuthorizerPayloadFormatVersion", "authorizerPayloadFormatVersion"),
-                                      ("EnableSimpleResponses", "enableSimpleResponses"), ("AuthorizerResultTtlInSeconds", "authorizerResultTtlInSeconds")] {
+                for (member, key) in authorizerMembers {
                     if let value = authorizer[member] { details[key] = value }
                 }
             }
@@ -269,9 +276,7 @@ extension APIGatewayV2 {
 
     private static func exported(_ integration: JSON) -> JSON {
         var exported: JSON = ["type": .string((integration["IntegrationType"]?.stringValue ?? "").lowercased())]
-        for (member, key) in [("IntegrationUri", "uri"), ("IntegrationMethod", "httpMethod"), ("PayloadFormatVersion", "payloadFormatVersion"),
-                              ("ConnectionType", "connectionType"), ("ConnectionId", "connectionId"), ("TimeoutInMillis", "timeoutInMillis"),
-                              ("RequestParameters", "requestParameters"), ("ResponseParameters", "responseParameters"), ("CredentialsArn", "credentials")] {
+        for (member, key) in integrationMembers + [("ConnectionType", "connectionType")] {
             if let value = integration[member], value != .null { exported[key] = value }
         }
         return exported
