@@ -16,8 +16,8 @@ def test_committed_service_models_match_installed_botocore():
 
 @pytest.mark.parametrize("service, call, operation", [
     ("apigatewayv2", lambda client: client.list_portals(), "ListPortals"),
-    ("apigatewayv2", lambda client: client.export_api(ApiId="abc1234567", OutputType="JSON", Specification="OAS30"), "ExportApi"),
-    ("lambda", lambda client: client.list_layers(), "ListLayers"),
+    ("apigatewayv2", lambda client: client.list_portal_products(), "ListPortalProducts"),
+    ("lambda", lambda client: client.list_code_signing_configs(), "ListCodeSigningConfigs"),
     ("logs", lambda client: client.describe_destinations(), "DescribeDestinations"),
 ])
 def test_operation_without_handler_answers_501_naming_the_operation(client_factory, service, call, operation):
