@@ -17,6 +17,9 @@ public enum DocumentKind {
     public static let apiKey = "apikey"
     public static let usagePlan = "usageplan"
     public static let usagePlanKey = "usageplankey"
+    /// Documentation parts and versions (parent: the API id).
+    public static let documentationPart = "documentationpart"
+    public static let documentationVersion = "documentationversion"
     /// Custom domain names made through the REST API (parent: the region) and their base path
     /// mappings (parent: `{region}/{domain}`; id: the base path, `(none)` for the root).
     public static let restDomainName = "restdomainname"

@@ -120,6 +120,13 @@ x-amazon-apigateway-gateway-responses:
     statusCode: 422
     responseTemplates: {application/json: '{"problem": $context.error.messageString}'}
 x-amazon-apigateway-binary-media-types: ["image/png"]
+x-amazon-apigateway-documentation:
+  version: v1
+  documentationParts:
+    - location: {type: API}
+      properties: {description: The pets API}
+    - location: {type: METHOD, path: /pets, method: GET}
+      properties: {summary: List the pets}
 x-amazon-apigateway-api-key-source: HEADER
 x-amazon-apigateway-minimum-compression-size: 1024
 x-amazon-apigateway-endpoint-configuration:
@@ -226,6 +233,10 @@ def test_an_openapi_3_yaml_definition_imports_with_its_extensions(apigw, gatehou
     authorizer = apigw.get_authorizer(restApiId=api["id"], authorizerId=secret["authorizerId"])
     assert (secret["authorizationType"], authorizer["name"], authorizer["type"], authorizer["identitySource"]) == (
         "CUSTOM", "tokens", "TOKEN", "method.request.header.Authorization")
+    parts = apigw.get_documentation_parts(restApiId=api["id"])["items"]
+    assert sorted((p["location"]["type"], json.loads(p["properties"]).popitem()[1]) for p in parts) == [
+        ("API", "The pets API"), ("METHOD", "List the pets")]
+    assert [v["version"] for v in apigw.get_documentation_versions(restApiId=api["id"])["items"]] == ["v1"]
     models = {m["name"]: json.loads(m["schema"]) for m in apigw.get_models(restApiId=api["id"])["items"]}
     assert set(models) == {"Pet", "Pets"}
     assert models["Pets"]["items"]["$ref"] == f"https://apigateway.amazonaws.com/restapis/{api['id']}/models/Pet"
@@ -291,6 +302,7 @@ def test_an_export_imports_again_as_the_same_api(apigw, imported):
     assert document["x-amazon-apigateway-minimum-compression-size"] == 1024
     assert document["x-amazon-apigateway-policy"]["Statement"][0]["Effect"] == "Allow"
     assert document["paths"]["/signed"]["get"]["security"] == [{"sigv4": []}]
+    assert len(document["x-amazon-apigateway-documentation"]["documentationParts"]) == 2
     again = imported(document)
     assert comparable(apigw, again["id"]) == comparable(apigw, original["id"])
 
@@ -385,3 +397,33 @@ def test_a_failing_put_changes_nothing(apigw, imported):
     assert error.value.response["Error"]["Message"].startswith("Errors found during import:")
     assert resources(apigw, api) == before
     assert apigw.get_rest_api(restApiId=api)["version"] == "1"
+
+
+def test_documentation_can_be_left_out_of_an_import(apigw, imported):
+    api = imported(pets_yaml(), parameters={"ignore": "documentation"})
+    assert apigw.get_documentation_parts(restApiId=api["id"])["items"] == []
+
+
+def test_documentation_parts_and_versions(apigw, rest_api):
+    api = rest_api["id"]
+    part = apigw.create_documentation_part(restApiId=api, location={"type": "API"}, properties='{"description": "first"}')
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 201
+    with pytest.raises(ClientError) as error:
+        apigw.create_documentation_part(restApiId=api, location={"type": "API"}, properties='{"description": "again"}')
+    assert error.value.response["Error"]["Code"] == "ConflictException"
+    updated = apigw.update_documentation_part(restApiId=api, documentationPartId=part["id"], patchOperations=[
+        {"op": "replace", "path": "/properties", "value": '{"description": "second"}'}])
+    assert json.loads(updated["properties"]) == {"description": "second"}
+    version = apigw.create_documentation_version(restApiId=api, documentationVersion="1.0", description="launch")
+    assert (version["version"], version["description"]) == ("1.0", "launch")
+    with pytest.raises(ClientError) as error:
+        apigw.create_documentation_version(restApiId=api, documentationVersion="1.0")
+    assert error.value.response["Error"]["Code"] == "ConflictException"
+    imported = apigw.import_documentation_parts(restApiId=api, mode="overwrite", body=json.dumps({"documentationParts": [
+        {"location": {"type": "RESOURCE", "path": "/"}, "properties": {"summary": "root"}}]}).encode())
+    assert len(imported["ids"]) == 1
+    assert [p["location"]["type"] for p in apigw.get_documentation_parts(restApiId=api)["items"]] == ["RESOURCE"]
+    apigw.delete_documentation_version(restApiId=api, documentationVersion="1.0")
+    with pytest.raises(ClientError) as error:
+        apigw.get_documentation_version(restApiId=api, documentationVersion="1.0")
+    assert error.value.response["Error"]["Code"] == "NotFoundException"

@@ -16,7 +16,7 @@ public enum APIGateway {
             restAPIHandlers, resourceHandlers, methodHandlers, integrationHandlers, deploymentHandlers,
             stageHandlers, modelHandlers, requestValidatorHandlers, authorizerHandlers, gatewayResponseHandlers,
             tagHandlers, accountHandlers, apiKeyHandlers, usagePlanHandlers, usageHandlers(usage), domainNameHandlers,
-            vpcLinkHandlers(upstreamSetExists: upstreamSetExists), openAPIHandlers,
+            vpcLinkHandlers(upstreamSetExists: upstreamSetExists), openAPIHandlers, documentationHandlers,
         ].reduce(into: [String: OperationHandler]()) { all, group in all.merge(group) { first, _ in first } }
         let model = try ServiceModel.bundled("apigateway")
         return ServiceDefinition(

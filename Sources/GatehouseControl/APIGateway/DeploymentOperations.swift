@@ -40,7 +40,7 @@ extension APIGateway {
         var snapshot: JSON = ["restApi": api]
         for (member, kind) in [
             ("resources", Kind.resource), ("models", Kind.model), ("requestValidators", Kind.requestValidator),
-            ("authorizers", Kind.authorizer), ("gatewayResponses", Kind.gatewayResponse),
+            ("authorizers", Kind.authorizer), ("gatewayResponses", Kind.gatewayResponse), ("documentationParts", Kind.documentationPart),
         ] {
             snapshot[member] = .array(try await reader.documents(kind: kind, parent: apiID))
         }

@@ -14,6 +14,10 @@ struct OpenAPIExport {
     let integrations: Bool
     /// Every other `x-amazon-apigateway-*` extension.
     let apigateway: Bool
+    /// `x-amazon-apigateway-authorizer` in the security schemes (`authorizers`, or either of the above).
+    var authorizers = false
+    /// The stage's documentation version, named in the export's documentation.
+    var documentationVersion: String? = nil
 
     private var api: JSON { snapshot["restApi"] ?? .emptyObject }
     private var apiID: String { api["id"]?.stringValue ?? "" }
@@ -218,7 +222,7 @@ struct OpenAPIExport {
                 "type": "apiKey", "name": .string(type == "REQUEST" ? "Unused" : header ?? "Authorization"), "in": "header",
                 "x-amazon-apigateway-authtype": authorizer["authType"] ?? .string(type == "COGNITO_USER_POOLS" ? "cognito_user_pools" : "custom"),
             ]
-            if integrations || apigateway {
+            if integrations || apigateway || authorizers {
                 var details: JSON = ["type": .string(type.lowercased())]
                 for member in ["authorizerUri", "authorizerCredentials", "identityValidationExpression", "authorizerResultTtlInSeconds", "providerARNs"] {
                     if let value = authorizer[member], value != .null { details[member] = value }
@@ -255,6 +259,15 @@ struct OpenAPIExport {
         if let types = api["binaryMediaTypes"], types.arrayValue?.isEmpty == false { extensions["x-amazon-apigateway-binary-media-types"] = types }
         if let source = api["apiKeySource"] { extensions["x-amazon-apigateway-api-key-source"] = source }
         if let size = api["minimumCompressionSize"], size != .null { extensions["x-amazon-apigateway-minimum-compression-size"] = size }
+        let parts = snapshot["documentationParts"]?.arrayValue ?? []
+        if !parts.isEmpty {
+            var documentation: JSON = ["documentationParts": .array(parts.map { part in
+                ["location": part["location"] ?? .emptyObject,
+                 "properties": part["properties"]?.stringValue.flatMap { try? JSON(parsing: Data($0.utf8)) } ?? .emptyObject] as JSON
+            })]
+            if let documentationVersion { documentation["version"] = .string(documentationVersion) }
+            extensions["x-amazon-apigateway-documentation"] = documentation
+        }
         return extensions
     }
 

@@ -80,6 +80,15 @@ struct OpenAPIImport {
             for name in ["responseParameters", "responseTemplates"] { input[name] = response[name] }
             try await run("PutGatewayResponse", input, failure: "Unable to put gateway response '\(type)'")
         }
+        if parameters["ignore"] != "documentation", let documentation = document["x-amazon-apigateway-documentation"] {
+            try await run("ImportDocumentationParts", [
+                "body": .string(documentation.serialized().base64EncodedString()), "mode": "merge",
+            ], failure: "Unable to import documentation")
+            if let version = documentation["version"] {
+                try await run("CreateDocumentationVersion", ["documentationVersion": .string(Self.text(version))],
+                              failure: "Unable to create documentation version")
+            }
+        }
         var resources: [String: String] = [:]
         for resource in try await context.store.documents(kind: DocumentKind.resource, parent: apiID) {
             if let path = resource["path"]?.stringValue, let id = resource["id"]?.stringValue { resources[path] = id }

@@ -15,11 +15,11 @@ extension APIGateway {
     /// The operations an import runs, by name.
     static let importHandlers: [String: OperationHandler] = [
         restAPIHandlers, resourceHandlers, methodHandlers, integrationHandlers, modelHandlers, requestValidatorHandlers,
-        authorizerHandlers, gatewayResponseHandlers,
+        authorizerHandlers, gatewayResponseHandlers, documentationHandlers,
     ].reduce(into: [:]) { all, group in all.merge(group) { first, _ in first } }
 
     /// The kinds of document a definition describes (PutRestApi's overwrite replaces them).
-    private static let definedKinds = [Kind.resource, Kind.model, Kind.requestValidator, Kind.authorizer, Kind.gatewayResponse]
+    private static let definedKinds = [Kind.resource, Kind.model, Kind.requestValidator, Kind.authorizer, Kind.gatewayResponse, Kind.documentationPart]
 
     private static func definition(_ context: OperationContext) throws(AWSError) -> OpenAPIImport {
         let body = Data(base64Encoded: context.input["body"]?.stringValue ?? "") ?? Data()
@@ -118,6 +118,7 @@ extension APIGateway {
 
     private static func key(of document: JSON, kind: String, apiID: String) -> DocumentKey {
         let id = kind == Kind.model ? document["name"] : kind == Kind.gatewayResponse ? document["responseType"] : document["id"]
+        // Documentation versions are snapshots of their own: an import never changes them.
         return DocumentKey(kind: kind, parent: apiID, id: id?.stringValue ?? "")
     }
 
@@ -140,10 +141,12 @@ extension APIGateway {
             let snapshot = try await context.store.document(childKey(Kind.snapshot, context, deploymentID))
         else { throw AWSError.notFound("Invalid stage identifier specified") }
         let extensions = Set((parameters(context)["extensions"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let document = OpenAPIExport(
+        var exporter = OpenAPIExport(
             snapshot: snapshot, stage: context.string("stageName"), region: context.caller.region, swagger: type == "swagger",
-            integrations: extensions.contains("integrations"), apigateway: extensions.contains("apigateway")
-        ).document()
+            integrations: extensions.contains("integrations"), apigateway: extensions.contains("apigateway"))
+        exporter.authorizers = extensions.contains("authorizers")
+        exporter.documentationVersion = stage["documentationVersion"]?.stringValue
+        let document = exporter.document()
         let yaml = context.input["accepts"]?.stringValue?.lowercased().contains("yaml") == true
         let body = yaml ? Data(YAML.serialize(document).utf8) : document.serialized()
         let version = api["version"]?.stringValue ?? document["info"]?["version"]?.stringValue ?? ""
