@@ -16,9 +16,31 @@ public struct CodeStore: Sendable {
     }
 
     public let root: URL
+    /// Signs download URLs (`GetFunction`'s `Code.Location`); made anew at each start, as the
+    /// URLs last minutes.
+    private let urlKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
 
     public init(directory: String) {
         root = URL(fileURLWithPath: directory).appendingPathComponent("functions")
+    }
+
+    /// `base` + `path`, signed to be valid for `lifetime` seconds (AWS's presigned URLs: 10 minutes).
+    public func downloadURL(base: String, path: String, lifetime: TimeInterval = 600, now: Date = Date()) -> String {
+        let expires = Int64(now.timeIntervalSince1970 + lifetime)
+        return "\(base)\(path)?X-Gatehouse-Expires=\(expires)&X-Gatehouse-Signature=\(signature(path, expires))"
+    }
+
+    /// Whether a download's query carries a valid, unexpired signature for `path`.
+    public func allowsDownload(path: String, query: [(name: String, value: String)], now: Date = Date()) -> Bool {
+        guard let expires = query.first(where: { $0.name == "X-Gatehouse-Expires" }).flatMap({ Int64($0.value) }),
+            let given = query.first(where: { $0.name == "X-Gatehouse-Signature" })?.value,
+            Double(expires) >= now.timeIntervalSince1970
+        else { return false }
+        return given == signature(path, expires)
+    }
+
+    private func signature(_ path: String, _ expires: Int64) -> String {
+        Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data("\(path)\n\(expires)".utf8), using: SymmetricKey(data: urlKey)))
     }
 
     /// Checks and keeps a zip. Refuses what AWS refuses, and entries that would land outside the

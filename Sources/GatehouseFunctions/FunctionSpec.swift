@@ -21,6 +21,8 @@ public struct FunctionSpec: Sendable, Hashable {
     public var revision: String
     /// The packages of the function's layers (their SHA-256), in the order AWS stacks them.
     public var layers: [String] = []
+    /// The execution role's ARN: its temporary credentials are the worker's.
+    public var role = ""
 
     public init(
         name: String, version: String, arn: String, runtime: String, handler: String, timeoutSeconds: Int, memoryMB: Int,
@@ -57,6 +59,7 @@ public struct FunctionSpec: Sendable, Hashable {
             reservedConcurrency: function["ReservedConcurrentExecutions"]?.intValue,
             revision: configuration["RevisionId"]?.stringValue ?? "")
         layers = configuration["Layers"]?.arrayValue?.compactMap { $0["CodeSha256"]?.stringValue } ?? []
+        role = configuration["Role"]?.stringValue ?? ""
     }
 
     /// Workers are shared by every invoke of the same function version.

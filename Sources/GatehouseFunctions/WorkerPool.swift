@@ -16,8 +16,8 @@ public actor WorkerPool {
         public var gatehouseEndpoint: String
         public var maxWorkers: Int
         public var idleTimeout: Duration
-        public var accessKeyID: String
-        public var secretAccessKey: String
+        /// The credentials a worker of a function gets: its role's, never the server's own keys.
+        public var credentials: @Sendable (FunctionSpec) -> WorkerCredentials
         public var memoryLimit: MemoryLimit
         /// The certificate authorities handlers trust (`AWS_CA_BUNDLE`): the system's plus the one
         /// that signed this Gatehouse's TLS certificate (`NODE_EXTRA_CA_CERTS`).
@@ -25,7 +25,7 @@ public actor WorkerPool {
 
         public init(
             runtimeAPIAddress: String, gatehouseEndpoint: String, maxWorkers: Int = 64, idleTimeout: Duration = .seconds(300),
-            accessKeyID: String, secretAccessKey: String, memoryLimit: MemoryLimit = MemoryLimit(mechanism: .rlimit),
+            credentials: @escaping @Sendable (FunctionSpec) -> WorkerCredentials, memoryLimit: MemoryLimit = MemoryLimit(mechanism: .rlimit),
             trust: (bundle: String, authority: String)? = nil
         ) {
             self.trust = trust
@@ -33,8 +33,7 @@ public actor WorkerPool {
             self.gatehouseEndpoint = gatehouseEndpoint
             self.maxWorkers = maxWorkers
             self.idleTimeout = idleTimeout
-            self.accessKeyID = accessKeyID
-            self.secretAccessKey = secretAccessKey
+            self.credentials = credentials
             self.memoryLimit = memoryLimit
         }
     }
@@ -156,7 +155,7 @@ public actor WorkerPool {
         worker.lines.append(.now(LambdaLogLines.initStart(runtime: spec.runtime, region: spec.region)))
         let launch = WorkerProcess.Launch(
             runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python, node: node,
-            accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, trust: settings.trust, prelude: worker.memory.prelude)
+            credentials: settings.credentials(spec), trust: settings.trust, prelude: worker.memory.prelude)
         do {
             worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, layers: layerRoots, secret: secret, logStream: stream, launch: launch, pool: self)
         } catch {

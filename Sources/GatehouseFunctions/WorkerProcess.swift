@@ -18,8 +18,7 @@ enum WorkerProcess {
         var python: String?
         /// The `node` on PATH, for Node.js functions.
         var node: String?
-        var accessKeyID: String
-        var secretAccessKey: String
+        var credentials: WorkerCredentials
         var trust: (bundle: String, authority: String)?
         /// A shell command run just before the worker execs: it enters its memory cage.
         var prelude: String?
@@ -126,8 +125,8 @@ enum WorkerProcess {
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
             "AWS_EXECUTION_ENV": "AWS_Lambda_\(spec.runtime)",
-            "AWS_ACCESS_KEY_ID": launch.accessKeyID,
-            "AWS_SECRET_ACCESS_KEY": launch.secretAccessKey,
+            "AWS_ACCESS_KEY_ID": launch.credentials.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": launch.credentials.secretAccessKey,
             "AWS_ENDPOINT_URL": launch.gatehouseEndpoint,
             "LAMBDA_TASK_ROOT": taskRoot.path,
             "LAMBDA_RUNTIME_DIR": taskRoot.path,
@@ -143,6 +142,7 @@ enum WorkerProcess {
         ]
         let libraries = layerPaths("lib")
         if !libraries.isEmpty { environment["LD_LIBRARY_PATH"] = libraries.joined(separator: ":") }
+        if let token = launch.credentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
         if let trust = launch.trust {
             environment["AWS_CA_BUNDLE"] = trust.bundle
             environment["NODE_EXTRA_CA_CERTS"] = trust.authority
@@ -171,5 +171,19 @@ enum WorkerProcess {
         let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return path.isEmpty ? nil : path
+    }
+}
+
+/// The credentials a worker's environment carries (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`): temporary ones for the function's execution role.
+public struct WorkerCredentials: Sendable, Equatable {
+    public var accessKeyID: String
+    public var secretAccessKey: String
+    public var sessionToken: String?
+
+    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
     }
 }

@@ -64,13 +64,20 @@ struct GatehouseResponder: HTTPResponder {
                 return ControlPlane.errorResponse(.internalFailure())
             }
         }
-        return codeDownload(request.rawPath)
+        return codeDownload(request)
             ?? ControlPlane.errorResponse(AWSError("NotFoundException", status: 404, "No Gatehouse endpoint at \(request.rawPath)"))
     }
 
-    /// `GET /_gatehouse/code/{function}/{sha}.zip`: the package `GetFunction`'s `Code.Location` points at.
-    private func codeDownload(_ path: String) -> OutgoingResponse? {
+    /// `GET /_gatehouse/code/{function}/{sha}.zip`: the package `GetFunction`'s `Code.Location`
+    /// points at, with the signature and expiry that URL carries.
+    private func codeDownload(_ request: IncomingRequest) -> OutgoingResponse? {
+        let path = request.rawPath
         guard path.hasPrefix("/_gatehouse/code/"), path.hasSuffix(".zip") else { return nil }
+        guard code.allowsDownload(path: path, query: request.queryItems) else {
+            return OutgoingResponse(
+                status: 403, headers: [("Content-Type", "application/json")],
+                body: Data(#"{"message":"Request has expired or its signature does not match: ask GetFunction for a new Code.Location"}"#.utf8))
+        }
         guard let zip = code.zip(fileName: String(path.split(separator: "/").last!.dropLast(4))) else {
             return OutgoingResponse(status: 404, headers: [("Content-Type", "application/json")], body: Data(#"{"message":"No such code"}"#.utf8))
         }

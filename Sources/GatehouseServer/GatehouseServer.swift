@@ -49,8 +49,12 @@ public struct GatehouseServer: Sendable {
             settings: .init(
                 runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
                 maxWorkers: configuration.maxWorkers, idleTimeout: .seconds(configuration.workerIdleSeconds),
-                accessKeyID: configuration.credentials.first?.accessKeyId ?? "test",
-                secretAccessKey: configuration.credentials.first?.secretAccessKey ?? "test", memoryLimit: memoryLimit,
+                credentials: { [account = configuration.accountId] spec in
+                    // The worker holds a session of its function's role, never the server's keys.
+                    let (key, entry) = temporaryCredentials.forWorker(role: spec.role, function: spec.name, defaultAccount: account)
+                    return WorkerCredentials(accessKeyID: key, secretAccessKey: entry.secret, sessionToken: entry.sessionToken)
+                },
+                memoryLimit: memoryLimit,
                 trust: (authority.bundle.path, authority.caCertificate.path)),
             code: code, logs: logSink)
         let invoker = Invoker(pool: pool, logs: logSink)
@@ -130,7 +134,9 @@ public struct GatehouseServer: Sendable {
         var controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         controlPlane.forward = { [verifier] request, caller in
             // A key taken unchecked (`acceptAnyAccessKey`) signs with a secret of its own making.
-            guard let secret = verifier.secrets[caller.accessKeyId] ?? (verifier.acceptsAnyKey ? "gatehouse" : nil) else { return nil }
+            let secret = verifier.secrets[caller.accessKeyId] ?? temporaryCredentials.entry(for: caller.accessKeyId)?.secret
+                ?? (verifier.acceptsAnyKey ? "gatehouse" : nil)
+            guard let secret else { return nil }
             do throws(Gateway.ServiceUnreachable) {
                 return try await gateway.forwardToService(
                     request, signing: .init(accessKeyId: caller.accessKeyId, secret: secret, region: caller.region, service: caller.service))

@@ -38,7 +38,7 @@ import ZIPFoundation
         code = CodeStore(directory: directory)
         pool = WorkerPool(
             settings: .init(
-                runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", accessKeyID: "test", secretAccessKey: "test",
+                runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", credentials: { _ in WorkerCredentials(accessKeyID: "test", secretAccessKey: "test") },
                 memoryLimit: MemoryLimit(mechanism: .rlimit)),
             code: code, logs: DiscardingLogSink())
         invoker = Invoker(pool: pool, logs: DiscardingLogSink())

@@ -18,7 +18,7 @@ struct TestGateway {
         let catalog = FunctionCatalog(FunctionTable())
         let logs = DiscardingLogSink()
         let pool = WorkerPool(
-            settings: .init(runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", accessKeyID: "test", secretAccessKey: "test"),
+            settings: .init(runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", credentials: { _ in WorkerCredentials(accessKeyID: "test", secretAccessKey: "test") }),
             code: CodeStore(directory: NSTemporaryDirectory() + "gatehouse-tests-\(UUID().uuidString)"), logs: logs)
         let invoker = Invoker(pool: pool, logs: logs)
         let async = AsyncInvocations(queue: queue, invoker: invoker, catalog: catalog, logger: Logger(label: "test"))

@@ -34,7 +34,7 @@ import Testing
 
     func limitsChannel() throws -> EmbeddedChannel {
         let pool = WorkerPool(
-            settings: .init(runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", accessKeyID: "test", secretAccessKey: "test"),
+            settings: .init(runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", credentials: { _ in WorkerCredentials(accessKeyID: "test", secretAccessKey: "test") }),
             code: CodeStore(directory: NSTemporaryDirectory() + "gatehouse-tests-\(UUID().uuidString)"), logs: DiscardingLogSink())
         let admission = RequestAdmission(
             runtimeAPI: RuntimeAPI(pool: pool), maxControlPlaneBodyBytes: 64 * 1024 * 1024, directory: StageDirectory(DeployedStages()))

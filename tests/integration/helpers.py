@@ -206,7 +206,8 @@ def create_python_function(lambda_client, source, prefix="fn", apigateway_may_in
     Active; with `apigateway_may_invoke`, a policy statement (no source ARN) lets API Gateway
     invoke it. `kwargs` go to CreateFunction. Returns its name."""
     name = unique_name(prefix)
-    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=LAMBDA_ROLE, Handler="app.handler",
+    kwargs.setdefault("Role", LAMBDA_ROLE)
+    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler",
                                   Code={"ZipFile": make_zip({"app.py": source})}, **kwargs)
     lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
     if apigateway_may_invoke:

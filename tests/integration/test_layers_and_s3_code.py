@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -33,7 +34,8 @@ def test_layer_versions_are_published_read_and_listed(lambda_client, layer):
     assert first["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert first["Version"] == 1
     assert first["LayerVersionArn"] == f"arn:aws:lambda:us-east-1:000000000000:layer:{layer}:1"
-    assert first["Content"]["CodeSize"] > 0 and first["Content"]["Location"].endswith(".zip")
+    assert first["Content"]["CodeSize"] > 0
+    assert requests.get(first["Content"]["Location"], timeout=10).content.startswith(b"PK")
     second = lambda_client.publish_layer_version(LayerName=layer, Content={"ZipFile": layer_zip("hello")})
     assert second["Version"] == 2
     assert lambda_client.get_layer_version(LayerName=layer, VersionNumber=1)["Description"] == "helpers"

@@ -14,7 +14,10 @@ extension Lambda {
                 let sha = CodeStore.fileName(configuration["CodeSha256"]?.stringValue ?? "")
                 var output: JSON = [
                     "Configuration": configuration,
-                    "Code": ["RepositoryType": "S3", "Location": .string("\(environment.endpoint)/_gatehouse/code/\(name)/\(sha).zip")],
+                    "Code": [
+                        "RepositoryType": "S3",
+                        "Location": .string(environment.code.downloadURL(base: environment.endpoint, path: "/_gatehouse/code/\(name)/\(sha).zip")),
+                    ],
                 ]
                 if let tags = document["Tags"], tags != .emptyObject { output["Tags"] = tags }
                 if let reserved = document["ReservedConcurrentExecutions"] { output["Concurrency"] = ["ReservedConcurrentExecutions": reserved] }

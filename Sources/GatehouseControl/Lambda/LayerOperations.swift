@@ -23,7 +23,8 @@ extension Lambda {
                         "CreatedDate": .string(timestamp()), "CompatibleRuntimes": context.input["CompatibleRuntimes"] ?? [],
                         "CompatibleArchitectures": context.input["CompatibleArchitectures"] ?? [],
                         "Content": [
-                            "Location": .string("\(environment.endpoint)/_gatehouse/code/layer-\(name)-\(version)/\(CodeStore.fileName(stored.sha256)).zip"),
+                            "Location": .string(environment.code.downloadURL(
+                                base: environment.endpoint, path: "/_gatehouse/code/layer-\(name)-\(version)/\(CodeStore.fileName(stored.sha256)).zip")),
                             "CodeSha256": .string(stored.sha256), "CodeSize": .number(Double(stored.size)),
                         ],
                     ]

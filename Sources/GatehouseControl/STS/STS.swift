@@ -33,13 +33,9 @@ public enum STS {
                 "User: arn:aws:iam::\(context.caller.accountId):root is not authorized to perform: sts:AssumeRole on resource: \(arn)")
         }
         let duration = context.input["DurationSeconds"]?.doubleValue ?? 3600
-        let expiration = (Date().timeIntervalSince1970 + duration).rounded(.down)
-        let accessKeyId = "ASIA" + IAM.identifier(16)
-        let assumed = "arn:aws:sts::\(account):assumed-role/\(name)/\(session)"
-        let entry = TemporaryCredentials.Entry(
-            secret: RequestID.base64(count: 30), sessionToken: "FwoGZXIvYXdzE" + RequestID.base64(count: 96),
-            expiration: expiration, account: account, arn: assumed,
-            userId: "\(role?["RoleId"]?.stringValue ?? "AROA" + IAM.identifier(17)):\(session)")
+        let (accessKeyId, entry) = credentials.issue(
+            role: String(name), account: account, roleID: role?["RoleId"]?.stringValue, session: session, seconds: duration)
+        let (assumed, expiration) = (entry.arn, entry.expiration)
         var document = try JSON(parsing: JSONEncoder().encode(entry))
         document["AccessKeyId"] = .string(accessKeyId)
         let stored = document
