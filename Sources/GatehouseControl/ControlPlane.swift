@@ -83,6 +83,8 @@ public struct ControlPlane: Sendable {
     /// Passes a verified request for a service Gatehouse does not serve to where that service
     /// is configured; nil when it is configured nowhere.
     public var forward: (@Sendable (IncomingRequest, Caller) async -> OutgoingResponse?)?
+    /// Refuse role sessions whose role IAM does not know.
+    public var strictIAM = false
 
     public init(services: [ServiceDefinition], verifier: SignatureVerifier, store: any Store, endpoint: String, logger: Logger) {
         self.services = services
@@ -125,6 +127,12 @@ public struct ControlPlane: Sendable {
             let context = OperationContext(
                 operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
                 model: service.model, endpoint: endpoint, endpointScope: scope)
+            if let temporary = verifier.temporary?.entry(for: caller.accessKeyId),
+                let denial = try await IdentityPolicies.denial(
+                    temporary, service: service, operation: operationName, context: context, request: routed, strict: strictIAM)
+            {
+                throw denial
+            }
             let output = try await handler(context)
             if protocolName == "query" {
                 response = QueryProtocol.response(output, operation: operationName, model: service.model, requestID: requestId)

@@ -132,6 +132,7 @@ public struct GatehouseServer: Sendable {
                 flush: { gateway.authorizerCache.flush(api: $0, stage: $1) })
         }
         var controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
+        controlPlane.strictIAM = configuration.strictIAM
         controlPlane.forward = { [verifier] request, caller in
             // A key taken unchecked (`acceptAnyAccessKey`) signs with a secret of its own making.
             let secret = verifier.secrets[caller.accessKeyId] ?? temporaryCredentials.entry(for: caller.accessKeyId)?.secret

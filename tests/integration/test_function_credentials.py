@@ -43,3 +43,48 @@ def test_code_downloads_need_the_signed_url(lambda_client, make_function):
     assert requests.get(urlunsplit(parts._replace(query=tampered)), timeout=10).status_code == 403
     other = urlunsplit(parts._replace(path=parts.path.replace(name, name + "x")))
     assert requests.get(other, timeout=10).status_code == 403
+
+
+LIMITED = """
+import boto3
+from botocore.exceptions import ClientError
+
+def handler(event, context):
+    groups = len(boto3.client("logs").describe_log_groups()["logGroups"]) >= 0
+    try:
+        boto3.client("lambda").list_functions()
+        denied = None
+    except ClientError as error:
+        denied = {"code": error.response["Error"]["Code"], "status": error.response["ResponseMetadata"]["HTTPStatusCode"],
+                  "message": error.response["Error"]["Message"]}
+    return {"logs": groups, "lambda": denied}
+"""
+
+
+def test_the_roles_identity_policies_decide_what_its_worker_may_call(lambda_client, client_factory):
+    iam = client_factory(service="iam")
+    role_name = f"logs-only-{lambda_client.meta.region_name}-{id(iam) % 100000}"
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]
+    iam.put_role_policy(RoleName=role_name, PolicyName="logs", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}))
+    try:
+        name = create_python_function(lambda_client, LIMITED, prefix="limited", Role=role["Arn"], Timeout=30)
+        _, answer = invoke_json(lambda_client, name)
+        assert answer["logs"] is True
+        assert answer["lambda"]["code"] == "AccessDeniedException" and answer["lambda"]["status"] == 403
+        assert answer["lambda"]["message"] == (
+            f"User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_name}/{name} is not authorized to perform: lambda:ListFunctions "
+            "on resource: * because no identity-based policy allows the lambda:ListFunctions action")
+        # An explicit deny wins over an allow.
+        iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        iam.put_role_policy(RoleName=role_name, PolicyName="no-lambda", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "lambda:*", "Resource": "*"}]}))
+        _, answer = invoke_json(lambda_client, name)
+        assert "with an explicit deny in an identity-based policy" in answer["lambda"]["message"]
+    finally:
+        for policy in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role_name, PolicyName=policy)
+        for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
+        iam.delete_role(RoleName=role_name)

@@ -91,6 +91,11 @@ def test_caller_identity_and_assumed_roles(gatehouse, role):
     as_role = make_client(gatehouse, "sts", access_key=credentials["AccessKeyId"], secret_key=credentials["SecretAccessKey"])
     assert as_role.get_caller_identity()["Arn"] == assumed["AssumedRoleUser"]["Arn"]
     apis = make_client(gatehouse, "apigateway", access_key=credentials["AccessKeyId"], secret_key=credentials["SecretAccessKey"])
+    # The session may do what the role's policies allow, and nothing else.
+    with pytest.raises(ClientError) as error:
+        apis.get_rest_apis()
+    assert (error.value.response["Error"]["Code"], error.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDeniedException", 403)
+    make_client(gatehouse, "iam").attach_role_policy(RoleName=role["RoleName"], PolicyArn="arn:aws:iam::aws:policy/AmazonAPIGatewayAdministrator")
     assert "items" in apis.get_rest_apis()
     # A role that does not exist can still be assumed unless IAM is strict.
     assert sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/nobody", RoleSessionName="xx")["Credentials"]

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseModel
 import Synchronization
 
 /// Lambda authorizer results by stage, authorizer and identity, kept for the authorizer's TTL.

@@ -1,5 +1,3 @@
-import GatehouseModel
-
 /// An IAM policy document compiled once (per deployment, or per authorizer result).
 ///
 /// This is the subset of the IAM policy language that API Gateway resource policies and Lambda
@@ -11,20 +9,20 @@ import GatehouseModel
 /// Decisions follow IAM: any matching `Deny` is an explicit deny, otherwise any matching `Allow`
 /// allows, otherwise the request is implicitly denied. Combining this decision with another
 /// policy's (authorizer policy × resource policy, same or cross account) is the caller's job.
-struct IAMPolicy: Sendable {
+public struct IAMPolicy: Sendable {
     /// Why a document is not a policy; the message names the offending element.
-    struct Malformed: Error, Equatable, Sendable, CustomStringConvertible {
-        var message: String
-        init(_ message: String) { self.message = message }
-        var description: String { message }
+    public struct Malformed: Error, Equatable, Sendable, CustomStringConvertible {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
     }
 
-    enum Decision: Equatable, Sendable { case allow, explicitDeny, implicitDeny }
+    public enum Decision: Equatable, Sendable { case allow, explicitDeny, implicitDeny }
 
     /// Deny statements first, then Allow statements, so the first statement that matches decides.
     private let statements: [Statement]
 
-    init(_ document: JSON) throws(Malformed) {
+    public init(_ document: JSON) throws(Malformed) {
         guard let members = document.objectValue else { throw Malformed("Policy document is not a JSON object") }
         if let version = members["Version"], version.stringValue == nil {
             throw Malformed("Policy Version is not a string")
@@ -45,7 +43,7 @@ struct IAMPolicy: Sendable {
 
     /// The decision for `action` (e.g. `execute-api:Invoke`) on `resource` (the full ARN, e.g.
     /// `arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets/1`) by `request`.
-    func evaluate(action: String, resource: String, request: RequestFacts) -> Decision {
+    public func evaluate(action: String, resource: String, request: RequestFacts) -> Decision {
         IAMPolicy.withBytes(action) { action in
             IAMPolicy.withBytes(resource) { resource in
                 let target = Target(action: action, resource: resource, apiRelative: IAMPolicy.apiRelativePart(of: resource))
@@ -59,19 +57,19 @@ struct IAMPolicy: Sendable {
 }
 
 /// What a policy knows about the caller besides the action and resource: the request context keys.
-struct RequestFacts: Sendable {
+public struct RequestFacts: Sendable {
     /// Who is calling: nil for an anonymous caller, else an AWS account and usually the signing ARN.
-    var principal: Principal?
+    public var principal: Principal?
     /// `aws:SourceIp`.
-    var sourceIP: String?
+    public var sourceIP: String?
     /// `aws:SourceVpce`.
-    var sourceVpce: String?
+    public var sourceVpce: String?
     /// `aws:SourceVpc`.
-    var sourceVpc: String?
+    public var sourceVpc: String?
     /// Any other condition keys, e.g. `aws:SecureTransport`; names match case-insensitively.
-    var extra: [String: String] = [:]
+    public var extra: [String: String] = [:]
 
-    init(
+    public init(
         principal: Principal? = nil, sourceIP: String? = nil, sourceVpce: String? = nil, sourceVpc: String? = nil,
         extra: [String: String] = [:]
     ) {
@@ -84,15 +82,15 @@ struct RequestFacts: Sendable {
 }
 
 /// An authenticated AWS caller as a policy's `Principal` element names it.
-struct Principal: Sendable, Hashable {
+public struct Principal: Sendable, Hashable {
     /// The 12-digit account id.
-    var account: String
+    public var account: String
     /// The caller's ARN, e.g. `arn:aws:iam::123456789012:user/alice`; nil when only the account is known.
-    var arn: String?
+    public var arn: String?
     /// For an `arn:aws:sts::…:assumed-role/Name/session` caller, `Name`: a policy naming the role matches it.
-    var assumedRoleName: String?
+    public var assumedRoleName: String?
 
-    init(account: String, arn: String? = nil) {
+    public init(account: String, arn: String? = nil) {
         self.account = account
         self.arn = arn
         let parts = arn.map { $0.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false) } ?? []
@@ -102,7 +100,7 @@ struct Principal: Sendable, Hashable {
     }
 
     /// The caller with ARN `arn`, its account taken from the ARN; nil if `arn` carries no account.
-    init?(arn: String) {
+    public init?(arn: String) {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "arn", !parts[4].isEmpty else { return nil }
         self.init(account: String(parts[4]), arn: arn)

@@ -1,8 +1,7 @@
 import Foundation
-import GatehouseModel
 import Testing
 
-@testable import GatehouseGateway
+@testable import GatehouseModel
 
 /// The IAM policy evaluator behind resource policies and Lambda authorizer policies.
 @Suite struct IAMPolicyTests {

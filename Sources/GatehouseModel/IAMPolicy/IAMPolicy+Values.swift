@@ -1,5 +1,3 @@
-import GatehouseModel
-
 // MARK: - Values
 
 extension IAMPolicy {

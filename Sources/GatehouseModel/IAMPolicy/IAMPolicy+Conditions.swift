@@ -1,5 +1,3 @@
-import GatehouseModel
-
 extension IAMPolicy {
     /// One key under one operator of a statement's `Condition` block, e.g.
     /// `"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}`. A statement applies when all its
