@@ -159,6 +159,7 @@ public struct Gateway: Sendable {
         invocation.accountID = accountID
         invocation.access = deployed.access[stage.region] ?? AccessTable()
         invocation.vpcLinks = deployed.vpcLinks
+        invocation.rolePolicies = deployed.rolePolicies
         return invocation
     }
 

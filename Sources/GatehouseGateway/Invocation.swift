@@ -17,6 +17,8 @@ public struct Invocation: Sendable {
     public var accountID = ""
     /// REST VPC links' upstream set names, by link id.
     public var vpcLinks: [String: String] = [:]
+    /// IAM roles' identity policies, by `{account}/{role name in lower case}`.
+    public var rolePolicies: [String: [IAMPolicy]] = [:]
     /// What authentication established about the caller (`apiKey`, `apiKeyId`, `user`…),
     /// shown as `$context.identity.*`.
     public var identity: [String: String] = [:]

@@ -84,7 +84,7 @@ public struct GatehouseServer: Sendable {
             relaxedLambdaPermissions: configuration.lambdaPermissions == "relaxed",
             signatures: { [dataPlaneVerifier] request throws(AWSError) in
                 let caller = try dataPlaneVerifier.verify(request)
-                return (caller.accessKeyId, caller.service)
+                return (caller.accessKeyId, caller.service, temporaryCredentials.entry(for: caller.accessKeyId)?.arn)
             },
             cognitoJWKS: configuration.cognitoJWKS, vpceHeader: configuration.vpceHeader,
             webSocketSettings: WebSocketSettings(

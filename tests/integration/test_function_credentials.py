@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from helpers import ACCOUNT_ID, SECRET_KEY, create_python_function, invoke_json
+from helpers import ACCOUNT_ID, SECRET_KEY, botocore_signed_request, create_python_function, invoke_json
 
 WHOAMI = """
 import os
@@ -85,6 +85,36 @@ def test_the_roles_identity_policies_decide_what_its_worker_may_call(lambda_clie
     finally:
         for policy in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
             iam.delete_role_policy(RoleName=role_name, PolicyName=policy)
+        for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
+        iam.delete_role(RoleName=role_name)
+
+
+def test_a_role_session_calls_an_iam_method_only_when_its_policies_allow(gatehouse, apigw, invokable, client_factory):
+    invokable.method("/private", "GET")
+    resource = invokable.resource("/private")
+    apigw.update_method(restApiId=invokable.id, resourceId=resource, httpMethod="GET",
+                        patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}])
+    apigw.put_integration(restApiId=invokable.id, resourceId=resource, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    invokable.method_response("/private", "GET", 200)
+    invokable.integration_response("/private", "GET", 200, template='{"ok": true}')
+    invokable.deploy("dev")
+    iam = client_factory(service="iam")
+    role_name = f"invoker-{invokable.id}"
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))["Role"]
+    try:
+        credentials = client_factory(service="sts").assume_role(RoleArn=role["Arn"], RoleSessionName="caller")["Credentials"]
+        url = invokable.url("dev", "private")
+        signed = lambda: botocore_signed_request(  # noqa: E731
+            "GET", url, access_key=credentials["AccessKeyId"], secret_key=credentials["SecretAccessKey"], service="execute-api")
+        denied = signed()
+        assert denied.status_code == 403
+        assert f"assumed-role/{role_name}/caller is not authorized to perform: execute-api:Invoke" in denied.json()["Message"]
+        iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess")
+        allowed = signed()
+        assert (allowed.status_code, allowed.json()) == (200, {"ok": True})
+    finally:
         for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
         iam.delete_role(RoleName=role_name)

@@ -8,27 +8,6 @@ import GatehouseStore
 /// an implicit deny. A role IAM does not know is not restricted, unless IAM is strict (as a role
 /// that does not exist is accepted by default). The configured keys are always allowed.
 enum IdentityPolicies {
-    /// The AWS managed policies projects attach most, as data.
-    static let managed: [String: JSON] = [
-        "AWSLambdaBasicExecutionRole": statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]),
-        "AWSLambdaExecute": statement(["logs:*", "s3:GetObject", "s3:PutObject"]),
-        "AWSLambda_FullAccess": statement(["lambda:*", "logs:*", "apigateway:*", "iam:ListRoles", "iam:GetRole", "iam:PassRole"]),
-        "AmazonDynamoDBFullAccess": statement(["dynamodb:*"]),
-        "AmazonDynamoDBReadOnlyAccess": statement(["dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:Get*", "dynamodb:List*", "dynamodb:Query", "dynamodb:Scan"]),
-        "AmazonS3FullAccess": statement(["s3:*"]),
-        "AmazonS3ReadOnlyAccess": statement(["s3:Get*", "s3:List*"]),
-        "AmazonSQSFullAccess": statement(["sqs:*"]),
-        "AmazonSNSFullAccess": statement(["sns:*"]),
-        "AmazonAPIGatewayInvokeFullAccess": statement(["execute-api:Invoke", "execute-api:ManageConnections"]),
-        "AmazonAPIGatewayAdministrator": statement(["apigateway:*"]),
-        "CloudWatchLogsFullAccess": statement(["logs:*"]),
-        "AdministratorAccess": statement(["*"]),
-    ]
-
-    private static func statement(_ actions: [String]) -> JSON {
-        ["Version": "2012-10-17", "Statement": [["Effect": "Allow", "Action": .array(actions.map(JSON.string)), "Resource": "*"]]]
-    }
-
     /// The error that refuses `operation` for the role session `temporary`, or nil when allowed.
     static func denial(
         _ temporary: TemporaryCredentials.Entry, service: ServiceDefinition, operation: String, context: OperationContext,
@@ -42,18 +21,12 @@ enum IdentityPolicies {
         let role = try await context.store.document(DocumentKey(kind: DocumentKind.iamRole, parent: temporary.account, id: roleName.lowercased()))
         guard let role else { return strict ? denied(temporary, signing, action(signing, operation, request), "*", explicit: false) : nil }
         let (action, resource) = (action(signing, operation, request), resource(signing, context, request))
-        var documents = (role["InlinePolicies"]?.objectValue ?? [:]).values.compactMap { $0.stringValue.flatMap { try? JSON(parsing: Data($0.utf8)) } }
-        for attached in role["AttachedPolicies"]?.arrayValue ?? [] {
-            if let arn = attached["PolicyArn"]?.stringValue, arn.hasPrefix("arn:aws:iam::aws:policy/"),
-                let document = managed[String(arn.split(separator: "/").last ?? "")]
-            {
-                documents.append(document)
-            }
-        }
         let facts = RequestFacts(principal: Principal(arn: temporary.arn), sourceIP: request.remoteAddress)
-        let decisions = documents.compactMap { try? IAMPolicy($0) }.map { $0.evaluate(action: action, resource: resource, request: facts) }
-        if decisions.contains(.explicitDeny) { return denied(temporary, signing, action, resource, explicit: true) }
-        return decisions.contains(.allow) ? nil : denied(temporary, signing, action, resource, explicit: false)
+        switch ManagedPolicies.decide(ManagedPolicies.of(role: role), action: action, resource: resource, request: facts) {
+        case .allow: return nil
+        case .explicitDeny: return denied(temporary, signing, action, resource, explicit: true)
+        case .implicitDeny: return denied(temporary, signing, action, resource, explicit: false)
+        }
     }
 
     /// The IAM action of a call: API Gateway's are its HTTP methods (`apigateway:GET`), the

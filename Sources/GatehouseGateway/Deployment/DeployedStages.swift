@@ -178,12 +178,15 @@ public final class DeployedStages: Revisioned {
     public let domains: CustomDomains
     /// REST VPC links' upstream set names (the load balancer names of their targets), by link id.
     public let vpcLinks: [String: String]
+    /// IAM roles' identity policies, by `{account}/{role name in lower case}`.
+    public let rolePolicies: [String: [IAMPolicy]]
     public let revision: Int64
 
     public init(
         stages: [String: [String: DeployedStage]] = [:], httpStages: [String: [String: DeployedHTTPStage]] = [:],
         webSocketStages: [String: [String: DeployedWebSocketStage]] = [:], access: [String: AccessTable] = [:],
-        domains: CustomDomains = CustomDomains(), vpcLinks: [String: String] = [:], revision: Int64 = -1
+        domains: CustomDomains = CustomDomains(), vpcLinks: [String: String] = [:], rolePolicies: [String: [IAMPolicy]] = [:],
+        revision: Int64 = -1
     ) {
         self.stages = stages
         self.httpStages = httpStages
@@ -191,6 +194,7 @@ public final class DeployedStages: Revisioned {
         self.access = access
         self.domains = domains
         self.vpcLinks = vpcLinks
+        self.rolePolicies = rolePolicies
         self.revision = revision
     }
 

@@ -38,6 +38,7 @@ public actor Deployer {
     private var functionURLs: [String: FunctionURL] = [:]
     private var domains = CustomDomains()
     private var vpcLinks: [String: String] = [:]
+    private var rolePolicies: [String: [IAMPolicy]] = [:]
 
     public init(
         source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, gateway: Gateway, logger: Logger
@@ -116,6 +117,7 @@ public actor Deployer {
         for region in regions { try await compileAccess(region) }
         try await compileDomains()
         try await compileVpcLinks()
+        try await compileRoles()
         functions = [:]
         functionURLs = [:]
         for region in try await source.parents(ofKind: DocumentKind.function) {
@@ -130,7 +132,7 @@ public actor Deployer {
     private func compile(_ change: StoreChange) async throws {
         var accessRegions = Set<String>()
         var touchedFunctions = Set<String>()
-        var touchedDomains = false, touchedLinks = false
+        var touchedDomains = false, touchedLinks = false, touchedRoles = false
         for change in change.changes {
             switch change {
             case .document(let key):
@@ -154,6 +156,8 @@ public actor Deployer {
                     touchedDomains = true
                 case DocumentKind.restVpcLink:
                     touchedLinks = true
+                case DocumentKind.iamRole:
+                    touchedRoles = true
                 default:
                     // The live API (resources, methods…) is not what callers see: only deployments are.
                     break
@@ -168,6 +172,7 @@ public actor Deployer {
         for function in touchedFunctions { try await compileFunction(function) }
         if touchedDomains { try await compileDomains() }
         if touchedLinks { try await compileVpcLinks() }
+        if touchedRoles { try await compileRoles() }
         publish(change.revision)
     }
 
@@ -277,6 +282,18 @@ public actor Deployer {
         vpcLinks = links
     }
 
+    /// Every IAM role's identity policies, compiled once, for role sessions' `AWS_IAM` calls.
+    private func compileRoles() async throws {
+        var roles: [String: [IAMPolicy]] = [:]
+        for account in try await source.parents(ofKind: DocumentKind.iamRole) {
+            for role in try await source.documents(kind: DocumentKind.iamRole, parent: account) {
+                guard let name = role["RoleName"]?.stringValue else { continue }
+                roles["\(account)/\(name.lowercased())"] = ManagedPolicies.of(role: role)
+            }
+        }
+        rolePolicies = roles
+    }
+
     /// A region's API keys, usage plans (with their keys) and account throttle.
     private func compileAccess(_ region: String) async throws {
         let plans = try await source.documents(kind: DocumentKind.usagePlan, parent: region)
@@ -333,7 +350,7 @@ public actor Deployer {
     private func publish(_ revision: Int64) {
         self.revision = max(self.revision, revision)
         directory.publish(DeployedStages(
-            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains, vpcLinks: vpcLinks,
+            stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains, vpcLinks: vpcLinks, rolePolicies: rolePolicies,
             revision: self.revision))
         catalog.publish(FunctionTable(functions: functions, urls: functionURLs, revision: self.revision))
     }

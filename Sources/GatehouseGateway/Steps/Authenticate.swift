@@ -1,9 +1,10 @@
 import Foundation
 import GatehouseModel
 
-/// Checks a SigV4 signature on a data-plane request; answers the signer's access key id and
-/// the service the signature is scoped to, or throws AWS's error.
-public typealias SignatureCheck = @Sendable (IncomingRequest) throws(AWSError) -> (accessKeyID: String, service: String)
+/// Checks a SigV4 signature on a data-plane request; answers the signer's access key id, the
+/// service the signature is scoped to and, for a role session's key, the session's ARN
+/// (`arn:aws:sts::{account}:assumed-role/{role}/{session}`), or throws AWS's error.
+public typealias SignatureCheck = @Sendable (IncomingRequest) throws(AWSError) -> (accessKeyID: String, service: String, session: String?)
 
 /// The checks before any authorizer, in AWS's order, none needing I/O: a PRIVATE API's VPC
 /// endpoint, an `AWS_IAM` method's SigV4 signature, then the API's resource policy. An explicit
@@ -24,7 +25,9 @@ struct AuthenticateStep: GatewayStep {
         }
         var principal: Principal?
         if invocation.match.method.authorizationType == "AWS_IAM" {
-            principal = try signer(&invocation, log: &log)
+            let signer = try signer(&invocation, log: &log)
+            try Self.checkIdentityPolicies(of: signer, invocation, log: &log)
+            principal = signer
         }
         guard let policy = api.policy else {
             // A private API refuses every call until a resource policy grants access.
@@ -47,6 +50,16 @@ struct AuthenticateStep: GatewayStep {
         }
     }
 
+    /// A role session may call what its role's identity policies allow; a role IAM does not know
+    /// is not restricted.
+    private static func checkIdentityPolicies(of principal: Principal, _ invocation: Invocation, log: inout ExecutionLog?) throws(GatewayError) {
+        guard let role = principal.assumedRoleName, let policies = invocation.rolePolicies["\(principal.account)/\(role.lowercased())"] else { return }
+        let decision = ManagedPolicies.decide(policies, action: "execute-api:Invoke", resource: invocation.methodARN, request: RequestFacts(principal: principal))
+        guard decision != .allow else { return }
+        log?.line("Execution failed: the role's identity policies do not allow execute-api:Invoke on \(invocation.methodARN)")
+        throw .resourcePolicyDenied(invocation, principal: principal, explicit: decision == .explicitDeny)
+    }
+
     /// The caller of an `AWS_IAM` method, from its SigV4 signature.
     private func signer(_ invocation: inout Invocation, log: inout ExecutionLog?) throws(GatewayError) -> Principal {
         guard let signatures else { throw .missingAuthenticationToken }
@@ -55,7 +68,7 @@ struct AuthenticateStep: GatewayStep {
             guard signed.service == "execute-api" else {
                 throw AWSError("InvalidSignatureException", status: 403, "Credential should be scoped to correct service: 'execute-api'. ")
             }
-            let arn = "arn:aws:iam::\(invocation.accountID):root"
+            let arn = signed.session ?? "arn:aws:iam::\(invocation.accountID):root"
             invocation.identity["accessKey"] = signed.accessKeyID
             invocation.identity["accountId"] = invocation.accountID
             invocation.identity["caller"] = signed.accessKeyID
