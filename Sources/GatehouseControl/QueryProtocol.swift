@@ -48,7 +48,7 @@ enum QueryProtocol {
     }
 
     private static func encode(_ value: JSON, shapeName: String, model: ServiceModel) -> String {
-        guard let shape = model[shape: shapeName] else { return escape(text(value)) }
+        guard let shape = model[shape: shapeName] else { return escape(value.plainText) }
         switch shape.type {
         case "structure":
             return members(value, shapeName: shapeName, model: model)
@@ -59,21 +59,10 @@ enum QueryProtocol {
                 "<entry><key>\(escape($0.key))</key><value>" + encode($0.value, shapeName: shape.value ?? "", model: model) + "</value></entry>"
             }.joined()
         case "timestamp":
-            guard let seconds = value.doubleValue else { return escape(text(value)) }
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime]
-            return formatter.string(from: Date(timeIntervalSince1970: seconds))
+            guard let seconds = value.doubleValue else { return escape(value.plainText) }
+            return Date(timeIntervalSince1970: seconds).utc("yyyy-MM-dd'T'HH:mm:ss'Z'")
         default:
-            return escape(text(value))
-        }
-    }
-
-    private static func text(_ value: JSON) -> String {
-        switch value {
-        case .string(let text): text
-        case .bool(let flag): flag ? "true" : "false"
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        default: String(decoding: value.serialized(), as: UTF8.self)
+            return escape(value.plainText)
         }
     }
 

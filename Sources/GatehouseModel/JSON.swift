@@ -148,3 +148,16 @@ extension JSON {
     /// `text` as a JSON string literal, quotes included.
     public static func quoted(_ text: String) -> String { JSON.string(text).serializedString }
 }
+
+extension JSON {
+    /// A scalar as text: a string as it is, a whole number without a fraction (`1`, not `1.0`),
+    /// a boolean as `true`/`false`; anything else as JSON.
+    public var plainText: String {
+        switch self {
+        case .string(let text): text
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .bool(let flag): flag ? "true" : "false"
+        default: String(decoding: serialized(), as: UTF8.self)
+        }
+    }
+}

@@ -121,7 +121,7 @@ enum Resources {
             try await client.call("apigateway", "PUT", base, json: lowerCamel(properties.removing(["RestApiId", "ResourceId", "HttpMethod", "Integration", "MethodResponses"]))
                 .overlaid(with: ["authorizationType": properties["AuthorizationType"] ?? "NONE"]))
             for response in properties["MethodResponses"]?.arrayValue ?? [] {
-                try await client.call("apigateway", "PUT", "\(base)/responses/\(Template.text(response["StatusCode"] ?? "200"))",
+                try await client.call("apigateway", "PUT", "\(base)/responses/\((response["StatusCode"] ?? "200").plainText)",
                                       json: lowerCamel(response.removing(["StatusCode"])))
             }
             if let integration = properties["Integration"] {
@@ -130,7 +130,7 @@ enum Resources {
                 if let method = integration["IntegrationHttpMethod"] { input["httpMethod"] = method }
                 try await client.call("apigateway", "PUT", "\(base)/integration", json: input)
                 for response in integration["IntegrationResponses"]?.arrayValue ?? [] {
-                    try await client.call("apigateway", "PUT", "\(base)/integration/responses/\(Template.text(response["StatusCode"] ?? "200"))",
+                    try await client.call("apigateway", "PUT", "\(base)/integration/responses/\((response["StatusCode"] ?? "200").plainText)",
                                           json: lowerCamel(response.removing(["StatusCode"])))
                 }
             }

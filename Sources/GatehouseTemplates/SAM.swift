@@ -85,11 +85,10 @@ enum SAM {
                 skipped.append("\(id) (\(type) is not a resource type Gatehouse makes)")
             }
         }
-        for (api, paths) in restPaths where declared[api] == nil {
+        for api in restPaths.keys where declared[api] == nil {
             resources.append(StackResource(id: api, type: "Gatehouse::RestApi", properties: (globals["Api"] ?? .emptyObject).overlaid(with: ["StageName": "Prod"])))
-            _ = paths
         }
-        for (api, _) in httpPaths where declared[api] == nil {
+        for api in httpPaths.keys where declared[api] == nil {
             resources.append(StackResource(id: api, type: "Gatehouse::HttpApi", properties: globals["HttpApi"] ?? .emptyObject))
         }
         for index in resources.indices {

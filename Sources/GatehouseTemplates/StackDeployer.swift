@@ -108,15 +108,15 @@ public struct StackDeployer: Sendable {
         }
         let evaluator = template.evaluator(refs: refs, attributes: attributes)
         for (name, output) in (template.document["Outputs"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let value = try? evaluator.evaluate(output["Value"] ?? .null) { report.outputs.append((name, Template.text(value))) }
+            if let value = try? evaluator.evaluate(output["Value"] ?? .null) { report.outputs.append((name, value.plainText)) }
         }
         for (id, resource) in made.sorted(by: { $0.key < $1.key }) {
             switch resource.type {
             case "Gatehouse::RestApi":
-                let stage = Template.text(resources.first { $0.id == id }?.properties["StageName"] ?? "Prod")
+                let stage = (resources.first { $0.id == id }?.properties["StageName"] ?? "Prod").plainText
                 report.endpoints.append((id, "\(client.endpoint)/restapis/\(resource.physicalID)/\(stage)/_user_request_/"))
             case "Gatehouse::HttpApi", "AWS::ApiGatewayV2::Api":
-                report.endpoints.append((id, Template.text(resource.attributes["ApiEndpoint"] ?? "")))
+                report.endpoints.append((id, (resource.attributes["ApiEndpoint"] ?? "").plainText))
             default:
                 break
             }

@@ -27,7 +27,7 @@ public struct Template: Sendable {
         self.account = account
         var parameters: [String: JSON] = [:]
         for (name, declaration) in document["Parameters"]?.objectValue ?? [:] {
-            guard let value = overrides[name] ?? declaration["Default"].map(Self.text) else {
+            guard let value = overrides[name] ?? declaration["Default"]?.plainText else {
                 throw TemplateError("parameter \(name) has no value: pass --parameter-overrides \(name)=…")
             }
             let isList = declaration["Type"]?.stringValue.map { $0 == "CommaDelimitedList" || $0.hasPrefix("List<") } ?? false
@@ -60,15 +60,6 @@ public struct Template: Sendable {
     public func isIncluded(condition: String?) -> Bool {
         guard let condition else { return true }
         return conditions[condition] ?? false
-    }
-
-    static func text(_ value: JSON) -> String {
-        switch value {
-        case .string(let text): text
-        case .number(let number): number == number.rounded() ? String(Int64(number)) : String(number)
-        case .bool(let flag): flag ? "true" : "false"
-        default: String(decoding: value.serialized(), as: UTF8.self)
-        }
     }
 }
 
@@ -129,25 +120,25 @@ struct Evaluator {
         case "Fn::Join":
             guard let items = argument.arrayValue, items.count == 2, let separator = items[0].stringValue else { throw TemplateError("bad Fn::Join: \(argument)") }
             let parts = try evaluate(items[1]).arrayValue ?? []
-            return .string(parts.map(Template.text).joined(separator: separator))
+            return .string(parts.map(\.plainText).joined(separator: separator))
         case "Fn::If":
             guard let items = argument.arrayValue, items.count == 3, let condition = items[0].stringValue else { throw TemplateError("bad Fn::If: \(argument)") }
             return try resolve((conditions[condition] ?? false) ? items[1] : items[2])
         case "Fn::Select":
             guard let items = argument.arrayValue, items.count == 2 else { throw TemplateError("bad Fn::Select: \(argument)") }
-            let index = Int(Template.text(try evaluate(items[0]))) ?? 0
+            let index = Int((try evaluate(items[0])).plainText) ?? 0
             let list = try evaluate(items[1]).arrayValue ?? []
             guard list.indices.contains(index) else { throw TemplateError("Fn::Select index \(index) is out of range") }
             return list[index]
         case "Fn::Split":
             guard let items = argument.arrayValue, items.count == 2, let separator = items[0].stringValue else { throw TemplateError("bad Fn::Split: \(argument)") }
-            return .array(Template.text(try evaluate(items[1])).components(separatedBy: separator).map(JSON.string))
+            return .array((try evaluate(items[1])).plainText.components(separatedBy: separator).map(JSON.string))
         case "Fn::FindInMap":
-            let keys = try (argument.arrayValue ?? []).map { Template.text(try evaluate($0)) }
+            let keys = try (argument.arrayValue ?? []).map { (try evaluate($0)).plainText }
             guard keys.count == 3, let value = mappings[keys[0]]?[keys[1]]?[keys[2]] else { throw TemplateError("Fn::FindInMap \(keys) is not in Mappings") }
             return value
         case "Fn::Base64":
-            return .string(Data(Template.text(try evaluate(argument)).utf8).base64EncodedString())
+            return .string(Data((try evaluate(argument)).plainText.utf8).base64EncodedString())
         case "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition":
             return .bool(try condition([name: argument]))
         default:
@@ -161,12 +152,12 @@ struct Evaluator {
         switch name {
         case "Condition": return conditions[argument.stringValue ?? ""] ?? false
         case "Fn::Equals":
-            let items = try (argument.arrayValue ?? []).map { Template.text(try evaluate($0)) }
+            let items = try (argument.arrayValue ?? []).map { (try evaluate($0)).plainText }
             return items.count == 2 && items[0] == items[1]
         case "Fn::Not": return !(try condition(argument.arrayValue?.first ?? .null))
         case "Fn::And": return try (argument.arrayValue ?? []).allSatisfy { try condition($0) }
         case "Fn::Or": return try (argument.arrayValue ?? []).contains { try condition($0) }
-        default: return Template.text(try evaluate(value)) == "true"
+        default: return (try evaluate(value)).plainText == "true"
         }
     }
 
@@ -180,11 +171,11 @@ struct Evaluator {
             if name.hasPrefix("!") {
                 output += "${" + name.dropFirst() + "}"
             } else if let value = variables[name] {
-                output += Template.text(value)
+                output += value.plainText
             } else if let dot = name.firstIndex(of: "."), !name.hasPrefix("AWS::") {
-                output += Template.text(try function("Fn::GetAtt", [.string(String(name[..<dot])), .string(String(name[name.index(after: dot)...]))]) ?? "")
+                output += (try function("Fn::GetAtt", [.string(String(name[..<dot])), .string(String(name[name.index(after: dot)...]))]) ?? "").plainText
             } else {
-                output += Template.text(try function("Ref", .string(name)) ?? "")
+                output += (try function("Ref", .string(name)) ?? "").plainText
             }
             rest = rest[rest.index(after: end)...]
         }

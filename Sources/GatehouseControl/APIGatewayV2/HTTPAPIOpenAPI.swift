@@ -90,7 +90,7 @@ extension APIGatewayV2 {
     private static func apiInput(_ document: JSON) -> JSON {
         var input: JSON = ["Name": document["info"]?["title"] ?? ""]
         if let description = document["info"]?["description"] { input["Description"] = description }
-        if let version = document["info"]?["version"] { input["Version"] = .string(OpenAPIImport.text(version)) }
+        if let version = document["info"]?["version"] { input["Version"] = .string(version.plainText) }
         if let cors = document["x-amazon-apigateway-cors"]?.objectValue {
             input["CorsConfiguration"] = .object(Dictionary(uniqueKeysWithValues: cors.map { (pascal($0.key), $0.value) }))
         }

@@ -85,8 +85,6 @@ extension Lambda {
 
     /// `2021-10-27T21:34:11.235Z`, as Lambda writes these times.
     private static func timestamp(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        Date(timeIntervalSince1970: seconds).utc("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
     }
 }

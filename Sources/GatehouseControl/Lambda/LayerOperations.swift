@@ -172,13 +172,4 @@ extension Lambda {
         for member in ["Content", "LayerArn", "Policy"] { layer[member] = nil }
         return layer
     }
-
-    /// `2018-11-27T15:10:45.123+0000`, as Lambda writes layers' dates.
-    private static func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-        return formatter.string(from: Date())
-    }
 }

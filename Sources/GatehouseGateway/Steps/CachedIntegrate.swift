@@ -24,7 +24,7 @@ struct CachedIntegrateStep: GatewayStep {
         var warning = false
         if wantsInvalidation(invocation) {
             if mayInvalidate(invocation) {
-                return stored(try integrate.attempt(&invocation, log: &log), invocation)
+                return stored(try integrate.attempt(&invocation, log: &log), key: caching.key(for: invocation))
             }
             switch caching.unauthorizedStrategy {
             case "FAIL_WITH_403":
@@ -35,18 +35,21 @@ struct CachedIntegrateStep: GatewayStep {
             default: warning = true
             }
         }
+        // A hit found while preparing needs no key again.
+        if let hit = invocation.cachedResponse { return .answer(warned(hit, warning)) }
         let key = caching.key(for: invocation)
-        if let hit = invocation.cachedResponse ?? caching.cache.response(for: key) {
-            return .answer(warned(hit, warning))
-        }
-        switch stored(try integrate.attempt(&invocation, log: &log), invocation) {
+        if let hit = caching.cache.response(for: key) { return .answer(warned(hit, warning)) }
+        switch stored(try integrate.attempt(&invocation, log: &log), key: key) {
         case .answer(let response): return .answer(warned(response, warning))
         case let outcome: return outcome
         }
     }
 
     func run(_ invocation: inout Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
-        let outcome = stored(try await integrate.run(&invocation, log: &log), invocation)
+        let outcome = try await integrate.run(&invocation, log: &log)
+        // A request the cache does not apply to (a POST to an `ANY` method) is not kept either.
+        guard caching.applies(to: invocation) else { return outcome }
+        _ = stored(outcome, key: caching.key(for: invocation))
         guard case .answer(let response) = outcome, wantsInvalidation(invocation), !mayInvalidate(invocation),
             caching.unauthorizedStrategy == "SUCCEED_WITH_RESPONSE_HEADER"
         else { return outcome }
@@ -54,9 +57,9 @@ struct CachedIntegrateStep: GatewayStep {
     }
 
     /// Keeps an integration's answer in the cache, whatever its status (AWS caches errors too).
-    private func stored(_ outcome: StepOutcome, _ invocation: Invocation) -> StepOutcome {
+    private func stored(_ outcome: StepOutcome, key: String) -> StepOutcome {
         if case .answer(let response) = outcome {
-            caching.cache.store(response, for: caching.key(for: invocation), seconds: caching.seconds)
+            caching.cache.store(response, for: key, seconds: caching.seconds)
         }
         return outcome
     }

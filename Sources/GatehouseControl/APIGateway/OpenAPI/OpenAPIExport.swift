@@ -273,9 +273,7 @@ struct OpenAPIExport {
 
     /// `2017-04-20T04:08:08Z` from epoch seconds: the version of an API without one.
     static func isoDate(_ seconds: JSON?) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds?.doubleValue ?? 0))
+        Date(timeIntervalSince1970: seconds?.doubleValue ?? 0).utc("yyyy-MM-dd'T'HH:mm:ss'Z'")
     }
 }
 

@@ -53,7 +53,7 @@ struct OpenAPIImport {
     func apiSettings() -> [String: JSON] {
         var settings: [String: JSON] = [:]
         if let description = document["info"]?["description"] { settings["description"] = description }
-        if let version = document["info"]?["version"] { settings["version"] = .string(Self.text(version)) }
+        if let version = document["info"]?["version"] { settings["version"] = .string(version.plainText) }
         if let types = document["x-amazon-apigateway-binary-media-types"] { settings["binaryMediaTypes"] = types }
         if let source = document["x-amazon-apigateway-api-key-source"] { settings["apiKeySource"] = source }
         if let policy = document["x-amazon-apigateway-policy"] {
@@ -76,7 +76,7 @@ struct OpenAPIImport {
         let authorizers = try await createAuthorizers(run)
         for (type, response) in (document["x-amazon-apigateway-gateway-responses"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             var input: JSON = ["responseType": .string(type)]
-            if let status = response["statusCode"] { input["statusCode"] = .string(Self.text(status)) }
+            if let status = response["statusCode"] { input["statusCode"] = .string(status.plainText) }
             for name in ["responseParameters", "responseTemplates"] { input[name] = response[name] }
             try await run("PutGatewayResponse", input, failure: "Unable to put gateway response '\(type)'")
         }
@@ -85,7 +85,7 @@ struct OpenAPIImport {
                 "body": .string(documentation.serialized().base64EncodedString()), "mode": "merge",
             ], failure: "Unable to import documentation")
             if let version = documentation["version"] {
-                try await run("CreateDocumentationVersion", ["documentationVersion": .string(Self.text(version))],
+                try await run("CreateDocumentationVersion", ["documentationVersion": .string(version.plainText)],
                               failure: "Unable to create documentation version")
             }
         }
@@ -332,7 +332,7 @@ struct OpenAPIImport {
         for (name, value) in integration["requestParameters"]?.objectValue ?? [:] {
             guard case .string = value else {
                 warnings.append(
-                    "Invalid format for 'requestParameters'. Expected type string for property '\(name)' of resource '\(path)' and method '\(httpMethod)' but got '\(Self.text(value))'")
+                    "Invalid format for 'requestParameters'. Expected type string for property '\(name)' of resource '\(path)' and method '\(httpMethod)' but got '\(value.plainText)'")
                 continue
             }
             parameters[name] = value
@@ -341,23 +341,13 @@ struct OpenAPIImport {
         try await run("PutIntegration", input, failure: "Unable to put integration on '\(httpMethod)' for resource at path '\(path)'")
         for (key, response) in (integration["responses"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             var entry = target
-            entry["statusCode"] = .string(Self.text(response["statusCode"] ?? "200"))
+            entry["statusCode"] = .string((response["statusCode"] ?? "200").plainText)
             if key != "default" { entry["selectionPattern"] = .string(key) }
             for name in ["responseParameters", "responseTemplates", "contentHandling"] {
                 if let value = response[name], value != .null { entry[name] = value }
             }
             try await run("PutIntegrationResponse", entry,
                           failure: "Unable to put integration response on '\(httpMethod)' for resource at path '\(path)'")
-        }
-    }
-
-    /// A scalar as text: `1` → "1", `true` → "true".
-    static func text(_ value: JSON) -> String {
-        switch value {
-        case .string(let text): text
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case .bool(let flag): flag ? "true" : "false"
-        default: String(decoding: value.serialized(), as: UTF8.self)
         }
     }
 }
