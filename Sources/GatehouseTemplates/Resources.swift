@@ -301,39 +301,29 @@ enum Resources {
     }
 
     /// A SAM or CloudFormation REST API's OpenAPI definition (`DefinitionBody`/`Body`, a
-    /// `DefinitionUri` file, or one made for its events), with its events' paths added.
+    /// `DefinitionUri` file, or one made for its events), with its events' paths added and its
+    /// `Name` (else the generated one) as the title.
     private static func restDefinition(_ properties: JSON, _ context: Context) throws -> Data? {
-        var definition = properties["DefinitionBody"] ?? properties["Body"]
-        if definition == nil, let uri = properties["DefinitionUri"]?.stringValue {
-            let text = try String(contentsOf: context.template.directory.appendingPathComponent(uri), encoding: .utf8)
-            definition = YAML.parse(text)
-        }
-        if let paths = properties["EventPaths"]?.objectValue {
-            var document = definition ?? [
-                "swagger": "2.0", "info": ["title": properties["Name"] ?? .string(context.generatedName), "version": "1.0"], "paths": .emptyObject,
-            ]
-            document["paths"] = (document["paths"] ?? .emptyObject).overlaid(with: .object(paths))
-            definition = document
-        }
-        if var document = definition, document["info"]?["title"] == nil || properties["Name"] != nil {
-            document["info"] = (document["info"] ?? .emptyObject).overlaid(with: ["title": properties["Name"] ?? .string(context.generatedName)])
-            definition = document
-        }
-        return definition?.serialized()
+        try definition(properties, context, skeleton: ["swagger": "2.0", "info": ["version": "1.0"]], titleWhenMissing: true)
     }
 
+    /// The same for an HTTP API: OpenAPI 3, titled by its `Name` when it has one.
     private static func httpDefinition(_ properties: JSON, _ context: Context) throws -> Data? {
+        try definition(properties, context, skeleton: ["openapi": "3.0.1", "info": ["version": "1.0"]], titleWhenMissing: false)
+    }
+
+    private static func definition(_ properties: JSON, _ context: Context, skeleton: JSON, titleWhenMissing: Bool) throws -> Data? {
         var definition = properties["DefinitionBody"] ?? properties["Body"]
         if definition == nil, let uri = properties["DefinitionUri"]?.stringValue {
             definition = YAML.parse(try String(contentsOf: context.template.directory.appendingPathComponent(uri), encoding: .utf8))
         }
         if let paths = properties["EventPaths"]?.objectValue {
-            var document = definition ?? ["openapi": "3.0.1", "info": ["title": .string(context.generatedName), "version": "1.0"], "paths": .emptyObject]
+            var document = definition ?? skeleton.overlaid(with: ["info": ["title": .string(context.generatedName)], "paths": .emptyObject])
             document["paths"] = (document["paths"] ?? .emptyObject).overlaid(with: .object(paths))
             definition = document
         }
-        if var document = definition, let name = properties["Name"] {
-            document["info"] = (document["info"] ?? .emptyObject).overlaid(with: ["title": name])
+        if var document = definition, properties["Name"] != nil || (titleWhenMissing && document["info"]?["title"] == nil) {
+            document["info"] = (document["info"] ?? .emptyObject).overlaid(with: ["title": properties["Name"] ?? .string(context.generatedName)])
             definition = document
         }
         return definition?.serialized()

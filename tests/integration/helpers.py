@@ -216,6 +216,15 @@ def create_python_function(lambda_client, source, prefix="fn", apigateway_may_in
     return name
 
 
+def delete_role(iam, name):
+    """Deletes an IAM role with its inline and attached policies (IAM refuses it otherwise)."""
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
+    iam.delete_role(RoleName=name)
+
+
 def invoke_json(lambda_client, name, event=None, **kwargs):
     """Invoke and return (response without the stream, decoded JSON payload or raw bytes)."""
     payload = json.dumps(event if event is not None else {}).encode()

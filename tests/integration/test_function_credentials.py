@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from helpers import ACCOUNT_ID, SECRET_KEY, botocore_signed_request, create_python_function, invoke_json
+from helpers import ACCOUNT_ID, SECRET_KEY, botocore_signed_request, create_python_function, delete_role, invoke_json
 
 WHOAMI = """
 import os
@@ -83,11 +83,7 @@ def test_the_roles_identity_policies_decide_what_its_worker_may_call(lambda_clie
         _, answer = invoke_json(lambda_client, name)
         assert "with an explicit deny in an identity-based policy" in answer["lambda"]["message"]
     finally:
-        for policy in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
-            iam.delete_role_policy(RoleName=role_name, PolicyName=policy)
-        for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
-            iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
-        iam.delete_role(RoleName=role_name)
+        delete_role(iam, role_name)
 
 
 def test_a_role_session_calls_an_iam_method_only_when_its_policies_allow(gatehouse, apigw, invokable, client_factory):
@@ -115,6 +111,4 @@ def test_a_role_session_calls_an_iam_method_only_when_its_policies_allow(gatehou
         allowed = signed()
         assert (allowed.status_code, allowed.json()) == (200, {"ok": True})
     finally:
-        for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
-            iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
-        iam.delete_role(RoleName=role_name)
+        delete_role(iam, role_name)

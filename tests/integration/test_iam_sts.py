@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import _served, make_client
-from helpers import ACCOUNT_ID, make_zip, unique_name
+from helpers import ACCOUNT_ID, delete_role, make_zip, unique_name
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -26,11 +26,7 @@ def role(iam):
                               Tags=[{"Key": "team", "Value": "gate"}])["Role"]
     yield created
     try:
-        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-            iam.delete_role_policy(RoleName=name, PolicyName=policy)
-        for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-            iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
-        iam.delete_role(RoleName=name)
+        delete_role(iam, name)
     except iam.exceptions.NoSuchEntityException:
         pass
 

@@ -26,7 +26,7 @@ extension APIGatewayV2 {
                     try await tx.delete(apiKey(context, apiID))
                     try await tx.deleteOwned(by: apiID)
                 }
-                throw importFailure(error)
+                throw ImportError.answer(for: error)
             }
             return try await APIGatewayV2.api(scoped, in: context.store)
         },
@@ -55,7 +55,7 @@ extension APIGatewayV2 {
                     }
                     for (key, item) in backup { try await tx.put(key, item) }
                 }
-                throw importFailure(error)
+                throw ImportError.answer(for: error)
             }
             return try await api(context, in: context.store)
         },
@@ -107,16 +107,9 @@ extension APIGatewayV2 {
 
     /// Authorizers, integrations and routes of `document` in the API `context` names.
     private static func build(_ document: JSON, in context: OperationContext) async throws {
+        let runner = OperationRunner(context: context, handlers: collectionHandlers.merging(apiHandlers) { first, _ in first }, apiMember: "ApiId")
         func run(_ operation: String, _ input: JSON, _ failure: String) async throws -> JSON {
-            var step = context
-            step.operation = operation
-            step.input = input.overlaid(with: ["ApiId": .string(context.string("ApiId"))])
-            do {
-                try step.validateInput()
-                return try await handler(operation)(step)
-            } catch let error as AWSError {
-                throw ImportError("\(failure): \(error.message)")
-            }
+            try await runner(operation, input, failure: failure)
         }
         let schemes = document["components"]?["securitySchemes"]?.objectValue ?? [:]
         var authorizers: [String: (id: String, type: String)] = [:]
@@ -186,11 +179,6 @@ extension APIGatewayV2 {
     private static func ownedKey(_ item: JSON, kind: String, apiID: String) -> DocumentKey {
         let member = kind == Kind.route ? "RouteId" : kind == Kind.integration ? "IntegrationId" : "AuthorizerId"
         return DocumentKey(kind: kind, parent: apiID, id: item[member]?.stringValue ?? "")
-    }
-
-    private static func importFailure(_ error: any Error) -> any Error {
-        guard let failure = error as? ImportError else { return error }
-        return AWSError.badRequest("Errors found during import:\n\t\(failure.message)")
     }
 
     // MARK: Export

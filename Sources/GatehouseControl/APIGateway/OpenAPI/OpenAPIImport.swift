@@ -359,18 +359,27 @@ struct ImportError: Error {
     init(_ message: String) {
         self.message = message
     }
+
+    /// What an import answers for `error`: an `ImportError` as AWS words it, anything else as it is.
+    static func answer(for error: any Error) -> any Error {
+        guard let failure = error as? ImportError else { return error }
+        return AWSError.badRequest("Errors found during import:\n\t\(failure.message)")
+    }
 }
 
-/// Runs an `apigateway` operation's own handler on the API of `context`, as the import's step.
+/// Runs an operation's own handler on the API `context` names (its `apiMember`: `restApiId`,
+/// `ApiId`), as an import's step: the input checked against the model, a refusal an `ImportError`.
 struct OperationRunner: Sendable {
     let context: OperationContext
+    var handlers: [String: OperationHandler] = APIGateway.importHandlers
+    var apiMember = "restApiId"
 
     @discardableResult
     func callAsFunction(_ operation: String, _ input: JSON, failure: String) async throws -> JSON {
-        guard let handler = APIGateway.importHandlers[operation] else { throw AWSError.internalFailure() }
+        guard let handler = handlers[operation] else { throw AWSError.internalFailure() }
         var step = context
         step.operation = operation
-        step.input = input.overlaid(with: ["restApiId": .string(context.string("restApiId"))])
+        step.input = input.overlaid(with: [apiMember: .string(context.string(apiMember))])
         do {
             try step.validateInput()
             return try await handler(step)
@@ -380,11 +389,11 @@ struct OperationRunner: Sendable {
     }
 
     func exists(_ kind: String, _ id: String) async throws -> Bool {
-        try await context.store.document(DocumentKey(kind: kind, parent: context.string("restApiId"), id: id)) != nil
+        try await context.store.document(DocumentKey(kind: kind, parent: context.string(apiMember), id: id)) != nil
     }
 
     func methodExists(resourceID: String, httpMethod: String) async throws -> Bool {
-        let resource = try await context.store.document(DocumentKey(kind: DocumentKind.resource, parent: context.string("restApiId"), id: resourceID))
+        let resource = try await context.store.document(DocumentKey(kind: DocumentKind.resource, parent: context.string(apiMember), id: resourceID))
         return resource?["resourceMethods"]?[httpMethod] != nil
     }
 }

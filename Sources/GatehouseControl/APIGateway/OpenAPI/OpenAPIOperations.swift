@@ -50,7 +50,7 @@ extension APIGateway {
                 try await tx.delete(restAPIKey(context, apiID))
                 try await tx.deleteOwned(by: apiID)
             }
-            throw importFailure(error)
+            throw ImportError.answer(for: error)
         }
         var api = try await restAPI(scoped, in: context.store)
         if !definition.warnings.isEmpty { api["warnings"] = .array(definition.warnings.map(JSON.string)) }
@@ -93,7 +93,7 @@ extension APIGateway {
                 }
                 for (key, document) in saved { try await tx.put(key, document) }
             }
-            throw importFailure(error)
+            throw ImportError.answer(for: error)
         }
         var api = try await restAPI(context, in: context.store)
         if api["tags"] == nil { api["tags"] = .emptyObject }
@@ -125,11 +125,6 @@ extension APIGateway {
     private static func checkWarnings(_ definition: OpenAPIImport, _ context: OperationContext) throws {
         guard context.input["failOnWarnings"] == true, !definition.warnings.isEmpty else { return }
         throw AWSError.badRequest("Warnings found during import:\n\t" + definition.warnings.joined(separator: "\n\t"))
-    }
-
-    private static func importFailure(_ error: any Error) -> any Error {
-        guard let failure = error as? ImportError else { return error }
-        return AWSError.badRequest("Errors found during import:\n\t\(failure.message)")
     }
 
     private static func export(_ context: OperationContext) async throws -> JSON {
