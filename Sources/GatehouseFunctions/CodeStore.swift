@@ -92,10 +92,7 @@ public struct CodeStore: Sendable {
             for entry in archive {
                 _ = try archive.extract(entry, to: staging.appendingPathComponent(entry.path), skipCRC32: false)
             }
-            let bootstrap = staging.appendingPathComponent("bootstrap")
-            if FileManager.default.fileExists(atPath: bootstrap.path) {
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bootstrap.path)
-            }
+            try Self.makeReadable(staging)
             do {
                 try FileManager.default.moveItem(at: staging, to: target)
             } catch where FileManager.default.fileExists(atPath: target.path) {
@@ -104,6 +101,22 @@ public struct CodeStore: Sendable {
             return target
         } catch {
             throw AWSError("ServiceException", status: 500, "Could not unpack the deployment package: \(error)")
+        }
+    }
+
+    /// Gives every unpacked file the permissions Lambda needs (644, and 755 for directories,
+    /// executables and `bootstrap`), whatever the zip recorded: the sandbox's uid 993 is not their owner.
+    private static func makeReadable(_ directory: URL) throws {
+        let fileManager = FileManager.default
+        try fileManager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+        guard let entries = fileManager.enumerator(atPath: directory.path) else { return }
+        for case let relative as String in entries {
+            let path = directory.appendingPathComponent(relative).path
+            let attributes = try fileManager.attributesOfItem(atPath: path)
+            guard attributes[.type] as? FileAttributeType != .typeSymbolicLink else { continue }
+            let mode = (attributes[.posixPermissions] as? Int) ?? 0
+            let executable = attributes[.type] as? FileAttributeType == .typeDirectory || mode & 0o111 != 0 || relative == "bootstrap"
+            try fileManager.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: path)
         }
     }
 

@@ -23,6 +23,8 @@ public struct FunctionSpec: Sendable, Hashable {
     public var layers: [String] = []
     /// The execution role's ARN: its temporary credentials are the worker's.
     public var role = ""
+    /// The size of the worker's `/tmp` (`EphemeralStorage`), 512 MB unless configured.
+    public var ephemeralStorageMB = 512
 
     public init(
         name: String, version: String, arn: String, runtime: String, handler: String, timeoutSeconds: Int, memoryMB: Int,
@@ -60,6 +62,7 @@ public struct FunctionSpec: Sendable, Hashable {
             revision: configuration["RevisionId"]?.stringValue ?? "")
         layers = configuration["Layers"]?.arrayValue?.compactMap { $0["CodeSha256"]?.stringValue } ?? []
         role = configuration["Role"]?.stringValue ?? ""
+        ephemeralStorageMB = configuration["EphemeralStorage"]?["Size"]?.intValue ?? 512
     }
 
     /// Workers are shared by every invoke of the same function version.

@@ -34,7 +34,7 @@ public struct Invoker: Sendable {
             .now(LambdaLogLines.end(requestID)),
             .now(LambdaLogLines.report(
                 requestID, duration: duration, memoryMB: spec.memoryMB, maxMemoryMB: run.maxMemoryMB, initDuration: run.initDuration,
-                status: report.status)),
+                status: report.status, sandboxed: pool.isSandboxed)),
         ]
         let stream = await pool.logStream(run.secret, spec: spec)
         if wantsLog {

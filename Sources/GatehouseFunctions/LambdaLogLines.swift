@@ -21,10 +21,11 @@ enum LambdaLogLines {
     }
 
     /// `status` is what AWS appends when the platform ended the invocation: `timeout`, or
-    /// `error` with its type (`Runtime.OutOfMemory`).
+    /// `error` with its type (`Runtime.OutOfMemory`). A worker that ran without a sandbox is
+    /// said to have (`Sandbox: none`), which AWS never has to say.
     static func report(
         _ requestID: String, duration: Double, memoryMB: Int, maxMemoryMB: Int, initDuration: Double?,
-        status: (status: String, errorType: String?)? = nil
+        status: (status: String, errorType: String?)? = nil, sandboxed: Bool = true
     ) -> String {
         var line = "REPORT RequestId: \(requestID)\tDuration: \(format(duration)) ms\tBilled Duration: \(Int(duration.rounded(.up))) ms\tMemory Size: \(memoryMB) MB\tMax Memory Used: \(maxMemoryMB) MB\t"
         if let initDuration { line += "Init Duration: \(format(initDuration)) ms\t" }
@@ -32,6 +33,7 @@ enum LambdaLogLines {
             line += "Status: \(status.status)\t"
             if let errorType = status.errorType { line += "Error Type: \(errorType)\t" }
         }
+        if !sandboxed { line += "Sandbox: none\t" }
         return line + "\n"
     }
 

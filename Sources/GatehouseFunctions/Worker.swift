@@ -44,7 +44,7 @@ struct Worker {
     let spec: FunctionSpec
     let logStream: String
     let spawned = Date()
-    let memory: MemoryCage
+    let cage: WorkerCage
     var process: Task<Void, Never>?
     var pid: Int32?
     /// A `/next` long-poll waiting for an event.

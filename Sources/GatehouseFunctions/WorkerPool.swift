@@ -18,23 +18,26 @@ public actor WorkerPool {
         public var idleTimeout: Duration
         /// The credentials a worker of a function gets: its role's, never the server's own keys.
         public var credentials: @Sendable (FunctionSpec) -> WorkerCredentials
-        public var memoryLimit: MemoryLimit
+        public var limits: WorkerLimits
         /// The certificate authorities handlers trust (`AWS_CA_BUNDLE`): the system's plus the one
         /// that signed this Gatehouse's TLS certificate (`NODE_EXTRA_CA_CERTS`).
         public var trust: (bundle: String, authority: String)?
+        /// How workers are isolated from the server and each other.
+        public var sandbox: Sandbox
 
         public init(
             runtimeAPIAddress: String, gatehouseEndpoint: String, maxWorkers: Int = 64, idleTimeout: Duration = .seconds(300),
-            credentials: @escaping @Sendable (FunctionSpec) -> WorkerCredentials, memoryLimit: MemoryLimit = MemoryLimit(mechanism: .rlimit),
-            trust: (bundle: String, authority: String)? = nil
+            credentials: @escaping @Sendable (FunctionSpec) -> WorkerCredentials, limits: WorkerLimits = WorkerLimits(mechanism: .rlimit),
+            trust: (bundle: String, authority: String)? = nil, sandbox: Sandbox = .off
         ) {
             self.trust = trust
+            self.sandbox = sandbox
             self.runtimeAPIAddress = runtimeAPIAddress
             self.gatehouseEndpoint = gatehouseEndpoint
             self.maxWorkers = maxWorkers
             self.idleTimeout = idleTimeout
             self.credentials = credentials
-            self.memoryLimit = memoryLimit
+            self.limits = limits
         }
     }
 
@@ -53,7 +56,7 @@ public actor WorkerPool {
     private let code: CodeStore
     private let logs: any LogSink
     private var workers: [String: Worker] = [:]
-    private var python: String?
+    private var python: WorkerProcess.Interpreter?
     private var pythonLookedUp = false
     private let node = WorkerProcess.findNode()
 
@@ -62,6 +65,9 @@ public actor WorkerPool {
         self.code = code
         self.logs = logs
     }
+
+    /// Whether workers run in the sandbox; REPORT lines say when they do not.
+    nonisolated var isSandboxed: Bool { settings.sandbox.isOn }
 
     /// Finds the python3 that has awslambdaric, once, before the first Python function needs it.
     public func prepare() async {
@@ -95,7 +101,7 @@ public actor WorkerPool {
         workers[secret]?.initDuration = nil
         return Run(
             outcome: outcome, secret: secret, started: started, initDuration: initDuration,
-            maxMemoryMB: outcome.isOutOfMemory ? spec.memoryMB : worker.map { $0.memory.peakMegabytes(pid: $0.pid) } ?? 0)
+            maxMemoryMB: outcome.isOutOfMemory ? spec.memoryMB : worker.map { $0.cage.peakMegabytes(pid: $0.pid) } ?? 0)
     }
 
     /// An invocation's lines: what the worker printed for it (up to the next invocation's
@@ -151,15 +157,15 @@ public actor WorkerPool {
         } catch { throw .unavailable(error) }
         let secret = Self.secret()
         let stream = LambdaLogLines.streamName(version: spec.version)
-        var worker = Worker(secret: secret, spec: spec, logStream: stream, memory: settings.memoryLimit.cage(name: secret, megabytes: spec.memoryMB))
+        var worker = Worker(secret: secret, spec: spec, logStream: stream, cage: settings.limits.cage(name: secret, megabytes: spec.memoryMB))
         worker.lines.append(.now(LambdaLogLines.initStart(runtime: spec.runtime, region: spec.region)))
         let launch = WorkerProcess.Launch(
             runtimeAPIAddress: settings.runtimeAPIAddress, gatehouseEndpoint: settings.gatehouseEndpoint, python: python, node: node,
-            credentials: settings.credentials(spec), trust: settings.trust, prelude: worker.memory.prelude)
+            credentials: settings.credentials(spec), trust: settings.trust, prelude: worker.cage.prelude, sandbox: settings.sandbox)
         do {
             worker.process = try WorkerProcess.start(spec: spec, taskRoot: taskRoot, layers: layerRoots, secret: secret, logStream: stream, launch: launch, pool: self)
         } catch {
-            worker.memory.remove()
+            worker.cage.remove()
             throw error
         }
         workers[secret] = worker
@@ -252,12 +258,12 @@ public actor WorkerPool {
             // awslambdaric cannot post /init/error through a path prefix; it prints the error, then exits.
             resolve(secret, .initFailed(initError))
         }
-        if worker.memory.wasKilledForMemory() {
+        if worker.cage.wasKilledForMemory() {
             resolve(secret, .outOfMemory)
         }
         resolve(secret, .exited(reason.map { "Runtime exited with error: \($0)" } ?? "Runtime exited without providing a reason"))
         worker.parked?.resume(returning: nil)
-        worker.memory.remove()
+        worker.cage.remove()
         let lines = worker.lines
         let region = worker.spec.region, group = worker.spec.logGroup, stream = worker.logStream
         workers[secret] = nil
@@ -297,7 +303,7 @@ public actor WorkerPool {
             kill(secret)
         }
         for worker in workers.values { await worker.process?.value }
-        settings.memoryLimit.removeDirectory()
+        settings.limits.removeDirectory()
     }
 
     private func kill(_ secret: String) {

@@ -15,13 +15,29 @@ enum WorkerProcess {
     struct Launch: Sendable {
         var runtimeAPIAddress: String
         var gatehouseEndpoint: String
-        var python: String?
+        var python: Interpreter?
         /// The `node` on PATH, for Node.js functions.
-        var node: String?
+        var node: Interpreter?
         var credentials: WorkerCredentials
         var trust: (bundle: String, authority: String)?
-        /// A shell command run just before the worker execs: it enters its memory cage.
+        /// A shell command run just before the worker execs: it enters its cage.
         var prelude: String?
+        var sandbox: Sandbox
+    }
+
+    /// An interpreter and the directories of the host it needs besides the system's (its
+    /// prefix, its packages), which the sandbox binds read-only.
+    struct Interpreter: Sendable {
+        var executable: String
+        var directories: [String]
+
+        init(executable: String, directories: [String]) {
+            self.executable = executable
+            let system = ["/usr/", "/bin/", "/sbin/", "/lib"]
+            self.directories = directories.reduce(into: []) { kept, directory in
+                if !system.contains(where: directory.hasPrefix), !kept.contains(directory) { kept.append(directory) }
+            }
+        }
     }
 
     /// Why a worker could not start.
@@ -35,11 +51,18 @@ enum WorkerProcess {
     static func start(
         spec: FunctionSpec, taskRoot: URL, layers: [URL] = [], secret: String, logStream: String, launch: Launch, pool: WorkerPool
     ) throws(LaunchFailure) -> Task<Void, Never> {
-        var (executable, arguments) = try command(spec: spec, taskRoot: taskRoot, layers: layers, launch: launch)
-        if let prelude = launch.prelude {
-            (executable, arguments) = ("/bin/sh", ["-c", "\(prelude) && exec \"$0\" \"$@\"", executable] + arguments)
+        var layout = WorkerLayout(sandboxed: launch.sandbox.isOn, taskRoot: taskRoot.path)
+        layout.stack(layers.map(\.path))
+        let command = try command(spec: spec, taskRoot: taskRoot, layers: layers, launch: launch, layout: &layout)
+        let environment = environment(spec: spec, secret: secret, logStream: logStream, launch: launch, layout: &layout)
+        var arguments: [String]
+        do {
+            arguments = try launch.sandbox.launch(
+                command, name: secret, layout: layout, temporaryMB: spec.ephemeralStorageMB, prelude: launch.prelude)
+        } catch {
+            throw .unavailable(AWSError("ServiceException", status: 500, "Gatehouse could not start the worker: \(error)"))
         }
-        let environment = environment(spec: spec, taskRoot: taskRoot, layers: layers, secret: secret, logStream: logStream, launch: launch)
+        let executable = arguments.removeFirst()
         return Task {
             var options = PlatformOptions()
             options.teardownSequence = []
@@ -85,35 +108,49 @@ enum WorkerProcess {
         if !pending.isEmpty { await pool.workerPrinted(secret, String(decoding: pending, as: UTF8.self)) }
     }
 
-    private static func command(spec: FunctionSpec, taskRoot: URL, layers: [URL], launch: Launch) throws(LaunchFailure) -> (String, [String]) {
+    /// The worker's command, its files exposed in `layout`.
+    private static func command(
+        spec: FunctionSpec, taskRoot: URL, layers: [URL], launch: Launch, layout: inout WorkerLayout
+    ) throws(LaunchFailure) -> [String] {
         if spec.isPython {
             guard let python = launch.python else {
                 throw .unavailable(AWSError("InvalidRuntimeException", status: 502,
                     "Python functions run under awslambdaric, which is not installed for python3. Install it with: python3 -m pip install awslambdaric"))
             }
-            return (python, ["-m", "awslambdaric", spec.handler])
+            for directory in python.directories { _ = layout.expose(directory) }
+            return [python.executable, "-m", "awslambdaric", spec.handler]
         }
         if spec.isNode {
             guard let node = launch.node, let client = Bundle.module.url(forResource: "runtime", withExtension: "mjs", subdirectory: "node") else {
                 throw .unavailable(AWSError("InvalidRuntimeException", status: 502,
                     "Node.js functions run under node, which is not on the server's PATH. Install Node.js 18 or later."))
             }
-            return (node, [client.path, spec.handler])
+            for directory in node.directories { _ = layout.expose(directory) }
+            return [node.executable, layout.expose(client.path, as: "runtime.mjs"), spec.handler]
         }
         // The package's own bootstrap, else a layer's (`/opt/bootstrap`; the last layer wins).
-        let candidates = [taskRoot] + layers.reversed()
-        guard let bootstrap = candidates.map({ $0.appendingPathComponent("bootstrap").path }).first(where: FileManager.default.isExecutableFile)
-        else { throw .missingBootstrap }
-        return (bootstrap, [])
+        func bootstrap(in directory: URL) -> String? {
+            let path = directory.appendingPathComponent("bootstrap").path
+            return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        }
+        if let own = bootstrap(in: taskRoot) { return [layout.sandboxed ? "\(layout.taskRoot)/bootstrap" : own] }
+        guard let layered = layers.reversed().lazy.compactMap(bootstrap).first else { throw .missingBootstrap }
+        return [layout.sandboxed ? "/opt/bootstrap" : layered]
     }
 
     /// The environment AWS sets for a function, plus `AWS_ENDPOINT_URL` so SDKs in the handler
     /// talk to Gatehouse and the certificate authorities that let them do so over TLS. The
     /// function's own variables come last and win.
     private static func environment(
-        spec: FunctionSpec, taskRoot: URL, layers: [URL], secret: String, logStream: String, launch: Launch
+        spec: FunctionSpec, secret: String, logStream: String, launch: Launch, layout: inout WorkerLayout
     ) -> [String: String] {
-        func layerPaths(_ subdirectory: String) -> [String] { layers.reversed().map { $0.appendingPathComponent(subdirectory).path } }
+        func layerPaths(_ subdirectory: String) -> [String] { layout.layerRoots.map { "\($0)/\(subdirectory)" } }
+        let host = ProcessInfo.processInfo.environment
+        // In the sandbox, the system's directories and the interpreter's; unsandboxed, the server's.
+        let interpreter = spec.isPython ? launch.python : spec.isNode ? launch.node : nil
+        let systemPath = layout.sandboxed
+            ? ((interpreter.map { [($0.executable as NSString).deletingLastPathComponent] } ?? []) + ["/usr/local/bin", "/usr/bin", "/bin"]).joined(separator: ":")
+            : host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         var environment = [
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
@@ -128,49 +165,53 @@ enum WorkerProcess {
             "AWS_ACCESS_KEY_ID": launch.credentials.accessKeyID,
             "AWS_SECRET_ACCESS_KEY": launch.credentials.secretAccessKey,
             "AWS_ENDPOINT_URL": launch.gatehouseEndpoint,
-            "LAMBDA_TASK_ROOT": taskRoot.path,
-            "LAMBDA_RUNTIME_DIR": taskRoot.path,
+            "LAMBDA_TASK_ROOT": layout.taskRoot,
+            "LAMBDA_RUNTIME_DIR": layout.sandboxed ? WorkerLayout.runtimeDirectory : layout.taskRoot,
             "_HANDLER": spec.handler,
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
-            "PATH": (layerPaths("bin") + [ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"]).joined(separator: ":"),
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+            "PATH": (layerPaths("bin") + [systemPath]).joined(separator: ":"),
             // What AWS puts on these paths under /opt, from each layer, the last layer first.
-            "PYTHONPATH": ([taskRoot.path] + layerPaths("python") + layerPaths("python/lib/\(spec.runtime)/site-packages")).joined(separator: ":"),
-            "NODE_PATH": ([taskRoot.path] + layerPaths("nodejs/node_modules")).joined(separator: ":"),
+            "PYTHONPATH": ([layout.taskRoot] + layerPaths("python") + layerPaths("python/lib/\(spec.runtime)/site-packages")).joined(separator: ":"),
+            "NODE_PATH": ([layout.taskRoot] + layerPaths("nodejs/node_modules")).joined(separator: ":"),
             "PYTHONUNBUFFERED": "1",
         ]
+        // AWS sets no HOME; unsandboxed workers keep the server's, as tools in them expect.
+        if !layout.sandboxed { environment["HOME"] = host["HOME"] ?? "/tmp" }
         let libraries = layerPaths("lib")
         if !libraries.isEmpty { environment["LD_LIBRARY_PATH"] = libraries.joined(separator: ":") }
         if let token = launch.credentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
         if let trust = launch.trust {
-            environment["AWS_CA_BUNDLE"] = trust.bundle
-            environment["NODE_EXTRA_CA_CERTS"] = trust.authority
+            environment["AWS_CA_BUNDLE"] = layout.expose(trust.bundle, as: "ca-bundle.pem")
+            environment["NODE_EXTRA_CA_CERTS"] = layout.expose(trust.authority, as: "gatehouse-ca.pem")
         }
         environment.merge(spec.environment) { _, own in own }
         return environment
     }
 
-    /// The `node` executable on PATH, if any.
-    static func findNode() -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        return directories.map { "\($0)/node" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// The `node` on PATH, if any, and its installation when that is not the system's.
+    static func findNode() -> Interpreter? {
+        guard let node = Sandbox.executableOnPath("node") else { return nil }
+        return Interpreter(executable: node, directories: [URL(fileURLWithPath: node).deletingLastPathComponent().deletingLastPathComponent().path])
     }
 
-    /// The python3 that has awslambdaric, by its real path (a pyenv shim costs ~100 ms a start).
-    static func findPython() -> String? {
+    /// The python3 that has awslambdaric, by its real path (a pyenv shim costs ~100 ms a start),
+    /// with its prefixes and the directory awslambdaric is installed in.
+    static func findPython() -> Interpreter? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, awslambdaric; print(sys.executable)"]
+        process.arguments = [
+            "python3", "-c",
+            "import sys, os, awslambdaric; print(sys.executable, sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(awslambdaric.__file__)), sep='\\n')",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return nil }
+        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return path.isEmpty ? nil : path
+        guard process.terminationStatus == 0, let executable = lines.first, !executable.isEmpty else { return nil }
+        return Interpreter(executable: executable, directories: Array(lines.dropFirst()))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseFunctions
 import GatehouseGateway
 import GatehouseModel
 
@@ -70,6 +71,9 @@ public struct Configuration: Sendable, Codable, Equatable {
     /// Refuse roles that do not exist (a function's role, AssumeRole); by default any well-formed
     /// role ARN is taken, as existing scripts expect.
     public var strictIAM = false
+    /// Whether workers run in a sandbox (`GATEHOUSE_SANDBOX`): `auto` sandboxes when the machine
+    /// can and says so when it cannot, `required` refuses to start without one, `off` never sandboxes.
+    public var sandbox = Sandbox.Setting.auto
     /// Serve `POST /_gatehouse/reset`, which wipes all state (for test isolation).
     public var enableReset = false
 
@@ -135,6 +139,12 @@ public struct Configuration: Sendable, Codable, Equatable {
         }
         if let flag = environment["GATEHOUSE_ACCEPT_ANY_KEY"] { configuration.acceptAnyAccessKey = ["1", "true", "yes"].contains(flag.lowercased()) }
         if let flag = environment["GATEHOUSE_STRICT_IAM"] { configuration.strictIAM = ["1", "true", "yes"].contains(flag.lowercased()) }
+        if let setting = environment["GATEHOUSE_SANDBOX"] {
+            guard let sandbox = Sandbox.Setting(rawValue: setting.lowercased()) else {
+                throw ConfigurationError("GATEHOUSE_SANDBOX is auto, required or off, not \(setting)")
+            }
+            configuration.sandbox = sandbox
+        }
         if let flag = environment["GATEHOUSE_ENABLE_RESET"] { configuration.enableReset = ["1", "true", "yes"].contains(flag.lowercased()) }
         if let endpoints = environment["GATEHOUSE_SERVICE_ENDPOINTS"] {
             configuration.serviceEndpoints.merge(AWSServices.parse(endpoints)) { _, new in new }

@@ -24,6 +24,9 @@ public struct GatehouseServer: Sendable {
 
     public func run() async throws {
         let logger = Self.logger(level: configuration.logLevel)
+        // Before anything that must be shut down: without a sandbox, `required` stops here.
+        let sandbox = try Sandbox.detect(configuration.sandbox, directory: URL(fileURLWithPath: configuration.dataDir).appendingPathComponent("sandbox").path)
+        if sandbox.isOn { logger.info("\(sandbox.summary)") } else { logger.warning("\(sandbox.summary)") }
         let store = try await SQLStore.sqlite(directory: configuration.dataDir, logger: logger)
         var verifier = SignatureVerifier(
             secrets: Dictionary(configuration.credentials.map { ($0.accessKeyId, $0.secretAccessKey) }, uniquingKeysWith: { a, _ in a }),
@@ -43,8 +46,8 @@ public struct GatehouseServer: Sendable {
         let logSink = StoreLogSink(store: store, accountID: configuration.accountId)
         let authority = try LocalCertificateAuthority(directory: URL(fileURLWithPath: configuration.dataDir).appendingPathComponent("tls"))
         let tls = try NIOSSLContext(serving: authority)
-        let memoryLimit = MemoryLimit.detect()
-        logger.info("\(memoryLimit.summary)")
+        let workerLimits = WorkerLimits.detect()
+        logger.info("\(workerLimits.summary)")
         let pool = WorkerPool(
             settings: .init(
                 runtimeAPIAddress: "\(Self.loopbackHost(configuration.host)):\(configuration.port)", gatehouseEndpoint: endpoint,
@@ -54,8 +57,8 @@ public struct GatehouseServer: Sendable {
                     let (key, entry) = temporaryCredentials.forWorker(role: spec.role, function: spec.name, defaultAccount: account)
                     return WorkerCredentials(accessKeyID: key, secretAccessKey: entry.secret, sessionToken: entry.sessionToken)
                 },
-                memoryLimit: memoryLimit,
-                trust: (authority.bundle.path, authority.caCertificate.path)),
+                limits: workerLimits,
+                trust: (authority.bundle.path, authority.caCertificate.path), sandbox: sandbox),
             code: code, logs: logSink)
         let invoker = Invoker(pool: pool, logs: logSink)
         let async = AsyncInvocations(

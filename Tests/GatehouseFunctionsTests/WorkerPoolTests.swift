@@ -39,7 +39,7 @@ import ZIPFoundation
         pool = WorkerPool(
             settings: .init(
                 runtimeAPIAddress: "127.0.0.1:1", gatehouseEndpoint: "http://127.0.0.1:1", credentials: { _ in WorkerCredentials(accessKeyID: "test", secretAccessKey: "test") },
-                memoryLimit: MemoryLimit(mechanism: .rlimit)),
+                limits: WorkerLimits(mechanism: .rlimit)),
             code: code, logs: DiscardingLogSink())
         invoker = Invoker(pool: pool, logs: DiscardingLogSink())
     }

@@ -24,6 +24,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from board import Board
 from helpers import ACCESS_KEY, AwsCliError, REGION, REPO_ROOT, SECRET_KEY, unique_name
 
 STARTUP_TIMEOUT = 30.0
@@ -128,6 +129,14 @@ def _served(env=None):
     yield server
     server.stop()
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def board():
+    """The notice board functions leave records on (board.py)."""
+    made = Board()
+    yield made
+    made.close()
 
 
 @pytest.fixture(scope="session")

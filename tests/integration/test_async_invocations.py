@@ -4,9 +4,9 @@ EventInvokeConfig API (put/get/update/delete/list), destinations and the invocat
 receive, the 1 MB async payload limit, and API Gateway non-proxy integrations that invoke with
 `X-Amz-Invocation-Type: 'Event'`.
 
-Handlers run as local processes of the test's user, so they report what they did by appending
-JSON lines to a file named in their `MARKS` environment variable; tests poll that file with a
-deadline. The module runs its own server with GATEHOUSE_ASYNC_RETRY_DELAYS=1,1 (AWS waits 60 s
+Handlers run in the function sandbox, so they report what they did by leaving records on the
+test's notice board (board.py), on the channel in their `MARKS` environment variable; tests poll
+it with a deadline. The module runs its own server with GATEHOUSE_ASYNC_RETRY_DELAYS=1,1 (AWS waits 60 s
 and 120 s) so that retries take seconds."""
 import datetime
 import json
@@ -17,13 +17,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import InvokableApi, _served, make_client
+from board import CLIENT as BOARD_CLIENT
 from helpers import (ACCOUNT_ID, REGION, assert_aws_error, body_of, create_python_function, function_arn, status_of,
                      unique_name)
 
 RETRY_DELAY = 1.0  # seconds, both retries (GATEHOUSE_ASYNC_RETRY_DELAYS below)
 WAIT = 15.0  # how long a test waits for a background side effect
 
-# Appends {"requestId", "event"} to $MARKS, then fails when the event asks for it.
+# Leaves {"requestId", "event"} on $MARKS, then fails when the event asks for it.
 MARK = """
 import json
 import os
@@ -31,37 +32,34 @@ import time
 
 def handler(event, context):
     time.sleep(event.get("sleep", 0))
-    with open(os.environ["MARKS"], "a") as marks:
-        marks.write(json.dumps({"requestId": context.aws_request_id, "event": event}) + "\\n")
+    leave(os.environ["MARKS"], {"requestId": context.aws_request_id, "event": event})
     if event.get("fail"):
         raise RuntimeError("asked to fail " + str(event.get("n")))
     return {"handled": event.get("n")}
 """
 
-# A destination: appends the whole event (the invocation record) to $MARKS.
+# A destination: leaves the whole event (the invocation record) on $MARKS.
 SINK = """
 import json
 import os
 
 def handler(event, context):
-    with open(os.environ["MARKS"], "a") as marks:
-        marks.write(json.dumps(event) + "\\n")
+    leave(os.environ["MARKS"], event)
 """
 
-# Marks "started", then waits up to 20 s for the $GATE file before marking "done".
+# Marks "started", then waits up to 20 s for a record on the $GATE channel before marking "done".
 GATED = """
 import json
 import os
 import time
 
 def mark(what, context):
-    with open(os.environ["MARKS"], "a") as marks:
-        marks.write(json.dumps({"mark": what, "pid": os.getpid(), "requestId": context.aws_request_id}) + "\\n")
+    leave(os.environ["MARKS"], {"mark": what, "pid": os.getpid(), "requestId": context.aws_request_id})
 
 def handler(event, context):
     mark("started", context)
     deadline = time.monotonic() + 20
-    while not os.path.exists(os.environ["GATE"]) and time.monotonic() < deadline:
+    while not records(os.environ["GATE"]) and time.monotonic() < deadline:
         time.sleep(0.1)
     mark("done", context)
     return "done"
@@ -86,13 +84,9 @@ def wait_for(predicate, timeout=WAIT, interval=0.1, message="condition"):
         time.sleep(interval)
 
 
-def read_marks(path):
-    """The JSON lines a handler appended to `path` (none while the file does not exist)."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        return []
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+def read_marks(channel):
+    """The records handlers left on `channel` of the board."""
+    return channel.records()
 
 
 def request_id(response):
@@ -101,11 +95,12 @@ def request_id(response):
 
 
 def create_function(lambda_client, source, marks=None, timeout=10, environment=None, **kwargs):
-    """A python3.12 function with `source` as app.py and MARKS=<marks>; returns its name."""
+    """A python3.12 function with `source` (and the board's client) as app.py and MARKS=<marks>,
+    a channel of the board; returns its name."""
     variables = dict(environment or {})
     if marks is not None:
         variables["MARKS"] = str(marks)
-    return create_python_function(lambda_client, source, Timeout=timeout, Environment={"Variables": variables}, **kwargs)
+    return create_python_function(lambda_client, BOARD_CLIENT + source, Timeout=timeout, Environment={"Variables": variables}, **kwargs)
 
 
 def invoke_event(lambda_client, name, event):
@@ -154,8 +149,8 @@ def kill_and_restart(server, while_down=None):
 # Event invocations run in the background
 
 
-def test_event_invoke_answers_202_and_the_handler_runs_in_the_background(lam, tmp_path):
-    marks = tmp_path / "marks.txt"
+def test_event_invoke_answers_202_and_the_handler_runs_in_the_background(lam, board):
+    marks = board.channel()
     name = create_function(lam, MARK, marks)
     response = invoke_event(lam, name, {"n": 1})
     ran = wait_for(lambda: read_marks(marks), message="the event ran")
@@ -163,8 +158,8 @@ def test_event_invoke_answers_202_and_the_handler_runs_in_the_background(lam, tm
     assert ran[0]["requestId"] == request_id(response)
 
 
-def test_event_stored_before_the_202_runs_after_the_server_is_killed(killable_server, tmp_path):
-    marks = tmp_path / "marks.txt"
+def test_event_stored_before_the_202_runs_after_the_server_is_killed(killable_server, board):
+    marks = board.channel()
     lam = make_client(killable_server, "lambda")
     name = create_function(lam, MARK, marks)
     invoke_event(lam, name, {"n": "durable"})
@@ -175,14 +170,14 @@ def test_event_stored_before_the_202_runs_after_the_server_is_killed(killable_se
     assert len(ran) >= 1  # at least once
 
 
-def test_event_killed_mid_run_runs_again_after_the_restart(killable_server, tmp_path):
-    marks, gate = tmp_path / "marks.txt", tmp_path / "gate"
+def test_event_killed_mid_run_runs_again_after_the_restart(killable_server, board):
+    marks, gate = board.channel(), board.channel()
     lam = make_client(killable_server, "lambda")
     name = create_function(lam, GATED, marks, timeout=60, environment={"GATE": str(gate)})
     invoke_event(lam, name, {})
     wait_for(lambda: [m for m in read_marks(marks) if m["mark"] == "started"], message="the first attempt started")
 
-    kill_and_restart(killable_server, while_down=lambda: gate.write_text("open"))  # the next attempt won't wait
+    kill_and_restart(killable_server, while_down=lambda: gate.leave("open"))  # the next attempt won't wait
 
     # The event was mid-run when the server died: it runs again (a second "started") and completes.
     wait_for(lambda: len([m for m in read_marks(marks) if m["mark"] == "started"]) >= 2,
@@ -195,8 +190,8 @@ def test_event_killed_mid_run_runs_again_after_the_restart(killable_server, tmp_
 # Retries after function errors
 
 
-def test_failing_event_is_attempted_three_times_by_default(lam, tmp_path):
-    marks = tmp_path / "marks.txt"
+def test_failing_event_is_attempted_three_times_by_default(lam, board):
+    marks = board.channel()
     name = create_function(lam, MARK, marks)
     invoke_event(lam, name, {"fail": True, "n": 3})
     wait_for(lambda: len(read_marks(marks)) >= 3, message="three attempts")
@@ -206,8 +201,8 @@ def test_failing_event_is_attempted_three_times_by_default(lam, tmp_path):
     assert all(attempt["event"] == {"fail": True, "n": 3} for attempt in attempts)
 
 
-def test_maximum_retry_attempts_zero_attempts_once(lam, tmp_path):
-    marks = tmp_path / "marks.txt"
+def test_maximum_retry_attempts_zero_attempts_once(lam, board):
+    marks = board.channel()
     name = create_function(lam, MARK, marks)
     lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
     invoke_event(lam, name, {"fail": True, "n": 0})
@@ -220,8 +215,8 @@ def test_maximum_retry_attempts_zero_attempts_once(lam, tmp_path):
 # Destinations
 
 
-def test_destinations_receive_the_invocation_record_on_success_and_after_retries(lam, tmp_path):
-    source_marks, sink_marks = tmp_path / "source.txt", tmp_path / "sink.txt"
+def test_destinations_receive_the_invocation_record_on_success_and_after_retries(lam, board):
+    source_marks, sink_marks = board.channel(), board.channel()
     source = create_function(lam, MARK, source_marks)
     sink = create_function(lam, SINK, sink_marks)
     sink_arn = function_arn(sink)
@@ -280,8 +275,8 @@ def test_destinations_receive_the_invocation_record_on_success_and_after_retries
 # Payload limit
 
 
-def test_event_payload_over_1_mb_is_request_entity_too_large(lam, tmp_path):
-    name = create_function(lam, MARK, tmp_path / "marks.txt")
+def test_event_payload_over_1_mb_is_request_entity_too_large(lam, board):
+    name = create_function(lam, MARK, board.channel())
     payload = b'"' + b"a" * (1048577 - 2) + b'"'
     assert len(payload) == 1048577
     with pytest.raises(ClientError) as error:
@@ -289,7 +284,7 @@ def test_event_payload_over_1_mb_is_request_entity_too_large(lam, tmp_path):
     assert_aws_error(error, 413, "RequestEntityTooLargeException")
 
 
-def test_event_payload_of_exactly_1_mb_is_accepted(lam, tmp_path):
+def test_event_payload_of_exactly_1_mb_is_accepted(lam, board):
     name = create_function(lam, "def handler(event, context):\n    return None\n")
     payload = b'"' + b"a" * (1048576 - 2) + b'"'
     assert len(payload) == 1048576
@@ -463,8 +458,8 @@ def test_configs_per_qualifier_are_listed_and_deleted(lam):
 # API Gateway: non-proxy Lambda integration invoked with X-Amz-Invocation-Type 'Event'
 
 
-def test_api_gateway_event_integration_answers_200_at_once_and_the_function_runs_later(server, lam, tmp_path):
-    marks = tmp_path / "marks.txt"
+def test_api_gateway_event_integration_answers_200_at_once_and_the_function_runs_later(server, lam, board):
+    marks = board.channel()
     name = create_function(lam, MARK, marks)
     apigw = make_client(server)
     api = InvokableApi(apigw, server, apigw.create_rest_api(name=unique_name("async")))

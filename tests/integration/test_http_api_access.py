@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from board import CLIENT as BOARD_CLIENT
 from helpers import ACCOUNT_ID, REGION, assert_aws_error, create_python_function, function_arn, unique_name
 from test_http_apis import (  # noqa: F401  (v2, echo and apis are fixtures)
     INTERNAL_ERROR, NOT_FOUND, apis, echo, event_of, invoke, lambda_integration, route, v2)
@@ -238,7 +239,7 @@ def test_jwt_route_scopes_refuse_a_token_without_one_with_403(jwt_api, issuer):
 # ---------------------------------------------------------------------------------------------
 # Lambda REQUEST authorizers
 
-# Records every event it gets as a line of CALLS_FILE, then decides by the token's verb (the part
+# Leaves every event it gets on the board's CALLS channel, then decides by the token's verb (the part
 # of the x-token header before ":"; the rest makes a token unique to a test).
 AUTHORIZER = """
 import json
@@ -251,8 +252,7 @@ def policy(effect):
 
 
 def handler(event, context):
-    with open(os.environ["CALLS_FILE"], "a") as calls:
-        calls.write(json.dumps(event) + "\\n")
+    leave(os.environ["CALLS"], event)
     token = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("x-token") or ""
     verb = token.partition(":")[0]
     if verb == "yes":
@@ -268,26 +268,24 @@ def handler(event, context):
 
 
 class Authorizer:
-    def __init__(self, arn, calls_file):
+    def __init__(self, arn, channel):
         self.arn = arn
-        self.calls_file = calls_file
+        self.channel = channel
 
     def calls(self, token=None):
         """The events the function received (those carrying `token` in x-token, when given)."""
-        if not self.calls_file.exists():
-            return []
-        events = [json.loads(line) for line in self.calls_file.read_text().splitlines() if line.strip()]
+        events = self.channel.records()
         if token is None:
             return events
         return [e for e in events if {k.lower(): v for k, v in (e.get("headers") or {}).items()}.get("x-token") == token]
 
 
 @pytest.fixture(scope="module")
-def authorizer_fn(lambda_client, tmp_path_factory):
-    calls_file = tmp_path_factory.mktemp("authorizer") / "calls.jsonl"
-    name = create_python_function(lambda_client, AUTHORIZER, prefix="authz", apigateway_may_invoke=True, Timeout=5,
-                                  Environment={"Variables": {"CALLS_FILE": str(calls_file)}})
-    yield Authorizer(function_arn(name), calls_file)
+def authorizer_fn(lambda_client, board):
+    channel = board.channel()
+    name = create_python_function(lambda_client, BOARD_CLIENT + AUTHORIZER, prefix="authz", apigateway_may_invoke=True, Timeout=5,
+                                  Environment={"Variables": {"CALLS": channel.url}})
+    yield Authorizer(function_arn(name), channel)
     lambda_client.delete_function(FunctionName=name)
 
 

@@ -27,11 +27,12 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from board import CLIENT as BOARD_CLIENT
 from conftest import _served, make_client
 from helpers import (ACCESS_KEY, ACCOUNT_ID, ID10, REGION, SECRET_KEY, assert_aws_error, assert_request_id,
                      create_python_function, deleted_after, function_arn, presigned_url, status_of, unique_name)
 
-# Records every event it gets as a line of EVENTS_FILE. $connect answers by the query string
+# Leaves every event it gets on the board's EVENTS channel. $connect answers by the query string
 # (?status=N refuses with N, ?raise=1 fails, ?protocol=P returns Sec-WebSocket-Protocol P,
 # ?selfpost=1 posts to its own connection first and records what @connections answered);
 # messages answer 200 with the whole event as the body, unless the message says "do": "raise"
@@ -44,8 +45,7 @@ import time
 
 
 def record(entry):
-    with open(os.environ["EVENTS_FILE"], "a") as events:
-        events.write(json.dumps(entry) + "\\n")
+    leave(os.environ["EVENTS"], entry)
 
 
 def handler(event, context):
@@ -96,8 +96,7 @@ import os
 
 
 def handler(event, context):
-    with open(os.environ["EVENTS_FILE"], "a") as events:
-        events.write(json.dumps({"authorizerEvent": event}) + "\\n")
+    leave(os.environ["EVENTS"], {"authorizerEvent": event})
     auth = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("auth", "")
     verb = auth.partition(":")[0]
     if verb == "unauthorized":
@@ -109,34 +108,29 @@ def handler(event, context):
             "context": {"user": "ann", "tier": 3}}
 """
 
-# A chat room: $connect stores the connection id in CONNECTIONS_FILE, $disconnect removes it, and
+# A chat room: $connect stores the connection id on the CONNECTIONS channel, $disconnect marks it gone, and
 # a message {"action": "broadcast", "text": ...} posts the text to every stored connection through
 # @connections at https://{domainName}/{stage}, as a handler on AWS would.
 BROADCASTER = """
 import json
 import os
 
-FILE = os.environ["CONNECTIONS_FILE"]
+CHANNEL = os.environ["CONNECTIONS"]
 
 
 def stored():
-    try:
-        with open(FILE) as ids:
-            return [line.strip() for line in ids if line.strip()]
-    except FileNotFoundError:
-        return []
+    marks = records(CHANNEL)
+    gone = {mark["gone"] for mark in marks if "gone" in mark}
+    return [mark["connected"] for mark in marks if "connected" in mark and mark["connected"] not in gone]
 
 
 def handler(event, context):
     ctx = event["requestContext"]
     connection_id = ctx["connectionId"]
     if ctx["eventType"] == "CONNECT":
-        with open(FILE, "a") as ids:
-            ids.write(connection_id + "\\n")
+        leave(CHANNEL, {"connected": connection_id})
     elif ctx["eventType"] == "DISCONNECT":
-        keep = [i for i in stored() if i != connection_id]
-        with open(FILE, "w") as ids:
-            ids.write("".join(i + "\\n" for i in keep))
+        leave(CHANNEL, {"gone": connection_id})
     else:
         import boto3
         text = json.loads(event["body"])["text"]
@@ -181,30 +175,19 @@ def lambda_uri(function):
 
 def _function(lambda_client, source, **variables):
     """A function API Gateway may invoke (a policy statement without a source ARN); returns its ARN."""
-    return function_arn(create_python_function(lambda_client, source, prefix="ws", apigateway_may_invoke=True, Timeout=10,
+    return function_arn(create_python_function(lambda_client, BOARD_CLIENT + source, prefix="ws", apigateway_may_invoke=True, Timeout=10,
                                                Environment={"Variables": variables}))
 
 
 class Recorder:
-    """A recording function (RECORDER) and the events it wrote."""
+    """A recording function (RECORDER) and the events it left on its channel of the board."""
 
-    def __init__(self, arn, path):
+    def __init__(self, arn, channel):
         self.arn = arn
-        self.path = path
+        self.channel = channel
 
     def entries(self):
-        try:
-            with open(self.path) as lines:
-                text = lines.read()
-        except FileNotFoundError:
-            return []
-        entries = []
-        for line in text.splitlines():
-            try:
-                entries.append(json.loads(line))
-            except ValueError:
-                pass
-        return entries
+        return self.channel.records()
 
     def wait(self, condition, timeout=5.0):
         """The first recorded entry `condition` accepts, polling up to `timeout` seconds."""
@@ -227,22 +210,20 @@ class Recorder:
                          and (e.get("headers") or {}).get("X-Tag") == tag, timeout)
 
 
-def _recorder(lambda_client):
-    """A RECORDER function writing to a file of its own under /tmp (workers share the machine's /tmp)."""
-    path = f"/tmp/ws-events-{uuid.uuid4().hex}.jsonl"
-    return Recorder(_function(lambda_client, RECORDER, EVENTS_FILE=path), path)
+def _recorder(lambda_client, board):
+    """A RECORDER function leaving events on a channel of its own."""
+    channel = board.channel()
+    return Recorder(_function(lambda_client, RECORDER, EVENTS=channel.url), channel)
 
 
 def _drop(lambda_client, recorder):
     lambda_client.delete_function(FunctionName=recorder.arn)
-    if os.path.exists(recorder.path):
-        os.remove(recorder.path)
 
 
 @pytest.fixture(scope="module")
-def recorder(lambda_client):
+def recorder(lambda_client, board):
     """The recording function (see RECORDER) on the shared server."""
-    made = _recorder(lambda_client)
+    made = _recorder(lambda_client, board)
     yield made
     _drop(lambda_client, made)
 
@@ -762,8 +743,8 @@ def test_posting_to_a_connection_inside_its_connect_is_gone(chat, recorder, sock
 
 @pytest.fixture(scope="module")
 def authorizer_fn(lambda_client, recorder):
-    """The ARN of the AUTHORIZER function, recording into the recorder's file."""
-    arn = _function(lambda_client, AUTHORIZER, EVENTS_FILE=recorder.path)
+    """The ARN of the AUTHORIZER function, recording on the recorder's channel."""
+    arn = _function(lambda_client, AUTHORIZER, EVENTS=recorder.channel.url)
     yield arn
     lambda_client.delete_function(FunctionName=arn)
 
@@ -1135,10 +1116,10 @@ def test_the_connections_endpoint_answers_over_tls_with_the_stage_only(gatehouse
 
 
 @pytest.fixture(scope="module")
-def broadcast_api(v2, lambda_client):
-    """A chat room on the BROADCASTER function, deployed on dev; (api id, connections file)."""
-    path = f"/tmp/ws-connections-{uuid.uuid4().hex}.txt"
-    arn = _function(lambda_client, BROADCASTER, CONNECTIONS_FILE=path)
+def broadcast_api(v2, lambda_client, board):
+    """A chat room on the BROADCASTER function, deployed on dev; (api id, connections channel)."""
+    path = board.channel()
+    arn = _function(lambda_client, BROADCASTER, CONNECTIONS=path.url)
     api_id = create_ws_api(v2)["ApiId"]
     integration = lambda_integration(v2, api_id, arn)
     for key in ("$connect", "$disconnect", "broadcast"):
@@ -1147,16 +1128,12 @@ def broadcast_api(v2, lambda_client):
     yield api_id, path
     v2.delete_api(ApiId=api_id)
     lambda_client.delete_function(FunctionName=arn)
-    if os.path.exists(path):
-        os.remove(path)
 
 
-def _stored(path):
-    try:
-        with open(path) as ids:
-            return [line.strip() for line in ids if line.strip()]
-    except FileNotFoundError:
-        return []
+def _stored(channel):
+    marks = channel.records()
+    gone = {mark["gone"] for mark in marks if "gone" in mark}
+    return [mark["connected"] for mark in marks if "connected" in mark and mark["connected"] not in gone]
 
 
 def _wait_stored(path, count, timeout=5.0):
@@ -1299,11 +1276,11 @@ def short_lived():
 
 
 @pytest.fixture(scope="module")
-def short_lived_api(short_lived):
+def short_lived_api(short_lived, board):
     """(server, api id, recorder): a chat API on the short-lived server, deployed on dev."""
     lambda_client = make_client(short_lived, "lambda")
     client = make_client(short_lived, "apigatewayv2")
-    made = _recorder(lambda_client)
+    made = _recorder(lambda_client, board)
     api_id = create_ws_api(client)["ApiId"]
     chat_routes(client, api_id, made.arn)
     deploy(client, api_id)

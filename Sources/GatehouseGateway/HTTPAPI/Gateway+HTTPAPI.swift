@@ -22,7 +22,9 @@ extension Gateway {
             var invocation = HTTPInvocation(
                 request: request, stage: stage, route: route, pathParameters: parameters, rawPath: rawPath, requestID: requestID,
                 requestTime: Date(), accountID: accountID)
-            invocation.accountThrottle = directory.current.access[stage.region]?.accountThrottle ?? .accountDefault
+            let deployed = directory.current
+            invocation.accountThrottle = deployed.access[stage.region]?.accountThrottle ?? .accountDefault
+            invocation.rolePolicies = deployed.rolePolicies
             var log: ExecutionLog?
             do throws(GatewayError) {
                 response = try await route.steps.answer(&invocation, log: &log)

@@ -19,6 +19,16 @@ struct HTTPInvocation: Sendable {
     var authorizer: JSON?
     /// The account's throttle in the API's region.
     var accountThrottle = Throttle.accountDefault
+    /// The identity policies of the account's roles, for `AWS_IAM` routes.
+    var rolePolicies: [String: [IAMPolicy]] = [:]
+
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path below the stage}`:
+    /// what an IAM policy of the caller must allow.
+    var invokeARN: String {
+        let prefix = "/\(stage.name)"
+        let path = stage.name != "$default" && rawPath.hasPrefix(prefix) ? String(rawPath.dropFirst(prefix.count)) : rawPath
+        return "arn:aws:execute-api:\(stage.region):\(accountID):\(stage.apiID)/\(stage.name)/\(request.method)\(path)"
+    }
 
     /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}{path}` (`…/$default` for
     /// the `$default` route): the source ARN a function's policy sees.

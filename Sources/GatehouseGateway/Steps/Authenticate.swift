@@ -50,12 +50,9 @@ struct AuthenticateStep: GatewayStep {
         }
     }
 
-    /// A role session may call what its role's identity policies allow; a role IAM does not know
-    /// is not restricted.
+    /// A role session may call what its role's identity policies allow.
     private static func checkIdentityPolicies(of principal: Principal, _ invocation: Invocation, log: inout ExecutionLog?) throws(GatewayError) {
-        guard let role = principal.assumedRoleName, let policies = invocation.rolePolicies["\(principal.account)/\(role.lowercased())"] else { return }
-        let decision = ManagedPolicies.decide(policies, action: "execute-api:Invoke", resource: invocation.methodARN, request: RequestFacts(principal: principal))
-        guard decision != .allow else { return }
+        guard let decision = principal.invokeDecision(on: invocation.methodARN, rolePolicies: invocation.rolePolicies), decision != .allow else { return }
         log?.line("Execution failed: the role's identity policies do not allow execute-api:Invoke on \(invocation.methodARN)")
         throw .resourcePolicyDenied(invocation, principal: principal, explicit: decision == .explicitDeny)
     }

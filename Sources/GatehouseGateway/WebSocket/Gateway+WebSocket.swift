@@ -41,7 +41,9 @@ extension Gateway {
         if let route = stage.routes["$connect"] {
             var invocation = WebSocketInvocation(
                 eventType: .connect, stage: stage, route: route, peer: peer, request: request, accountID: accountID)
-            invocation.access = directory.current.access[stage.region] ?? AccessTable()
+            let deployed = directory.current
+            invocation.access = deployed.access[stage.region] ?? AccessTable()
+            invocation.rolePolicies = deployed.rolePolicies
             let response = await run(&invocation)
             guard (200..<300).contains(response.status) else { return .refused(response) }
             authorizer = invocation.authorizer

@@ -51,13 +51,18 @@ struct WebSocketLambdaAuthorizerStep: GatewayStep {
 
 /// `$connect` with `AWS_IAM` authorization: the upgrade request must carry a SigV4 signature
 /// for `execute-api` by known credentials, in its headers or as a presigned URL (what browsers,
-/// which cannot set headers on an upgrade, send); otherwise 403.
+/// which cannot set headers on an upgrade, send), and a role session's call must be allowed by its
+/// role's identity policies (`execute-api:Invoke` on `…/{stage}/$connect`); otherwise 403.
 struct WebSocketIAMAuthorizerStep: GatewayStep {
     let signatures: SignatureCheck?
 
     func attempt(_ invocation: inout WebSocketInvocation, log: inout ExecutionLog?) throws(GatewayError) -> StepOutcome {
         guard let signatures, let request = invocation.request else { throw .forbidden }
         guard let signed = try? signatures(request), signed.service == "execute-api" else { throw .forbidden }
+        let caller = Principal(account: invocation.accountID, arn: signed.session ?? "arn:aws:iam::\(invocation.accountID):root")
+        if let decision = caller.invokeDecision(on: invocation.sourceARN, rolePolicies: invocation.rolePolicies), decision != .allow {
+            throw .forbidden
+        }
         invocation.authorizer = ["principalId": .string(signed.accessKeyID)]
         return .proceed
     }

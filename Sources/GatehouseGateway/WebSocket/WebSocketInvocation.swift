@@ -37,6 +37,8 @@ struct WebSocketInvocation: Sendable {
     var disconnect: (code: Int, reason: String)?
     /// The region's API keys, usage plans and account throttle.
     var access = AccessTable()
+    /// The identity policies of the account's roles, for an `AWS_IAM` `$connect`.
+    var rolePolicies: [String: [IAMPolicy]] = [:]
     /// The API key `$connect` admitted, on a route that requires one.
     var apiKey: (value: String, id: String)?
     /// The API key `$connect`'s authorizer named, for APIs that take the key from it.

@@ -4,16 +4,19 @@ import Foundation
     import Glibc
 #endif
 
-/// Holds each worker to its function's `MemorySize`, the way this machine allows:
+/// Holds each worker to its function's `MemorySize` and to Lambda's 1,024 processes and threads,
+/// the way this machine allows:
 ///
 /// - a memory cgroup of the worker's own, below the server's (cgroup v2 `memory.max`, or v1
 ///   `memory.limit_in_bytes` with swap capped too): past the limit the kernel kills the worker,
 ///   as Lambda's sandbox does, and the cgroup records the kill and the peak;
 /// - otherwise the data-segment rlimit (`RLIMIT_DATA`): allocations past it fail inside the
-///   handler (Python raises `MemoryError`).
+///   handler (Python raises `MemoryError`);
+/// - processes: `pids.max` in the same cgroup (v2) or in the v1 `pids` hierarchy; without a
+///   pids controller, no process limit.
 ///
 /// Either way the worker is started by `/bin/sh`, which enters the cage and then execs it.
-public struct MemoryLimit: Sendable {
+public struct WorkerLimits: Sendable {
     public enum Mechanism: Sendable, Equatable {
         case cgroupV2(directory: String)
         case cgroupV1(directory: String)
@@ -21,13 +24,25 @@ public struct MemoryLimit: Sendable {
     }
 
     public let mechanism: Mechanism
+    /// The server's directory in a v1 `pids` hierarchy, when memory is not limited by cgroup v2.
+    let processDirectory: String?
 
-    public init(mechanism: Mechanism) {
+    /// Lambda's limit on a function's processes and threads.
+    static let maxProcesses = 1024
+
+    public init(mechanism: Mechanism, processDirectory: String? = nil) {
         self.mechanism = mechanism
+        self.processDirectory = processDirectory
     }
 
     /// What works here: a cgroup directory the server may create workers' cgroups in, else rlimit.
-    public static func detect() -> MemoryLimit {
+    public static func detect() -> WorkerLimits {
+        let memory = detectMemory()
+        if case .cgroupV2 = memory { return WorkerLimits(mechanism: memory) }
+        return WorkerLimits(mechanism: memory, processDirectory: detectV1(controller: "pids", limitFile: "pids.max"))
+    }
+
+    private static func detectMemory() -> Mechanism {
         let fileManager = FileManager.default
         let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
         for line in membership.split(separator: "\n") {
@@ -41,32 +56,71 @@ public struct MemoryLimit: Sendable {
             } else {
                 candidate = nil
             }
-            guard let candidate else { continue }
-            removeAbandoned(in: candidate.root)
-            // Gatehouse's own cgroup for its workers; usable if a child made in it gets a limit file.
-            let directory = (candidate.root as NSString).appendingPathComponent("gatehouse-\(getpid())")
-            let probe = (directory as NSString).appendingPathComponent("probe")
-            defer { rmdir(probe) }
-            guard (try? fileManager.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil,
-                fileManager.isWritableFile(atPath: (probe as NSString).appendingPathComponent(candidate.limitFile))
-            else { continue }
-            return MemoryLimit(mechanism: candidate.mechanism(directory))
+            guard let candidate, let directory = serverDirectory(in: candidate.root, limitFile: candidate.limitFile) else { continue }
+            return candidate.mechanism(directory)
         }
-        return MemoryLimit(mechanism: .rlimit)
+        return .rlimit
+    }
+
+    /// The server's directory in the v1 hierarchy of `controller`, if it may make workers' cgroups there.
+    private static func detectV1(controller: String, limitFile: String) -> String? {
+        let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        for line in membership.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 3, fields[1].split(separator: ",").contains(Substring(controller)) else { continue }
+            return serverDirectory(in: "/sys/fs/cgroup/\(controller)" + fields[2], limitFile: limitFile)
+        }
+        return nil
+    }
+
+    /// Gatehouse's own cgroup for its workers under `root`; usable if a child made in it gets a limit file.
+    private static func serverDirectory(in root: String, limitFile: String) -> String? {
+        removeAbandoned(in: root)
+        let directory = (root as NSString).appendingPathComponent("gatehouse-\(getpid())")
+        let probe = (directory as NSString).appendingPathComponent("probe")
+        defer { rmdir(probe) }
+        guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil,
+            FileManager.default.isWritableFile(atPath: (probe as NSString).appendingPathComponent(limitFile))
+        else { return nil }
+        return directory
     }
 
     /// A sentence for the server's start-up log.
     public var summary: String {
-        switch mechanism {
+        let memory = switch mechanism {
         case .cgroupV2(let directory): "memory limits: cgroup v2 under \(directory)"
         case .cgroupV1(let directory): "memory limits: cgroup v1 under \(directory)"
         case .rlimit: "memory limits: RLIMIT_DATA (no writable memory cgroup here)"
         }
+        let processes = switch (mechanism, processDirectory) {
+        case (.cgroupV2, _): "process limits: pids.max in the same cgroup, where the pids controller is on"
+        case (_, let directory?): "process limits: cgroup v1 under \(directory)"
+        default: "process limits: none (no pids cgroup here)"
+        }
+        return "\(memory); \(processes)"
     }
 
-    /// A cage of `megabytes` for a worker about to start: its own cgroup, made now, or the
-    /// rlimit. The worker enters it before it execs (`MemoryCage.prelude`), so all it allocates counts.
-    func cage(name: String, megabytes: Int) -> MemoryCage {
+    /// A cage of `megabytes` for a worker about to start: its own cgroups, made now, or the
+    /// rlimit. The worker enters it before it execs (`WorkerCage.prelude`), so all it allocates counts.
+    func cage(name: String, megabytes: Int) -> WorkerCage {
+        var cage = memoryCage(name: name, megabytes: megabytes)
+        if case .cgroupV2 = mechanism, let cgroup = cage.cgroup {
+            try? Self.write(String(Self.maxProcesses), to: cgroup, "pids.max")
+        } else if let root = processDirectory {
+            let directory = (root as NSString).appendingPathComponent(name)
+            if (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil,
+                (try? Self.write(String(Self.maxProcesses), to: directory, "pids.max")) != nil
+            {
+                cage.processCgroup = directory
+                cage.prelude = [cage.prelude, "echo $$ > '\(directory)/cgroup.procs'"].compactMap { $0 }.joined(separator: " && ")
+            } else {
+                rmdir(directory)
+            }
+        }
+        return cage
+    }
+
+    private func memoryCage(name: String, megabytes: Int) -> WorkerCage {
         let bytes = String(megabytes * 1024 * 1024)
         switch mechanism {
         case .cgroupV2(let root), .cgroupV1(let root):
@@ -78,13 +132,13 @@ public struct MemoryLimit: Sendable {
                 try Self.write(bytes, to: directory, files[0])
                 // Swap may be capped or absent; the memory limit holds either way.
                 try? Self.write(isV2 ? "0" : bytes, to: directory, files[1])
-                return MemoryCage(cgroup: directory, isV2: isV2, prelude: "echo $$ > '\(directory)/cgroup.procs'")
+                return WorkerCage(cgroup: directory, isV2: isV2, prelude: "echo $$ > '\(directory)/cgroup.procs'")
             } catch {
                 rmdir(directory)
-                return MemoryCage(cgroup: nil, isV2: false, prelude: nil)
+                return WorkerCage(cgroup: nil, isV2: false, prelude: nil)
             }
         case .rlimit:
-            return MemoryCage(cgroup: nil, isV2: false, prelude: "ulimit -d \(megabytes * 1024)")
+            return WorkerCage(cgroup: nil, isV2: false, prelude: "ulimit -d \(megabytes * 1024)")
         }
     }
 
@@ -102,12 +156,13 @@ public struct MemoryLimit: Sendable {
         }
     }
 
-    /// Removes the server's cgroup directory (its workers' are gone by then).
+    /// Removes the server's cgroup directories (its workers' are gone by then).
     public func removeDirectory() {
         switch mechanism {
         case .cgroupV2(let directory), .cgroupV1(let directory): rmdir(directory)
         case .rlimit: break
         }
+        if let processDirectory { rmdir(processDirectory) }
     }
 
     private static func write(_ text: String, to directory: String, _ file: String) throws {
@@ -115,13 +170,15 @@ public struct MemoryLimit: Sendable {
     }
 }
 
-/// One worker's memory: its peak so far and whether the kernel killed it for going over.
-struct MemoryCage: Sendable {
-    /// The worker's own cgroup directory, when it has one.
+/// One worker's limits: its memory peak so far and whether the kernel killed it for going over.
+struct WorkerCage: Sendable {
+    /// The worker's own (memory) cgroup directory, when it has one.
     let cgroup: String?
     let isV2: Bool
     /// The shell command that puts the starting worker in the cage, before it execs.
-    let prelude: String?
+    var prelude: String?
+    /// The worker's own v1 `pids` cgroup, when processes are limited there.
+    var processCgroup: String?
 
     /// The most memory the worker (`pid`, while it runs) has used, in MB: its cgroup's peak or
     /// its resident high-water mark, whichever is more.
@@ -147,10 +204,10 @@ struct MemoryCage: Sendable {
         }
     }
 
-    /// Removes the cgroup once its process is gone.
+    /// Removes the cgroups once its processes are gone.
     func remove() {
-        guard let cgroup else { return }
-        rmdir(cgroup)
+        if let cgroup { rmdir(cgroup) }
+        if let processCgroup { rmdir(processCgroup) }
     }
 
     private static func number(in directory: String, _ file: String) -> Int? {
