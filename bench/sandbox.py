@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""What the function sandbox costs: cold start and warm invokes with and without it, side by side.
+
+    sandbox.py [--binary .build/release/gatehouse] [--rounds 2] [--quick]
+
+Starts two Gatehouse servers from the same binary, one with GATEHOUSE_SANDBOX=off and one with
+the sandbox on (bubblewrap must be installed), and runs bench/lambda.py's cold-start and warm
+sequential measurements against each, alternating servers round by round so both see the same
+machine. Prints a markdown table of the p50s and the difference (sandbox - none).
+"""
+import argparse
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+spec = importlib.util.spec_from_file_location("lambda_bench", HERE / "lambda.py")
+lambda_bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lambda_bench)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, sandbox):
+        self.directory = tempfile.mkdtemp(prefix=f"gatehouse-bench-sandbox-{sandbox}-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.directory, "server.log"), "wb")
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
+        environment["GATEHOUSE_SANDBOX"] = sandbox
+        self.process = subprocess.Popen(
+            [binary, "serve", "--port", str(self.port), "--data-dir", os.path.join(self.directory, "data")],
+            stdout=self.log, stderr=self.log, env=environment)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/_gatehouse/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"the {sandbox} server did not start: {Path(self.log.name).read_text()}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        self.log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def measure(url, quick):
+    bench = lambda_bench.Bench(url, quick)
+    try:
+        bench.cold_start()
+        name = f"bench-warm-{bench.tag}"
+        bench.create(name)
+        bench.invoke(bench.lam, name)
+        bench.warm_sequential(name)
+    finally:
+        for name in list(bench.created):
+            try:
+                bench.delete(name)
+            except Exception:
+                pass
+    return bench.results
+
+
+ROWS = [
+    ("Cold start: CreateFunction → first Invoke response", "cold_total"),
+    ("… first Invoke (spawn worker, import, handler)", "cold_first_invoke"),
+    ("… REPORT Init Duration (spawn → first /next)", "cold_init_duration"),
+    ("Warm Invoke, requests + SigV4, sequential", "raw_sequential"),
+    ("… REPORT Duration (event handed → response)", "report_raw_sequential"),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=str(HERE.parent / ".build/release/gatehouse"))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--quick", action="store_true")
+    options = parser.parse_args()
+    if not shutil.which("bwrap"):
+        sys.exit("bubblewrap is not installed (apt-get install bubblewrap)")
+    servers = {"none": Server(options.binary, "off"), "sandbox": Server(options.binary, "required")}
+    samples = {kind: {key: [] for _, key in ROWS} for kind in servers}
+    try:
+        for _ in range(options.rounds):
+            for kind, server in servers.items():
+                results = measure(server.url, options.quick)
+                for _, key in ROWS:
+                    samples[kind][key].append(results[key]["p50"])
+    finally:
+        for server in servers.values():
+            server.stop()
+    print(f"| python3.11, p50 of {options.rounds} rounds' p50s | no sandbox | sandbox | difference |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, key in ROWS:
+        none, sandbox = (lambda_bench.percentile(samples[kind][key], 50) for kind in ("none", "sandbox"))
+        print(f"| {label} | {none:.2f} ms | {sandbox:.2f} ms | {sandbox - none:+.2f} ms |")
+
+
+if __name__ == "__main__":
+    main()
