@@ -209,6 +209,7 @@ public actor WorkerPool {
         guard var worker = workers[secret], !worker.retired else { return nil }
         if !worker.initialized {
             worker.initialized = true
+            settings.sandbox.started(secret)
             worker.initDuration = Date().timeIntervalSince(worker.spawned) * 1000
         }
         worker.lastUsed = Date()
@@ -264,6 +265,7 @@ public actor WorkerPool {
         resolve(secret, .exited(reason.map { "Runtime exited with error: \($0)" } ?? "Runtime exited without providing a reason"))
         worker.parked?.resume(returning: nil)
         worker.cage.remove()
+        settings.sandbox.started(secret)
         let lines = worker.lines
         let region = worker.spec.region, group = worker.spec.logGroup, stream = worker.logStream
         workers[secret] = nil

@@ -33,10 +33,10 @@ enum WorkerProcess {
 
         init(executable: String, directories: [String]) {
             self.executable = executable
+            // The system's directories are bound already, and so is a directory inside another.
             let system = ["/usr/", "/bin/", "/sbin/", "/lib"]
-            self.directories = directories.reduce(into: []) { kept, directory in
-                if !system.contains(where: directory.hasPrefix), !kept.contains(directory) { kept.append(directory) }
-            }
+            let candidates = Set(directories.filter { directory in !system.contains(where: directory.hasPrefix) })
+            self.directories = candidates.filter { directory in !candidates.contains { directory.hasPrefix($0 + "/") } }.sorted()
         }
     }
 

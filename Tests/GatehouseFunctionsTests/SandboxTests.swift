@@ -87,7 +87,7 @@ import Testing
         #expect(Array(arguments.suffix(2)) == ["--", "/var/task/bootstrap"])
     }
 
-    @Test func theLaunchHidesBwrapsOptionsInAFileItRemoves() throws {
+    @Test func theLaunchHidesBwrapsOptionsInAFileRemovedOnceTheWorkerRuns() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -100,6 +100,8 @@ import Testing
         #expect(Array(launch.dropFirst(3)) == ["/usr/bin/bwrap", "\(directory)/w1.args", "--", "/var/task/bootstrap"])
         let options = try String(contentsOfFile: "\(directory)/w1.args", encoding: .utf8).split(separator: "\0").map(String.init)
         #expect(options.contains("/var/task") && !options.contains("--"))
+        sandbox.started("w1")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/w1.args"))
     }
 
     @Test func unsandboxedWorkersStartThroughThePreludeOnly() throws {
