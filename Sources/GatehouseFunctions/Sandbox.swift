@@ -7,7 +7,7 @@ import Foundation
 /// Isolates each worker with bubblewrap (`bwrap`): mount, PID, IPC and cgroup namespaces of its own,
 /// a root laid out as Lambda's (the function's code read-only at `/var/task`, its layers at
 /// `/opt`, the runtime at `/var/runtime`, a private `/tmp` of the function's `EphemeralStorage`,
-/// the host's `/usr` and `/etc` read-only) and uid 993, as AWS's handlers see.
+/// the host's `/usr` and what a runtime needs of `/etc` read-only) and uid 993, as AWS's handlers see.
 ///
 /// Bubblewrap, rather than namespaces set up by Gatehouse itself: it is the small, audited
 /// sandbox Flatpak runs on, it starts in a few milliseconds, and setting up namespaces by hand
@@ -33,7 +33,7 @@ public struct Sandbox: Sendable {
     static let gid = 990
 
     let mode: Mode
-    /// Where the sandbox's own `/etc/passwd` and `/etc/group` are.
+    /// The sandbox's own files: its `/etc`, workers' bwrap options.
     private let directory: String
 
     init(mode: Mode, directory: String) {
@@ -138,22 +138,20 @@ public struct Sandbox: Sendable {
         return arguments + ["--proc", "/proc", "--dev", "/dev"]
     }
 
-    /// The host's programs and libraries and `/etc` read-only (one bind: a bind per file costs
-    /// 0.2 ms a start; what a worker can read there, any local user can), with the sandbox's own users.
+    /// The host's programs and libraries read-only, and the sandbox's `/etc` (`SandboxEtc`).
     private func systemFiles() -> [String] {
         var arguments: [String] = []
-        for path in ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"] {
+        for path in ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
                 arguments += ["--symlink", target, path]
             } else if FileManager.default.fileExists(atPath: path) {
                 arguments += ["--ro-bind", path, path]
             }
         }
-        arguments += ["--ro-bind", "\(directory)/passwd", "/etc/passwd", "--ro-bind", "\(directory)/group", "/etc/group"]
-        return arguments
+        return arguments + ["--ro-bind", "\(directory)/etc", "/etc"]
     }
 
-    /// Writes the sandbox's users and runs `/bin/true` in a sandbox, as a worker would be.
+    /// Prepares the sandbox's `/etc` and runs `/bin/true` in a sandbox, as a worker would be.
     private static func probe(directory: String) -> Result<Mode, SandboxUnavailable> {
         guard let bwrap = executableOnPath("bwrap") else {
             return .failure(SandboxUnavailable(description: "bubblewrap is not installed (apt-get install bubblewrap)"))
@@ -166,10 +164,7 @@ public struct Sandbox: Sendable {
             drop = setpriv
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try "root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:\(uid):\(gid)::/home/sbx_user1051:/sbin/nologin\n"
-                .write(toFile: "\(directory)/passwd", atomically: true, encoding: .utf8)
-            try "root:x:0:\nsbx_user1051:x:\(gid):\n".write(toFile: "\(directory)/group", atomically: true, encoding: .utf8)
+            try SandboxEtc.prepare("\(directory)/etc")
         } catch {
             return .failure(SandboxUnavailable(description: "cannot write \(directory): \(error)"))
         }

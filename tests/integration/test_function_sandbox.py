@@ -58,6 +58,24 @@ def write(path, size=1):
             file.flush()
 
 
+def threads_started(limit):
+    # How many threads start before the process limit stops them (Lambda's is 1,024).
+    import threading
+    release, started = threading.Event(), []
+    try:
+        for _ in range(limit):
+            thread = threading.Thread(target=release.wait)
+            thread.start()
+            started.append(thread)
+    except RuntimeError:
+        pass
+    finally:
+        release.set()
+        for thread in started:
+            thread.join()
+    return len(started)
+
+
 def reachable_files():
     # Every file the handler can reach by walking from the root (the interpreter's own tree aside).
     for top, directories, files in os.walk("/"):
@@ -109,6 +127,7 @@ def handler(event, context):
                    ["/planted", "/var/task/planted", "/etc/planted", "/opt/planted", os.path.join(data, "planted"), "/usr/planted"]},
         "tmpWrite": attempt(lambda: write("/tmp/mine")),
         "tmpOverflow": attempt(lambda: write("/tmp/big", event["overflowBytes"])),
+        "threads": threads_started(1100),
         "environment": dict(os.environ),
     }
 """
@@ -161,6 +180,9 @@ def test_a_hostile_handler_fails_at_every_attempt(sandboxed_pair, lambda_client)
     assert all(code in ("EROFS", "EACCES", "ENOENT") for code in answer["writes"].values()), answer["writes"]
     assert answer["tmpWrite"] == "succeeded"
     assert answer["tmpOverflow"] == "ENOSPC"
+    # Processes and threads: at most 1,024, where the machine has a pids cgroup.
+    if "process limits: none" not in server.log():
+        assert answer["threads"] < 1024, answer["threads"]
     # Its environment holds its role's temporary credentials and nothing of the server's.
     environment = answer["environment"]
     assert environment["AWS_ACCESS_KEY_ID"].startswith("ASIA") and environment["AWS_SESSION_TOKEN"]

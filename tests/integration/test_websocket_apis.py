@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 from board import CLIENT as BOARD_CLIENT
 from conftest import _served, make_client
 from helpers import (ACCESS_KEY, ACCOUNT_ID, ID10, REGION, SECRET_KEY, assert_aws_error, assert_request_id,
-                     create_python_function, deleted_after, function_arn, presigned_url, status_of, unique_name)
+                     create_python_function, delete_role, deleted_after, function_arn, presigned_url, status_of, unique_name)
 
 # Leaves every event it gets on the board's EVENTS channel. $connect answers by the query string
 # (?status=N refuses with N, ?raise=1 fails, ?protocol=P returns Sec-WebSocket-Protocol P,
@@ -832,6 +832,47 @@ def test_an_iam_connect_route_takes_a_presigned_url_as_browsers_send_it(gatehous
     assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
     forged = presigned_url(f"http://127.0.0.1:{gatehouse.port}/{api_id}/dev", secret_key="not-the-secret").split("?", 1)[1]
     assert sockets.refusal(api_id, query=forged) == 403
+
+
+def test_an_iam_connect_by_a_role_session_needs_its_identity_policies_to_allow_it(gatehouse, v2, api_id, sockets, client_factory):
+    route(v2, api_id, "$connect", mock_integration(v2, api_id), AuthorizationType="AWS_IAM")
+    route(v2, api_id, "ping", mock_integration(v2, api_id), two_way=True)
+    deploy(v2, api_id)
+    iam = client_factory(service="iam")
+    name = unique_name("wscaller")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ID}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    try:
+        issued = client_factory(service="sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", RoleSessionName="ws")["Credentials"]
+        session = Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+
+        def headers():
+            signed = AWSRequest(method="GET", url=f"http://127.0.0.1:{gatehouse.port}/{api_id}/dev")
+            SigV4Auth(session, "execute-api", REGION).add_auth(signed)
+            return [f"{header}: {value}" for header, value in signed.headers.items()]
+
+        def connect_until(allowed):
+            """The socket once the server accepts it (allowed), or the refusal's status once it refuses."""
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    ws = sockets.open(api_id, headers=headers())
+                    if allowed or time.monotonic() > deadline:
+                        return ws
+                    ws.close()
+                except websocket.WebSocketBadStatusException as refused:
+                    if not allowed or time.monotonic() > deadline:
+                        return refused.status_code
+                time.sleep(0.05)
+
+        # No policy allows execute-api:Invoke on $connect: refused.
+        assert connect_until(allowed=False) == 403
+        iam.put_role_policy(RoleName=name, PolicyName="connect", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/dev/$connect"}]}))
+        ws = connect_until(allowed=True)
+        assert ask_json(ws, {"action": "ping"})["echo"] == "ping"
+    finally:
+        delete_role(iam, name)
 
 
 # ---------------------------------------------------------------------------------------------
