@@ -4,9 +4,9 @@
     sandbox.py [--binary .build/release/gatehouse] [--rounds 2] [--quick]
 
 Starts two Gatehouse servers from the same binary, one with GATEHOUSE_SANDBOX=off and one with
-the sandbox on (bubblewrap must be installed), and runs bench/lambda.py's cold-start and warm
-sequential measurements against each, alternating servers round by round so both see the same
-machine. Prints a markdown table of the p50s and the difference (sandbox - none).
+the sandbox on (bubblewrap must be installed), and runs bench/lambda.py's cold-start (one fresh
+function at a time, alternating servers) and warm sequential measurements against each, so both
+see the same machine. Prints a markdown table of the medians and the difference (sandbox - none).
 """
 import argparse
 import importlib.util
@@ -17,10 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import requests
 
+COLD_STARTS = 10  # a round's cold starts on each server, alternating
 HERE = Path(__file__).resolve().parent
 spec = importlib.util.spec_from_file_location("lambda_bench", HERE / "lambda.py")
 lambda_bench = importlib.util.module_from_spec(spec)
@@ -60,25 +62,26 @@ class Server:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def measure(url, quick):
-    bench = lambda_bench.Bench(url, quick)
-    try:
-        bench.cold_start()
-        name = f"bench-warm-{bench.tag}"
+def cold(bench):
+    """One cold start (CreateFunction → first response) on `bench`'s server, of a function of a
+    new name (a name's log keeps its earlier REPORT lines): its figures."""
+    bench.tag = uuid.uuid4().hex[:8]
+    bench.cold_start()
+    return bench.results
+
+
+def warm(bench):
+    name = "bench-warm-sandbox"
+    if name not in bench.created:
         bench.create(name)
         bench.invoke(bench.lam, name)
-        bench.warm_sequential(name)
-    finally:
-        for name in list(bench.created):
-            try:
-                bench.delete(name)
-            except Exception:
-                pass
+    bench.warm_sequential(name)
     return bench.results
 
 
 ROWS = [
     ("Cold start: CreateFunction → first Invoke response", "cold_total"),
+    ("… CreateFunction call", "cold_create"),
     ("… first Invoke (spawn worker, import, handler)", "cold_first_invoke"),
     ("… REPORT Init Duration (spawn → first /next)", "cold_init_duration"),
     ("Warm Invoke, requests + SigV4, sequential", "raw_sequential"),
@@ -94,18 +97,28 @@ def main():
     options = parser.parse_args()
     if not shutil.which("bwrap"):
         sys.exit("bubblewrap is not installed (apt-get install bubblewrap)")
+    lambda_bench.COLD_RUNS = 1  # cold starts alternate between the servers one by one
     servers = {"none": Server(options.binary, "off"), "sandbox": Server(options.binary, "required")}
+    benches = {kind: lambda_bench.Bench(server.url, options.quick) for kind, server in servers.items()}
     samples = {kind: {key: [] for _, key in ROWS} for kind in servers}
     try:
-        for _ in range(options.rounds):
-            for kind, server in servers.items():
-                results = measure(server.url, options.quick)
-                for _, key in ROWS:
+        for round in range(options.rounds):
+            for _ in range(COLD_STARTS):
+                for kind, bench in benches.items():
+                    results = cold(bench)
+                    for _, key in ROWS[:4]:
+                        samples[kind][key].extend([results[key]["p50"]] if results[key]["p50"] is not None else [])
+            for kind, bench in benches.items():
+                results = warm(bench)
+                for _, key in ROWS[4:]:
                     samples[kind][key].append(results[key]["p50"])
     finally:
+        for kind, bench in benches.items():
+            for name in list(bench.created):
+                bench.delete(name)
         for server in servers.values():
             server.stop()
-    print(f"| python3.11, p50 of {options.rounds} rounds' p50s | no sandbox | sandbox | difference |")
+    print(f"| python3.11, median of {options.rounds * COLD_STARTS} cold starts / {options.rounds} warm runs' p50s | no sandbox | sandbox | difference |")
     print("| --- | ---: | ---: | ---: |")
     for label, key in ROWS:
         none, sandbox = (lambda_bench.percentile(samples[kind][key], 50) for kind in ("none", "sandbox"))
