@@ -24,6 +24,7 @@ SERVICES = {
     "logs": "2014-03-28",
     "iam": "2010-05-08",
     "sts": "2011-06-15",
+    "cloudwatch": "2010-08-01",
 }
 SHAPE_KEYS = ("type", "required", "payload", "member", "key", "value", "enum", "min", "max", "streaming",
               "exception", "timestampFormat")
@@ -62,8 +63,9 @@ def compact_model(model):
         entry["errors"] = [e["shape"] for e in op.get("errors", [])]
         operations[name] = entry
     return {
-        "metadata": {k: meta[k] for k in ("apiVersion", "endpointPrefix", "protocol", "jsonVersion", "targetPrefix",
-                                          "serviceId", "signingName", "xmlNamespace") if k in meta},
+        "metadata": {k: meta[k] for k in ("apiVersion", "endpointPrefix", "protocol", "protocols", "jsonVersion",
+                                          "targetPrefix", "serviceId", "signingName", "xmlNamespace") if k in meta}
+        | ({"awsQueryCompatible": True} if "awsQueryCompatible" in meta else {}),
         "operations": operations,
         "shapes": {name: compact_shape(s) for name, s in model["shapes"].items()},
     }

@@ -106,6 +106,7 @@ public struct ControlPlane: Sendable {
         let requestId = RequestID.next()
         var protocolName = "rest-json"
         var errorBodyType: String?
+        var queryCompatible: ServiceModel?
         var response: OutgoingResponse
         do {
             let caller = try verifier.verify(request)
@@ -116,11 +117,12 @@ public struct ControlPlane: Sendable {
                 answer.headers.append(("x-amzn-RequestId", requestId))
                 return answer
             }
-            protocolName = candidates[0].model.metadata.protocol
+            protocolName = Self.wireProtocol(of: request, among: candidates)
             errorBodyType = candidates.count == 1 ? candidates[0].errorBodyType : nil
+            queryCompatible = candidates.count == 1 && candidates[0].model.metadata.awsQueryCompatible == true ? candidates[0].model : nil
             var routed = request
             if let routedPath { routed.rawPath = routedPath }
-            let (service, operationName, input) = try resolve(routed, among: candidates)
+            let (service, operationName, input) = try resolve(routed, among: candidates, protocolName: protocolName)
             errorBodyType = service.errorBodyType
             guard let handler = service.handlers[operationName] else { throw AWSError.notImplemented(operationName) }
             let operation = service.model.operations[operationName]!
@@ -134,65 +136,86 @@ public struct ControlPlane: Sendable {
                 throw denial
             }
             let output = try await handler(context)
-            if protocolName == "query" {
-                response = QueryProtocol.response(output, operation: operationName, model: service.model, requestID: requestId)
-            } else {
-                response = OutputEncoder(model: service.model).encode(
-                    output, shapeName: operation.output, status: service.statusOverrides[operationName] ?? operation.status)
+            let status = service.statusOverrides[operationName] ?? operation.status
+            switch protocolName {
+            case "query": response = QueryProtocol.response(output, operation: operationName, model: service.model, requestID: requestId)
+            case RPCv2CBOR.name: response = RPCv2CBOR.response(output, shapeName: operation.output, model: service.model, status: status)
+            default:
+                response = OutputEncoder(model: service.model).encode(output, shapeName: operation.output, status: status, json: protocolName == "json")
             }
         } catch let error as AWSError {
-            response = Self.errorResponse(error, protocolName: protocolName, bodyType: errorBodyType, requestID: requestId)
+            response = Self.errorResponse(error, protocolName: protocolName, bodyType: errorBodyType, requestID: requestId, queryCompatible: queryCompatible)
         } catch {
             logger.error("operation failed", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
-            response = Self.errorResponse(.internalFailure(), protocolName: protocolName, bodyType: errorBodyType, requestID: requestId)
+            response = Self.errorResponse(
+                .internalFailure(), protocolName: protocolName, bodyType: errorBodyType, requestID: requestId, queryCompatible: queryCompatible)
         }
         response.headers.append(("x-amzn-RequestId", requestId))
         return response
     }
 
+    /// The protocol a request to these services is in: CBOR when it says so, `json` with an
+    /// `X-Amz-Target`, `query` for services that speak it, else the services' own.
+    static func wireProtocol(of request: IncomingRequest, among candidates: [ServiceDefinition]) -> String {
+        let speaks = { (name: String) in candidates.contains { $0.model.metadata.speaks(name) } }
+        if RPCv2CBOR.isRequest(request), speaks(RPCv2CBOR.name) { return RPCv2CBOR.name }
+        if request.header("X-Amz-Target") != nil, speaks("json") { return "json" }
+        if speaks("query") { return "query" }
+        return candidates[0].model.metadata.protocol
+    }
+
     private func resolve(
-        _ request: IncomingRequest, among candidates: [ServiceDefinition]
+        _ request: IncomingRequest, among candidates: [ServiceDefinition], protocolName: String
     ) throws(AWSError) -> (ServiceDefinition, String, JSON) {
-        for service in candidates where service.model.metadata.protocol == "query" {
+        let speakers = candidates.filter { $0.model.metadata.speaks(protocolName) }
+        switch protocolName {
+        case "query":
+            let service = speakers[0]
             let parameters = QueryProtocol.parameters(request)
             let action = parameters["Action"] ?? ""
             guard let operation = service.model.operations[action] else {
                 throw AWSError("InvalidAction", status: 400, "The action \(action) is not valid for this web service.")
             }
             return (service, action, try service.inputDecoder(for: action).decodeQuery(shapeName: operation.input, parameters: parameters))
-        }
-        if let target = request.header("X-Amz-Target") {
-            for service in candidates where service.model.metadata.protocol == "json" {
-                let prefix = (service.model.metadata.targetPrefix ?? "") + "."
-                guard target.hasPrefix(prefix) else { continue }
-                let name = String(target.dropFirst(prefix.count))
+        case "json", RPCv2CBOR.name:
+            let isCBOR = protocolName == RPCv2CBOR.name
+            let target = request.header("X-Amz-Target") ?? ""
+            for service in speakers {
+                let prefix = service.model.metadata.targetPrefix ?? ""
+                let name = isCBOR ? RPCv2CBOR.operation(of: request, targetPrefix: prefix) : target.dropPrefix(prefix + ".")
+                guard let name else { continue }
                 guard let operation = service.model.operations[name] else { break }
-                return (service, name, try service.inputDecoder(for: name).decodeJSONBody(shapeName: operation.input, body: request.body))
+                let body = isCBOR ? try RPCv2CBOR.jsonBody(request.body) : request.body
+                return (service, name, try service.inputDecoder(for: name).decodeJSONBody(shapeName: operation.input, body: body))
             }
-            throw AWSError("UnknownOperationException", status: 400, "The operation \(target) is not known.")
-        }
-        let query = request.queryItems
-        for service in candidates where service.model.metadata.protocol == "rest-json" {
-            guard let match = service.router.match(method: request.method, rawPath: request.rawPath, query: query) else {
-                continue
+            throw AWSError("UnknownOperationException", status: 400, "The operation \(isCBOR ? request.rawPath : target) is not known.")
+        default:
+            let query = request.queryItems
+            for service in speakers {
+                guard let match = service.router.match(method: request.method, rawPath: request.rawPath, query: query) else { continue }
+                let operation = service.model.operations[match.operation]!
+                let input = try service.inputDecoder(for: match.operation).decode(shapeName: operation.input, request: request, labels: match.labels)
+                return (service, match.operation, input)
             }
-            let operation = service.model.operations[match.operation]!
-            let input = try service.inputDecoder(for: match.operation).decode(shapeName: operation.input, request: request, labels: match.labels)
-            return (service, match.operation, input)
+            throw AWSError("UnknownOperationException", status: 404, "No operation matches \(request.method) \(request.rawPath).")
         }
-        throw AWSError("UnknownOperationException", status: 404,
-            "No operation matches \(request.method) \(request.rawPath).")
     }
 
     /// The AWS wire form of an error for the given protocol.
+    /// A `queryCompatible` model's errors also name their `query` code: `x-amzn-query-error: Code;Sender`.
     public static func errorResponse(
-        _ error: AWSError, protocolName: String = "rest-json", bodyType: String? = nil, requestID: String = ""
+        _ error: AWSError, protocolName: String = "rest-json", bodyType: String? = nil, requestID: String = "",
+        queryCompatible model: ServiceModel? = nil
     ) -> OutgoingResponse {
         if protocolName == "query" { return QueryProtocol.error(error, requestID: requestID) }
+        let queryError = model.map { model in
+            [("x-amzn-query-error", "\(model[shape: error.code]?.code ?? error.code);\(error.status >= 500 ? "Receiver" : "Sender")")]
+        } ?? []
+        if protocolName == RPCv2CBOR.name { return RPCv2CBOR.error(error, headers: queryError) }
         if protocolName == "json" {
             return OutgoingResponse(
                 status: error.status,
-                headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", error.code)],
+                headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", error.code)] + queryError,
                 body: JSON.object(["__type": .string(error.code), "message": .string(error.message)]).serialized())
         }
         var body: JSON = ["message": .string(error.message)]

@@ -7,7 +7,8 @@ import GatehouseModel
 struct OutputEncoder {
     let model: ServiceModel
 
-    func encode(_ output: JSON, shapeName: String?, status: Int) -> OutgoingResponse {
+    /// The response for `output`; `json` marks the `json` protocol's body (`application/x-amz-json-1.x`).
+    func encode(_ output: JSON, shapeName: String?, status: Int, json: Bool = false) -> OutgoingResponse {
         guard let shapeName, let shape = model[shape: shapeName], case .object(let object) = output else {
             return OutgoingResponse(status: status)
         }
@@ -44,7 +45,6 @@ struct OutputEncoder {
                 response.body = value.stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()
             }
         } else {
-            let json = model.metadata.protocol == "json"
             response.headers.append(("Content-Type", json ? "application/x-amz-json-\(model.metadata.jsonVersion ?? "1.1")" : "application/json"))
             response.body = JSON.object(body).serialized()
         }

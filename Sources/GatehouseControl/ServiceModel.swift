@@ -13,6 +13,15 @@ public struct ServiceModel: Sendable, Decodable {
         public var signingName: String?
         /// The XML namespace of a `query` service's answers.
         public var xmlNamespace: String?
+        /// Every protocol the service speaks (CloudWatch: `smithy-rpc-v2-cbor`, `json`, `query`).
+        public var protocols: [String]?
+        /// Errors also carry their `query` code (`x-amzn-query-error`), for clients of the query protocol's era.
+        public var awsQueryCompatible: Bool?
+
+        /// Whether requests in `name` are understood.
+        public func speaks(_ name: String) -> Bool {
+            (protocols ?? [`protocol`]).contains(name)
+        }
     }
 
     public struct Operation: Sendable, Decodable {

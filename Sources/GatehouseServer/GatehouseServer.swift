@@ -46,6 +46,7 @@ public struct GatehouseServer: Sendable {
         let logSink = StoreLogSink(store: store, accountID: configuration.accountId)
         let authority = try LocalCertificateAuthority(directory: URL(fileURLWithPath: configuration.dataDir).appendingPathComponent("tls"))
         let tls = try NIOSSLContext(serving: authority)
+        let metrics = MetricStore()
         let workerLimits = WorkerLimits.detect()
         logger.info("\(workerLimits.summary)")
         let pool = WorkerPool(
@@ -116,7 +117,7 @@ public struct GatehouseServer: Sendable {
         var services = try Services.all(
             lambda: lambdaEnvironment, logEvents: store, usage: gateway.usage, connections: gateway,
             upstreamSetExists: { [upstreams] in upstreams.contains($0) }, temporaryCredentials: temporaryCredentials,
-            strictIAM: configuration.strictIAM)
+            strictIAM: configuration.strictIAM, metrics: metrics)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)

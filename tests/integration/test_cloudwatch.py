@@ -1,0 +1,163 @@
+"""CloudWatch metrics (`monitoring`): PutMetricData, ListMetrics, GetMetricStatistics and
+GetMetricData, in the protocols its clients send — `json` (boto3 and the aws CLI on this
+machine), `smithy-rpc-v2-cbor` (newer SDKs) and `query`."""
+import datetime
+
+import botocore.parsers
+import botocore.serialize
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from helpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
+
+
+@pytest.fixture(scope="module")
+def cloudwatch(client_factory):
+    return client_factory(service="cloudwatch")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def put_values(cloudwatch, namespace, name, values, dimensions=(), unit="Milliseconds"):
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions], "Values": values, "Unit": unit}])
+
+
+def test_put_metric_data_then_statistics_sum_what_was_put(cloudwatch):
+    namespace = unique_name("Custom/App")
+    put_values(cloudwatch, namespace, "Latency", [10, 20, 30, 40], dimensions=[("Service", "orders")])
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": "Latency", "Dimensions": [{"Name": "Service", "Value": "orders"}],
+         "StatisticValues": {"SampleCount": 2, "Sum": 100, "Minimum": 5, "Maximum": 95}, "Unit": "Milliseconds"}])
+    answer = cloudwatch.get_metric_statistics(
+        Namespace=namespace, MetricName="Latency", Dimensions=[{"Name": "Service", "Value": "orders"}],
+        StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1), Period=3600,
+        Statistics=["SampleCount", "Sum", "Average", "Minimum", "Maximum"])
+    assert answer["Label"] == "Latency"
+    [point] = answer["Datapoints"]
+    assert (point["SampleCount"], point["Sum"], point["Minimum"], point["Maximum"]) == (6, 200, 5, 95)
+    assert point["Average"] == pytest.approx(200 / 6)
+    assert point["Unit"] == "Milliseconds"
+    assert isinstance(point["Timestamp"], datetime.datetime)
+
+
+def test_percentiles_come_from_the_values_put(cloudwatch):
+    namespace = unique_name("Custom/App")
+    put_values(cloudwatch, namespace, "Latency", list(range(1, 101)))
+    answer = cloudwatch.get_metric_statistics(
+        Namespace=namespace, MetricName="Latency", StartTime=now() - datetime.timedelta(minutes=5),
+        EndTime=now() + datetime.timedelta(minutes=1), Period=3600, ExtendedStatistics=["p50", "p99"])
+    assert answer["Datapoints"][0]["ExtendedStatistics"] == {"p50": 50, "p99": 99}
+
+
+def test_list_metrics_filters_by_namespace_name_and_dimension(cloudwatch):
+    namespace = unique_name("Custom/App")
+    put_values(cloudwatch, namespace, "Errors", [1], dimensions=[("Service", "a")], unit="Count")
+    put_values(cloudwatch, namespace, "Errors", [1], dimensions=[("Service", "b")], unit="Count")
+    put_values(cloudwatch, namespace, "Latency", [1], dimensions=[("Service", "a")])
+    metrics = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]
+    assert len(metrics) == 3
+    assert cloudwatch.list_metrics(Namespace=namespace, MetricName="Errors", Dimensions=[{"Name": "Service", "Value": "b"}])["Metrics"] == [
+        {"Namespace": namespace, "MetricName": "Errors", "Dimensions": [{"Name": "Service", "Value": "b"}]}]
+    assert len(cloudwatch.list_metrics(Namespace=namespace, Dimensions=[{"Name": "Service"}])["Metrics"]) == 3
+
+
+def test_get_metric_data_answers_each_query_newest_first(cloudwatch):
+    namespace = unique_name("Custom/App")
+    minute = now().replace(second=0, microsecond=0)
+    for offset, value in ((3, 1.0), (2, 2.0), (1, 4.0)):
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": "Jobs", "Value": value, "Timestamp": minute - datetime.timedelta(minutes=offset), "Unit": "Count"}])
+    answer = cloudwatch.get_metric_data(
+        StartTime=minute - datetime.timedelta(minutes=10), EndTime=minute, MetricDataQueries=[
+            {"Id": "jobs", "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": "Jobs"}, "Period": 60, "Stat": "Sum"}}])
+    [result] = answer["MetricDataResults"]
+    assert (result["Id"], result["Label"], result["StatusCode"]) == ("jobs", "Jobs", "Complete")
+    assert result["Values"] == [4.0, 2.0, 1.0]
+    assert result["Timestamps"] == sorted(result["Timestamps"], reverse=True)
+
+
+def test_bad_windows_are_invalid_parameter_values_as_aws_answers(cloudwatch):
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.get_metric_statistics(Namespace="X", MetricName="Y", StartTime=now(), EndTime=now() - datetime.timedelta(hours=1),
+                                         Period=60, Statistics=["Sum"])
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.get_metric_statistics(Namespace="X", MetricName="Y", StartTime=now() - datetime.timedelta(days=3), EndTime=now(),
+                                         Period=60, Statistics=["Sum"])
+    assert "exceeds the limit of 1440" in raised.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.get_metric_statistics(Namespace="X", MetricName="Y", StartTime=now() - datetime.timedelta(hours=1), EndTime=now(),
+                                         Period=60)
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    with pytest.raises(ClientError) as raised:
+        put_values(cloudwatch, "AWS/ApiGateway", "Count", [1])
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def cbor_call(gatehouse, cloudwatch, operation, parameters):
+    """One call in the smithy-rpc-v2-cbor protocol, made and read by botocore's own serializer and parser."""
+    model = cloudwatch.meta.service_model.operation_model(operation)
+    serialized = botocore.serialize.create_serializer("smithy-rpc-v2-cbor").serialize_to_request(parameters, model)
+    url = gatehouse.url + serialized["url_path"]
+    request = AWSRequest(method="POST", url=url, data=serialized["body"], headers=dict(serialized["headers"]))
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "monitoring", REGION).add_auth(request)
+    response = requests.post(url, data=serialized["body"], headers=dict(request.headers.items()), timeout=30)
+    parsed = botocore.parsers.create_parser("smithy-rpc-v2-cbor").parse(
+        {"status_code": response.status_code, "headers": response.headers, "body": response.content}, model.output_shape)
+    return response, parsed
+
+
+def test_the_cbor_protocol_puts_and_reads_metrics(gatehouse, cloudwatch):
+    namespace = unique_name("Custom/Cbor")
+    response, _ = cbor_call(gatehouse, cloudwatch, "PutMetricData", {"Namespace": namespace, "MetricData": [
+        {"MetricName": "Hits", "Values": [1.0, 2.0, 3.5], "Unit": "Count", "Timestamp": now()}]})
+    assert response.status_code == 200
+    assert response.headers["smithy-protocol"] == "rpc-v2-cbor"
+    response, parsed = cbor_call(gatehouse, cloudwatch, "GetMetricStatistics", {
+        "Namespace": namespace, "MetricName": "Hits", "StartTime": now() - datetime.timedelta(minutes=5),
+        "EndTime": now() + datetime.timedelta(minutes=1), "Period": 300, "Statistics": ["Sum", "Maximum"]})
+    assert response.headers["Content-Type"] == "application/cbor"
+    [point] = parsed["Datapoints"]
+    assert (point["Sum"], point["Maximum"], point["Unit"]) == (6.5, 3.5, "Count")
+    assert isinstance(point["Timestamp"], datetime.datetime)
+
+
+def test_a_cbor_error_names_its_code_for_query_era_clients(gatehouse, cloudwatch):
+    response, parsed = cbor_call(gatehouse, cloudwatch, "GetMetricStatistics", {
+        "Namespace": "X", "MetricName": "Y", "StartTime": now(), "EndTime": now() - datetime.timedelta(hours=1), "Period": 60,
+        "Statistics": ["Sum"]})
+    assert response.status_code == 400
+    assert response.headers["x-amzn-query-error"] == "InvalidParameterValue;Sender"
+    assert parsed["Error"]["Code"] == "InvalidParameterValue"
+    assert "StartTime must be less than" in parsed["Error"]["Message"]
+
+
+def test_the_aws_cli_reads_statistics(aws_service_cli, cloudwatch):
+    namespace = unique_name("Custom/Cli")
+    put_values(cloudwatch, namespace, "Orders", [3, 4], unit="Count")
+    start = (now() - datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = (now() + datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = aws_service_cli("cloudwatch", "get-metric-statistics", "--namespace", namespace, "--metric-name", "Orders",
+                             "--start-time", start, "--end-time", end, "--period", "3600", "--statistics", "Sum")
+    assert answer["Datapoints"][0]["Sum"] == 7.0
+
+
+def test_the_query_protocol_answers_in_xml(gatehouse, cloudwatch):
+    namespace = unique_name("Custom/Query")
+    put_values(cloudwatch, namespace, "Orders", [1], unit="Count")
+    body = f"Action=ListMetrics&Version=2010-08-01&Namespace={namespace}"
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    request = AWSRequest(method="POST", url=gatehouse.url + "/", data=body, headers=headers)
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "monitoring", REGION).add_auth(request)
+    response = requests.post(gatehouse.url + "/", data=body, headers=dict(request.headers.items()), timeout=30)
+    assert response.status_code == 200
+    assert "<ListMetricsResponse" in response.text and "<ListMetricsResult>" in response.text
+    assert f"<Namespace>{namespace}</Namespace>" in response.text and "<MetricName>Orders</MetricName>" in response.text
