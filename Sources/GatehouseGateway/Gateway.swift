@@ -36,6 +36,8 @@ public struct Gateway: Sendable {
     /// Function calls (function URLs invoke through it) and SigV4 checks (their `AWS_IAM` callers).
     let lambda: LambdaIntegration
     let signatures: SignatureCheck?
+    /// Where stages count their requests for CloudWatch; nil when metrics are off.
+    public let metrics: MetricRecorder?
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
@@ -49,8 +51,10 @@ public struct Gateway: Sendable {
         accountID: String, logs: any LogSink,
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings(),
-        responseCaches: ResponseCaches = ResponseCaches(), upstreams: UpstreamSets = UpstreamSets(), services: AWSServices = AWSServices()
+        responseCaches: ResponseCaches = ResponseCaches(), upstreams: UpstreamSets = UpstreamSets(), services: AWSServices = AWSServices(),
+        metrics: MetricRecorder? = nil
     ) {
+        self.metrics = metrics
         let limiter = RateLimiter()
         let http = HTTPIntegration(client: httpClient, upstreams: upstreams)
         let keys = JWKSKeys(client: httpClient)
@@ -202,9 +206,10 @@ public struct Gateway: Sendable {
         }
         response.headers.append(("x-amzn-RequestId", invocation.requestID))
         response.headers.append(("x-amz-apigw-id", invocation.extendedRequestID))
-        if invocation.stage.logs {
+        if invocation.stage.logs || invocation.stage.metrics != nil {
             let latency = Date().timeIntervalSince(invocation.requestTime) * 1000
-            stageLogs.write(invocation, response: response, log: log, latency: latency, integrationLatency: nil)
+            invocation.stage.metrics?.record(status: response.status, latency: latency)
+            if invocation.stage.logs { stageLogs.write(invocation, response: response, log: log, latency: latency, integrationLatency: nil) }
         }
         return response
     }

@@ -108,6 +108,15 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     public var webSockets = WebSockets()
 
+    /// CloudWatch metrics: how often the planes' counters become datapoints (AWS publishes each
+    /// minute) and how long datapoints are kept (AWS: 15 days at one-minute resolution).
+    public struct Metrics: Sendable, Codable, Equatable {
+        public var intervalSeconds: Double = 60
+        public var retentionSeconds: Int = 15 * 24 * 3600
+    }
+
+    public var metrics = Metrics()
+
     public init() {}
 
     /// Defaults overlaid with the config file (if any) and the environment.
@@ -155,6 +164,10 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_WEBSOCKET_IDLE_SECONDS"].flatMap(Double.init) { configuration.webSockets.idleTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_WEBSOCKET_MAX_SECONDS"].flatMap(Double.init) { configuration.webSockets.maxDurationSeconds = seconds }
+        if let seconds = environment["GATEHOUSE_METRICS_INTERVAL_SECONDS"].flatMap(Double.init), seconds > 0 {
+            configuration.metrics.intervalSeconds = seconds
+        }
+        if let seconds = environment["GATEHOUSE_METRICS_RETENTION_SECONDS"].flatMap(Int.init) { configuration.metrics.retentionSeconds = seconds }
         if let rate = environment["GATEHOUSE_WEBSOCKET_CONNECT_RATE"].flatMap(Double.init) { configuration.webSockets.newConnectionsPerSecond = rate }
         // `us-east-1_abc=file:///keys.json,us-east-1_def=http://localhost:9000/jwks.json`
         for entry in (environment["GATEHOUSE_COGNITO_JWKS"] ?? "").split(separator: ",") {

@@ -46,7 +46,8 @@ public struct GatehouseServer: Sendable {
         let logSink = StoreLogSink(store: store, accountID: configuration.accountId)
         let authority = try LocalCertificateAuthority(directory: URL(fileURLWithPath: configuration.dataDir).appendingPathComponent("tls"))
         let tls = try NIOSSLContext(serving: authority)
-        let metrics = MetricStore()
+        let metrics = MetricStore(retentionSeconds: configuration.metrics.retentionSeconds)
+        let recorder = MetricRecorder(store: metrics)
         let workerLimits = WorkerLimits.detect()
         logger.info("\(workerLimits.summary)")
         let pool = WorkerPool(
@@ -96,7 +97,8 @@ public struct GatehouseServer: Sendable {
                 newConnections: Throttle(
                     rateLimit: configuration.webSockets.newConnectionsPerSecond,
                     burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))),
-            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams, services: awsServices)
+            responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams, services: awsServices,
+            metrics: recorder)
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
@@ -208,6 +210,11 @@ public struct GatehouseServer: Sendable {
         ] + listeners + [
             BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
             BackgroundService { await gateway.watchConnections() },
+            BackgroundService { [interval = configuration.metrics.intervalSeconds] in
+                // The planes' counters become CloudWatch datapoints, interval by interval.
+                while (try? await Task.sleep(for: .seconds(interval))) != nil { recorder.flush() }
+                recorder.flush()
+            },
         ] + templateServices(logger: logger)
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {

@@ -2,6 +2,7 @@
 GetMetricData, in the protocols its clients send — `json` (boto3 and the aws CLI on this
 machine), `smithy-rpc-v2-cbor` (newer SDKs) and `query`."""
 import datetime
+import time
 
 import botocore.parsers
 import botocore.serialize
@@ -12,6 +13,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from conftest import InvokableApi, _served, make_client
 from helpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
 
 
@@ -161,3 +163,42 @@ def test_the_query_protocol_answers_in_xml(gatehouse, cloudwatch):
     assert response.status_code == 200
     assert "<ListMetricsResponse" in response.text and "<ListMetricsResult>" in response.text
     assert f"<Namespace>{namespace}</Namespace>" in response.text and "<MetricName>Orders</MetricName>" in response.text
+
+
+@pytest.fixture(scope="module")
+def metered():
+    """A server that turns its counters into datapoints every second (AWS: every minute)."""
+    yield from _served({"GATEHOUSE_METRICS_INTERVAL_SECONDS": "1"})
+
+
+def test_a_rest_stage_counts_its_requests_by_status_and_latency(metered):
+    apigw = make_client(metered, "apigateway")
+    name = unique_name("metered")
+    api = InvokableApi(apigw, metered, apigw.create_rest_api(name=name))
+    api.mock("/ok", body='{"ok": true}')
+    api.mock("/missing", status=404)
+    api.mock("/broken", status=500)
+    api.deploy("prod")
+    statuses = [api.invoke("prod", path).status_code for path in ["ok"] * 7 + ["missing"] * 2 + ["broken"]]
+    assert statuses == [200] * 7 + [404] * 2 + [500]
+    cloudwatch = make_client(metered, "cloudwatch")
+    dimensions = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": "prod"}]
+
+    def statistic(metric, statistic):
+        deadline = time.monotonic() + 10
+        while True:
+            answer = cloudwatch.get_metric_statistics(
+                Namespace="AWS/ApiGateway", MetricName=metric, Dimensions=dimensions, Period=60, Statistics=[statistic],
+                StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))
+            total = sum(point[statistic] for point in answer["Datapoints"])
+            if total >= 10 or time.monotonic() > deadline or metric != "Count":
+                return total, answer["Datapoints"]
+            time.sleep(0.2)
+
+    assert statistic("Count", "Sum")[0] == 10
+    assert statistic("4XXError", "Sum")[0] == 2
+    assert statistic("5XXError", "Sum")[0] == 1
+    samples, points = statistic("Latency", "SampleCount")
+    assert samples == 10 and all(point["Unit"] == "Milliseconds" for point in points)
+    listed = cloudwatch.list_metrics(Namespace="AWS/ApiGateway", Dimensions=[{"Name": "ApiName", "Value": name}])["Metrics"]
+    assert sorted(metric["MetricName"] for metric in listed) == ["4XXError", "5XXError", "Count", "Latency"]

@@ -28,6 +28,8 @@ public final class DeployedStage: Sendable {
     public let release: Release
     /// The stage's canary (`canarySettings`), taking `percentTraffic` of its requests.
     public let canary: Canary?
+    /// Where its requests are counted for CloudWatch; nil when metrics are off.
+    public let metrics: StageMetrics?
 
     /// Which deployment of a stage answers a request.
     public enum Release: Sendable {
@@ -102,6 +104,7 @@ public final class DeployedStage: Sendable {
         source = .null
         release = .only
         canary = nil
+        metrics = nil
     }
 
     /// The stage document `stage` of a deployment whose snapshot is `snapshot`; with
@@ -110,28 +113,31 @@ public final class DeployedStage: Sendable {
     /// with `useStageCache`.
     public convenience init(
         apiID: String, stage: JSON, snapshot: JSON, canarySnapshot: JSON? = nil, cache: StageCache? = nil, pipeline: Pipeline,
-        region: String = "us-east-1"
+        region: String = "us-east-1", metrics: StageMetrics? = nil
     ) {
         let settings = stage["canarySettings"]
         guard let canarySnapshot, let canaryDeployment = settings?["deploymentId"]?.stringValue else {
-            self.init(apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .only, canary: nil)
+            self.init(
+                apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .only, canary: nil,
+                metrics: metrics)
             return
         }
         let overrides = (settings?["stageVariableOverrides"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         let canaryStage = DeployedStage(
             apiID: apiID, stage: stage, snapshot: canarySnapshot, cache: settings?["useStageCache"] == true ? cache : nil, pipeline: pipeline,
-            region: region, release: .canary, canary: nil, deploymentID: canaryDeployment, variableOverrides: overrides)
+            region: region, release: .canary, canary: nil, metrics: metrics, deploymentID: canaryDeployment, variableOverrides: overrides)
         let percent = settings?["percentTraffic"]?.doubleValue ?? 0
         self.init(
             apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .base,
-            canary: Canary(percentTraffic: percent, stage: canaryStage))
+            canary: Canary(percentTraffic: percent, stage: canaryStage), metrics: metrics)
     }
 
     private init(
         apiID: String, stage: JSON, snapshot: JSON, cache: StageCache?, pipeline: Pipeline, region: String, release: Release, canary: Canary?,
-        deploymentID: String? = nil, variableOverrides: [String: String] = [:]
+        metrics: StageMetrics?, deploymentID: String? = nil, variableOverrides: [String: String] = [:]
     ) {
         self.apiID = apiID
+        self.metrics = metrics
         self.region = region
         self.release = release
         self.canary = canary

@@ -39,6 +39,8 @@ public actor Deployer {
     private var domains = CustomDomains()
     private var vpcLinks: [String: String] = [:]
     private var rolePolicies: [String: [IAMPolicy]] = [:]
+    private let recorder: MetricRecorder?
+    private let accountID: String
 
     public init(
         source: any ConfigurationSource, directory: StageDirectory, catalog: FunctionCatalog, gateway: Gateway, logger: Logger
@@ -50,6 +52,8 @@ public actor Deployer {
         limiter = gateway.limiter
         pipeline = gateway.pipeline
         caches = gateway.responseCaches
+        recorder = gateway.metrics
+        accountID = gateway.accountID
         self.logger = logger
     }
 
@@ -214,8 +218,13 @@ public actor Deployer {
         if let canaryDeployment = stage["canarySettings"]?["deploymentId"]?.stringValue {
             canarySnapshot = try await source.document(DocumentKey(kind: DocumentKind.snapshot, parent: apiID, id: canaryDeployment))
         }
+        let metrics = recorder.map { recorder in
+            StageMetrics(
+                recorder: recorder, account: accountID, region: region, apiName: snapshot["restApi"]?["name"]?.stringValue ?? apiID, stage: name)
+        }
         stages[apiID, default: [:]][name] = DeployedStage(
-            apiID: apiID, stage: stage, snapshot: snapshot, canarySnapshot: canarySnapshot, cache: cache, pipeline: pipeline, region: region)
+            apiID: apiID, stage: stage, snapshot: snapshot, canarySnapshot: canarySnapshot, cache: cache, pipeline: pipeline, region: region,
+            metrics: metrics)
     }
 
     /// One stage of an HTTP or WebSocket API, from its deployment's snapshot; nothing when the

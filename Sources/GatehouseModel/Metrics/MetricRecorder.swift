@@ -1,0 +1,95 @@
+import Atomics
+import Foundation
+import Synchronization
+
+/// One metric's values since the last flush, recorded with atomic operations only, so a
+/// request never waits on a lock to count itself. Values are kept in thousandths; a latency
+/// cell also keeps a histogram (20 % wide buckets) from which percentiles are estimated.
+public final class MetricCell: Sendable {
+    public let identity: MetricIdentity
+    public let unit: String
+    private let count = ManagedAtomic<Int>(0)
+    private let sum = ManagedAtomic<Int>(0)
+    private let minimum = ManagedAtomic<Int>(.max)
+    private let maximum = ManagedAtomic<Int>(.min)
+    private let buckets: [ManagedAtomic<Int>]
+
+    /// The lower bound of bucket `i` is `base × growth^i` (0.01 … ~21,000 in the unit).
+    private static let base = 0.01, growth = 1.2, bucketCount = 80
+
+    init(identity: MetricIdentity, unit: String, histogram: Bool) {
+        self.identity = identity
+        self.unit = unit
+        buckets = histogram ? (0..<Self.bucketCount).map { _ in ManagedAtomic(0) } : []
+    }
+
+    public func record(_ value: Double) {
+        let scaled = Int((value * 1000).rounded())
+        count.wrappingIncrement(ordering: .relaxed)
+        sum.wrappingIncrement(by: scaled, ordering: .relaxed)
+        var low = minimum.load(ordering: .relaxed)
+        while scaled < low, !minimum.compareExchange(expected: low, desired: scaled, ordering: .relaxed).exchanged {
+            low = minimum.load(ordering: .relaxed)
+        }
+        var high = maximum.load(ordering: .relaxed)
+        while scaled > high, !maximum.compareExchange(expected: high, desired: scaled, ordering: .relaxed).exchanged {
+            high = maximum.load(ordering: .relaxed)
+        }
+        if !buckets.isEmpty {
+            let index = value <= Self.base ? 0 : min(Self.bucketCount - 1, Int(log(value / Self.base) / log(Self.growth)))
+            buckets[index].wrappingIncrement(ordering: .relaxed)
+        }
+    }
+
+    /// What was recorded since the last drain, reset to nothing; nil when nothing was.
+    func drain() -> MetricAggregate? {
+        let samples = count.exchange(0, ordering: .relaxed)
+        guard samples > 0 else { return nil }
+        var aggregate = MetricAggregate()
+        aggregate.sampleCount = Double(samples)
+        aggregate.sum = Double(sum.exchange(0, ordering: .relaxed)) / 1000
+        aggregate.minimum = Double(minimum.exchange(.max, ordering: .relaxed)) / 1000
+        aggregate.maximum = Double(maximum.exchange(.min, ordering: .relaxed)) / 1000
+        aggregate.unit = unit
+        // Each bucket's middle stands for its values, in proportion when there are more than are kept.
+        let counts = buckets.map { $0.exchange(0, ordering: .relaxed) }
+        let total = counts.reduce(0, +)
+        let scale = total > MetricStore.valuesKept ? Double(MetricStore.valuesKept) / Double(total) : 1
+        for (index, bucketCount) in counts.enumerated() where bucketCount > 0 {
+            let middle = Self.base * pow(Self.growth, Double(index) + 0.5)
+            let kept = max(1, Int((Double(bucketCount) * scale).rounded()))
+            aggregate.values += repeatElement(min(max(middle, aggregate.minimum), aggregate.maximum), count: kept)
+        }
+        return aggregate
+    }
+}
+
+/// The cells the planes record into, by metric; `flush` moves what they hold into the
+/// `MetricStore` (each interval, off the requests' path).
+public final class MetricRecorder: Sendable {
+    private let cells = Mutex<[MetricIdentity: MetricCell]>([:])
+    public let store: MetricStore
+
+    public init(store: MetricStore) {
+        self.store = store
+    }
+
+    /// The cell of `identity`, made the first time: the same cell for the metric's life, so a
+    /// redeploy loses nothing.
+    public func cell(_ identity: MetricIdentity, unit: String, histogram: Bool = false) -> MetricCell {
+        cells.withLock { cells in
+            if let cell = cells[identity] { return cell }
+            let cell = MetricCell(identity: identity, unit: unit, histogram: histogram)
+            cells[identity] = cell
+            return cell
+        }
+    }
+
+    /// Moves every cell's values into the store, at `timestamp`'s minute.
+    public func flush(at timestamp: Double = Date().timeIntervalSince1970) {
+        for cell in cells.withLock({ Array($0.values) }) {
+            if let aggregate = cell.drain() { store.add(cell.identity, at: timestamp, aggregate) }
+        }
+        store.expire(now: timestamp)
+    }
+}
