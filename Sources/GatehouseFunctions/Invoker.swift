@@ -7,10 +7,13 @@ import GatehouseModel
 public struct Invoker: Sendable {
     public let pool: WorkerPool
     let logs: any LogSink
+    private let metrics: FunctionMetrics?
 
-    public init(pool: WorkerPool, logs: any LogSink) {
+    /// `metrics` counts invocations for CloudWatch (`AWS/Lambda`) in the account `account`.
+    public init(pool: WorkerPool, logs: any LogSink, metrics: MetricRecorder? = nil, account: String = "000000000000") {
         self.pool = pool
         self.logs = logs
+        self.metrics = metrics.map { FunctionMetrics(recorder: $0, account: account) }
     }
 
     /// Runs one invocation to its end. Throws AWS's error when it cannot start
@@ -24,9 +27,16 @@ public struct Invoker: Sendable {
             requestID: requestID, payload: payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
             invokedFunctionArn: invokedArn, traceID: Self.traceID())
-        let run = try await pool.run(event, spec: spec)
+        let run: WorkerPool.Run
+        do {
+            run = try await pool.run(event, spec: spec)
+        } catch {
+            if error.code == "TooManyRequestsException" { metrics?.throttled(spec) }
+            throw error
+        }
         let duration = Date().timeIntervalSince(run.started) * 1000
         let report = Report(outcome: run.outcome, requestID: requestID, timeoutSeconds: spec.timeoutSeconds)
+        metrics?.record(spec, duration: run.secret == nil ? nil : duration, failed: report.functionError != nil)
         var result = InvocationResult(payload: report.payload, functionError: report.functionError, log: "", outcome: run.outcome)
         guard run.secret != nil else { return result }
         // Stamped now, so a stream stays in time order even if the next invocation starts first.

@@ -62,7 +62,7 @@ public struct GatehouseServer: Sendable {
                 limits: workerLimits,
                 trust: (authority.bundle.path, authority.caCertificate.path), sandbox: sandbox),
             code: code, logs: logSink)
-        let invoker = Invoker(pool: pool, logs: logSink)
+        let invoker = Invoker(pool: pool, logs: logSink, metrics: recorder, account: configuration.accountId)
         let async = AsyncInvocations(
             queue: store, invoker: invoker, catalog: catalog, retryDelays: configuration.asyncRetryDelaysSeconds.map { .seconds($0) },
             logger: logger)

@@ -14,7 +14,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import InvokableApi, _served, make_client
-from helpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
+from helpers import ACCESS_KEY, REGION, SECRET_KEY, create_python_function, invoke_json, unique_name
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +202,27 @@ def test_a_rest_stage_counts_its_requests_by_status_and_latency(metered):
     assert samples == 10 and all(point["Unit"] == "Milliseconds" for point in points)
     listed = cloudwatch.list_metrics(Namespace="AWS/ApiGateway", Dimensions=[{"Name": "ApiName", "Value": name}])["Metrics"]
     assert sorted(metric["MetricName"] for metric in listed) == ["4XXError", "5XXError", "Count", "Latency"]
+
+
+def test_a_function_counts_invocations_errors_and_duration(metered):
+    lam = make_client(metered, "lambda")
+    name = create_python_function(lam, "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    return 1\n",
+                                  prefix="metered")
+    for event in ({}, {}, {}, {"fail": True}):
+        invoke_json(lam, name, event)
+    cloudwatch = make_client(metered, "cloudwatch")
+
+    def total(metric, statistic="Sum", expected=None):
+        deadline = time.monotonic() + 10
+        while True:
+            points = cloudwatch.get_metric_statistics(
+                Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": name}], Period=60,
+                Statistics=[statistic], StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))["Datapoints"]
+            value = sum(point[statistic] for point in points)
+            if value == expected or time.monotonic() > deadline:
+                return value
+            time.sleep(0.2)
+
+    assert total("Invocations", expected=4) == 4
+    assert total("Errors", expected=1) == 1
+    assert total("Duration", "SampleCount", expected=4) == 4
