@@ -47,10 +47,14 @@ struct GatehouseResponder: HTTPResponder {
         }
     }
 
-    /// Gatehouse's own endpoints: health, code downloads and (when enabled) reset.
+    /// Gatehouse's own endpoints: health, Prometheus metrics, code downloads and (when enabled) reset.
     private func gatehouse(_ request: IncomingRequest) async -> OutgoingResponse {
         if request.rawPath == "/_gatehouse/health" {
             return .json(["status": "ok", "version": .string(version)])
+        }
+        if request.rawPath == "/_gatehouse/metrics", let metrics = gateway.metrics {
+            return OutgoingResponse(
+                status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Data(PrometheusText.render(metrics).utf8))
         }
         if request.rawPath == "/_gatehouse/reset", request.method == "POST" {
             guard let reset else {

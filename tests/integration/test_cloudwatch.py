@@ -226,3 +226,31 @@ def test_a_function_counts_invocations_errors_and_duration(metered):
     assert total("Invocations", expected=4) == 4
     assert total("Errors", expected=1) == 1
     assert total("Duration", "SampleCount", expected=4) == 4
+
+
+def test_prometheus_text_parses_and_counts_what_cloudwatch_counts(metered):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    apigw = make_client(metered, "apigateway")
+    name = unique_name("scraped")
+    api = InvokableApi(apigw, metered, apigw.create_rest_api(name=name))
+    api.mock("/ok", body="{}")
+    api.mock("/missing", status=404)
+    api.deploy("prod")
+    for path in ["ok"] * 5 + ["missing"] * 3:
+        api.invoke("prod", path)
+    response = requests.get(f"{metered.url}/_gatehouse/metrics", timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    families = {family.name: family for family in text_string_to_metric_families(response.text)}
+
+    def value(family, sample_name, **labels):
+        return next(sample.value for sample in families[family].samples
+                    if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items()))
+
+    labels = {"api_name": name, "stage": "prod"}
+    assert families["gatehouse_apigateway_count"].type == "counter"
+    assert value("gatehouse_apigateway_count", "gatehouse_apigateway_count_total", **labels) == 8
+    assert value("gatehouse_apigateway_4xxerror", "gatehouse_apigateway_4xxerror_total", **labels) == 3
+    assert families["gatehouse_apigateway_latency_milliseconds"].type == "histogram"
+    assert value("gatehouse_apigateway_latency_milliseconds", "gatehouse_apigateway_latency_milliseconds_count", **labels) == 8
+    assert value("gatehouse_apigateway_latency_milliseconds", "gatehouse_apigateway_latency_milliseconds_bucket", le="+Inf", **labels) == 8

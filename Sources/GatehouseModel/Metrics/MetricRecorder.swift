@@ -2,9 +2,11 @@ import Atomics
 import Foundation
 import Synchronization
 
-/// One metric's values since the last flush, recorded with atomic operations only, so a
-/// request never waits on a lock to count itself. Values are kept in thousandths; a latency
-/// cell also keeps a histogram (20 % wide buckets) from which percentiles are estimated.
+/// One metric's values, recorded with atomic operations only, so a request never waits on a
+/// lock to count itself. Count, sum and histogram only grow (Prometheus reads them as they
+/// are); `drain` answers what came since the last drain (CloudWatch's datapoints), and the
+/// minimum and maximum since then. Values are kept in thousandths; a latency cell also keeps a
+/// histogram (20 % wide buckets) from which percentiles are estimated.
 public final class MetricCell: Sendable {
     public let identity: MetricIdentity
     public let unit: String
@@ -13,14 +15,17 @@ public final class MetricCell: Sendable {
     private let minimum = ManagedAtomic<Int>(.max)
     private let maximum = ManagedAtomic<Int>(.min)
     private let buckets: [ManagedAtomic<Int>]
+    /// Count, sum and buckets at the last drain; only the flush touches it.
+    private let drained: Mutex<(count: Int, sum: Int, buckets: [Int])>
 
-    /// The lower bound of bucket `i` is `base × growth^i` (0.01 … ~21,000 in the unit).
-    private static let base = 0.01, growth = 1.2, bucketCount = 80
+    /// The upper bound of bucket `i` is `base × growth^(i+1)` (0.012 … ~21,000 in the unit).
+    static let base = 0.01, growth = 1.2, bucketCount = 80
 
     init(identity: MetricIdentity, unit: String, histogram: Bool) {
         self.identity = identity
         self.unit = unit
         buckets = histogram ? (0..<Self.bucketCount).map { _ in ManagedAtomic(0) } : []
+        drained = Mutex((0, 0, Array(repeating: 0, count: histogram ? Self.bucketCount : 0)))
     }
 
     public func record(_ value: Double) {
@@ -41,18 +46,28 @@ public final class MetricCell: Sendable {
         }
     }
 
-    /// What was recorded since the last drain, reset to nothing; nil when nothing was.
+    /// Everything recorded so far: the count, the sum, and the histogram's counts by bucket.
+    public var totals: (count: Int, sum: Double, buckets: [Int]) {
+        (count.load(ordering: .relaxed), Double(sum.load(ordering: .relaxed)) / 1000, buckets.map { $0.load(ordering: .relaxed) })
+    }
+
+    /// What was recorded since the last drain; nil when nothing was.
     func drain() -> MetricAggregate? {
-        let samples = count.exchange(0, ordering: .relaxed)
+        let now = totals
+        let previous = drained.withLock { drained in
+            defer { drained = (now.count, Int((now.sum * 1000).rounded()), now.buckets) }
+            return drained
+        }
+        let samples = now.count - previous.count
         guard samples > 0 else { return nil }
         var aggregate = MetricAggregate()
         aggregate.sampleCount = Double(samples)
-        aggregate.sum = Double(sum.exchange(0, ordering: .relaxed)) / 1000
+        aggregate.sum = now.sum - Double(previous.sum) / 1000
         aggregate.minimum = Double(minimum.exchange(.max, ordering: .relaxed)) / 1000
         aggregate.maximum = Double(maximum.exchange(.min, ordering: .relaxed)) / 1000
         aggregate.unit = unit
         // Each bucket's middle stands for its values, in proportion when there are more than are kept.
-        let counts = buckets.map { $0.exchange(0, ordering: .relaxed) }
+        let counts = zip(now.buckets, previous.buckets).map { $0 - $1 }
         let total = counts.reduce(0, +)
         let scale = total > MetricStore.valuesKept ? Double(MetricStore.valuesKept) / Double(total) : 1
         for (index, bucketCount) in counts.enumerated() where bucketCount > 0 {
@@ -84,6 +99,9 @@ public final class MetricRecorder: Sendable {
             return cell
         }
     }
+
+    /// Every cell, in no particular order.
+    public var allCells: [MetricCell] { cells.withLock { Array($0.values) } }
 
     /// Moves every cell's values into the store, at `timestamp`'s minute.
     public func flush(at timestamp: Double = Date().timeIntervalSince1970) {
