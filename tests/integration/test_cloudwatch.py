@@ -171,15 +171,21 @@ def metered():
     yield from _served({"GATEHOUSE_METRICS_INTERVAL_SECONDS": "1"})
 
 
-def test_a_rest_stage_counts_its_requests_by_status_and_latency(metered):
-    apigw = make_client(metered, "apigateway")
+def loaded_api(server, load):
+    """A REST API named anew, MOCK methods /ok (200), /missing (404), /broken (500) deployed on
+    prod, invoked at each path of `load`; (its name, the statuses answered)."""
+    apigw = make_client(server, "apigateway")
     name = unique_name("metered")
-    api = InvokableApi(apigw, metered, apigw.create_rest_api(name=name))
+    api = InvokableApi(apigw, server, apigw.create_rest_api(name=name))
     api.mock("/ok", body='{"ok": true}')
     api.mock("/missing", status=404)
     api.mock("/broken", status=500)
     api.deploy("prod")
-    statuses = [api.invoke("prod", path).status_code for path in ["ok"] * 7 + ["missing"] * 2 + ["broken"]]
+    return name, [api.invoke("prod", path).status_code for path in load]
+
+
+def test_a_rest_stage_counts_its_requests_by_status_and_latency(metered):
+    name, statuses = loaded_api(metered, ["ok"] * 7 + ["missing"] * 2 + ["broken"])
     assert statuses == [200] * 7 + [404] * 2 + [500]
     cloudwatch = make_client(metered, "cloudwatch")
     dimensions = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": "prod"}]
@@ -231,14 +237,7 @@ def test_a_function_counts_invocations_errors_and_duration(metered):
 def test_prometheus_text_parses_and_counts_what_cloudwatch_counts(metered):
     from prometheus_client.parser import text_string_to_metric_families
 
-    apigw = make_client(metered, "apigateway")
-    name = unique_name("scraped")
-    api = InvokableApi(apigw, metered, apigw.create_rest_api(name=name))
-    api.mock("/ok", body="{}")
-    api.mock("/missing", status=404)
-    api.deploy("prod")
-    for path in ["ok"] * 5 + ["missing"] * 3:
-        api.invoke("prod", path)
+    name, _ = loaded_api(metered, ["ok"] * 5 + ["missing"] * 3)
     response = requests.get(f"{metered.url}/_gatehouse/metrics", timeout=10)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     families = {family.name: family for family in text_string_to_metric_families(response.text)}
