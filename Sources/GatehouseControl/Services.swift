@@ -7,7 +7,8 @@ public enum Services {
     public static func all(
         lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger, connections: any ConnectionManager,
         upstreamSetExists: @escaping APIGateway.UpstreamSetExists = { _ in false },
-        temporaryCredentials: TemporaryCredentials = TemporaryCredentials(), strictIAM: Bool = false, metrics: MetricStore = MetricStore()
+        temporaryCredentials: TemporaryCredentials = TemporaryCredentials(), strictIAM: Bool = false, metrics: MetricStore = MetricStore(),
+        alarmActions: @escaping Alarms.Act = { _, _ in }
     ) throws -> [ServiceDefinition] {
         [
             try APIGateway.definition(usage: usage, upstreamSetExists: upstreamSetExists),
@@ -17,7 +18,7 @@ public enum Services {
             try Logs.definition(events: logEvents),
             try IAM.definition(),
             try STS.definition(credentials: temporaryCredentials, strictIAM: strictIAM),
-            try CloudWatch.definition(metrics: metrics),
+            try CloudWatch.definition(metrics: metrics, act: alarmActions),
         ]
     }
 }

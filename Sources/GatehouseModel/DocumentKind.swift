@@ -64,4 +64,8 @@ public enum DocumentKind {
     // CloudWatch Logs: records, not configuration; writing them does not change the revision.
     public static let logGroup = "loggroup"
     public static let logStream = "logstream"
+
+    // CloudWatch alarms (parent: `{account}|{region}`; id: the alarm's name): configuration and
+    // state, which the evaluator writes; not part of the gateway's revision.
+    public static let metricAlarm = "metricalarm"
 }

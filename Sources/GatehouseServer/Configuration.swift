@@ -110,9 +110,12 @@ public struct Configuration: Sendable, Codable, Equatable {
 
     /// CloudWatch metrics: how often the planes' counters become datapoints (AWS publishes each
     /// minute) and how long datapoints are kept (AWS: 15 days at one-minute resolution).
+    /// `alarmWebhooks` maps alarm action names (an SNS topic's ARN, say) to URLs that receive the
+    /// alarm event as a JSON POST; function ARNs are invoked without one.
     public struct Metrics: Sendable, Codable, Equatable {
         public var intervalSeconds: Double = 60
         public var retentionSeconds: Int = 15 * 24 * 3600
+        public var alarmWebhooks: [String: String] = [:]
     }
 
     public var metrics = Metrics()
@@ -166,6 +169,11 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let seconds = environment["GATEHOUSE_WEBSOCKET_MAX_SECONDS"].flatMap(Double.init) { configuration.webSockets.maxDurationSeconds = seconds }
         if let seconds = environment["GATEHOUSE_METRICS_INTERVAL_SECONDS"].flatMap(Double.init), seconds > 0 {
             configuration.metrics.intervalSeconds = seconds
+        }
+        // `arn:aws:sns:us-east-1:000000000000:ops=http://127.0.0.1:9000/alarms,…`
+        for entry in (environment["GATEHOUSE_ALARM_WEBHOOKS"] ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { configuration.metrics.alarmWebhooks[parts[0]] = parts[1] }
         }
         if let seconds = environment["GATEHOUSE_METRICS_RETENTION_SECONDS"].flatMap(Int.init) { configuration.metrics.retentionSeconds = seconds }
         if let rate = environment["GATEHOUSE_WEBSOCKET_CONNECT_RATE"].flatMap(Double.init) { configuration.webSockets.newConnectionsPerSecond = rate }

@@ -116,10 +116,29 @@ public struct GatehouseServer: Sendable {
                 }
             }
         }
+        let alarmActions: Alarms.Act = { [webhooks = configuration.metrics.alarmWebhooks] action, event in
+            let payload = Array(event.serialized())
+            if action.hasPrefix("arn:aws:lambda:") {
+                let parts = action.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                do throws(AWSError) {
+                    try await async.enqueue(LambdaARN(parsing: action, region: parts[3], account: parts[4]), payload: payload)
+                } catch {
+                    logger.error("alarm action \(action) failed: \(error.message)")
+                }
+            } else if let url = webhooks[action] {
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(payload)
+                if (try? await httpClient.execute(request, timeout: .seconds(10))) == nil { logger.error("alarm webhook \(url) failed") }
+            } else {
+                logger.warning("alarm action \(action) is neither a function nor a configured webhook (alarmWebhooks)")
+            }
+        }
         var services = try Services.all(
             lambda: lambdaEnvironment, logEvents: store, usage: gateway.usage, connections: gateway,
             upstreamSetExists: { [upstreams] in upstreams.contains($0) }, temporaryCredentials: temporaryCredentials,
-            strictIAM: configuration.strictIAM, metrics: metrics)
+            strictIAM: configuration.strictIAM, metrics: metrics, alarmActions: alarmActions)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
@@ -211,8 +230,15 @@ public struct GatehouseServer: Sendable {
             BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
             BackgroundService { await gateway.watchConnections() },
             BackgroundService { [interval = configuration.metrics.intervalSeconds] in
-                // The planes' counters become CloudWatch datapoints, interval by interval.
-                while (try? await Task.sleep(for: .seconds(interval))) != nil { recorder.flush() }
+                // The planes' counters become CloudWatch datapoints, then alarms look at them.
+                while (try? await Task.sleep(for: .seconds(interval))) != nil {
+                    recorder.flush()
+                    do {
+                        try await Alarms.evaluate(store: store, metrics: metrics, act: alarmActions)
+                    } catch {
+                        logger.error("alarm evaluation failed: \(error)")
+                    }
+                }
                 recorder.flush()
             },
         ] + templateServices(logger: logger)

@@ -13,6 +13,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from board import CLIENT as BOARD_CLIENT
 from conftest import InvokableApi, _served, make_client
 from helpers import ACCESS_KEY, REGION, SECRET_KEY, create_python_function, invoke_json, unique_name
 
@@ -165,10 +166,20 @@ def test_the_query_protocol_answers_in_xml(gatehouse, cloudwatch):
     assert f"<Namespace>{namespace}</Namespace>" in response.text and "<MetricName>Orders</MetricName>" in response.text
 
 
+OPS_TOPIC = "arn:aws:sns:us-east-1:000000000000:ops"
+
+
 @pytest.fixture(scope="module")
-def metered():
-    """A server that turns its counters into datapoints every second (AWS: every minute)."""
-    yield from _served({"GATEHOUSE_METRICS_INTERVAL_SECONDS": "1"})
+def ops_channel(board):
+    """Where the ops topic's webhook posts alarm events."""
+    return board.channel()
+
+
+@pytest.fixture(scope="module")
+def metered(ops_channel):
+    """A server that turns its counters into datapoints and evaluates alarms every second (AWS:
+    every minute), the ops topic's alarm actions posted to a channel of the board."""
+    yield from _served({"GATEHOUSE_METRICS_INTERVAL_SECONDS": "1", "GATEHOUSE_ALARM_WEBHOOKS": f"{OPS_TOPIC}={ops_channel.url}"})
 
 
 def loaded_api(server, load):
@@ -253,3 +264,70 @@ def test_prometheus_text_parses_and_counts_what_cloudwatch_counts(metered):
     assert families["gatehouse_apigateway_latency_milliseconds"].type == "histogram"
     assert value("gatehouse_apigateway_latency_milliseconds", "gatehouse_apigateway_latency_milliseconds_count", **labels) == 8
     assert value("gatehouse_apigateway_latency_milliseconds", "gatehouse_apigateway_latency_milliseconds_bucket", le="+Inf", **labels) == 8
+
+
+ALARM_HANDLER = BOARD_CLIENT + """
+import os
+
+def handler(event, context):
+    leave(os.environ["EVENTS"], event)
+"""
+
+
+def wait_until(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+def test_an_alarm_goes_to_alarm_and_invokes_its_function_with_aws_event(metered, board):
+    cloudwatch, lam = make_client(metered, "cloudwatch"), make_client(metered, "lambda")
+    events = board.channel()
+    function = create_python_function(lam, ALARM_HANDLER, prefix="onalarm", Environment={"Variables": {"EVENTS": events.url}})
+    arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    namespace, name = unique_name("Custom/Alarms"), unique_name("queue-deep")
+    cloudwatch.put_metric_alarm(
+        AlarmName=name, AlarmDescription="too many jobs", Namespace=namespace, MetricName="Depth", Statistic="Maximum", Period=60,
+        EvaluationPeriods=1, Threshold=3, ComparisonOperator="GreaterThanThreshold", AlarmActions=[arn], OKActions=[OPS_TOPIC],
+        Dimensions=[{"Name": "Queue", "Value": "jobs"}])
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    assert (alarm["StateValue"], alarm["StateReason"]) == ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation")
+    assert alarm["AlarmArn"] == f"arn:aws:cloudwatch:{REGION}:000000000000:alarm:{name}"
+    assert (alarm["ActionsEnabled"], alarm["TreatMissingData"], alarm["AlarmActions"]) == (True, "missing", [arn])
+
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": "Depth", "Dimensions": [{"Name": "Queue", "Value": "jobs"}], "Value": 5}])
+    alarmed = wait_until(lambda: cloudwatch.describe_alarms(AlarmNames=[name], StateValue="ALARM")["MetricAlarms"])
+    assert alarmed and alarmed[0]["StateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints [5]")
+    [event] = wait_until(events.records)
+    assert (event["source"], event["alarmArn"], event["region"]) == ("aws.cloudwatch", alarm["AlarmArn"], REGION)
+    assert event["alarmData"]["alarmName"] == name
+    assert (event["alarmData"]["state"]["value"], event["alarmData"]["previousState"]["value"]) == ("ALARM", "INSUFFICIENT_DATA")
+    assert event["alarmData"]["configuration"] == {"description": "too many jobs", "metrics": [{
+        "id": "m1", "returnData": True, "metricStat": {
+            "metric": {"namespace": namespace, "name": "Depth", "dimensions": {"Queue": "jobs"}}, "period": 60, "stat": "Maximum"}}]}
+    assert [a["AlarmName"] for a in cloudwatch.describe_alarms(ActionPrefix=arn)["MetricAlarms"]] == [name]
+
+
+def test_set_alarm_state_runs_the_new_states_actions_and_delete_is_all_or_nothing(metered, ops_channel):
+    cloudwatch = make_client(metered, "cloudwatch")
+    name = unique_name("manual")
+    cloudwatch.put_metric_alarm(
+        AlarmName=name, Namespace=unique_name("Custom/Quiet"), MetricName="Nothing", Statistic="Sum", Period=60, EvaluationPeriods=2,
+        Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold", OKActions=[OPS_TOPIC], TreatMissingData="ignore")
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="testing the pager", StateReasonData='{"by": "ci"}')
+    posted = wait_until(lambda: [e for e in ops_channel.records() if e["alarmData"]["alarmName"] == name])
+    assert posted[0]["alarmData"]["state"] == {
+        "value": "OK", "reason": "testing the pager", "reasonData": '{"by": "ci"}', "timestamp": posted[0]["alarmData"]["state"]["timestamp"]}
+    time.sleep(2)  # evaluations with no data and TreatMissingData=ignore keep the state
+    assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK"
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.delete_alarms(AlarmNames=[name, "no-such-alarm"])
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFound"
+    assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    cloudwatch.delete_alarms(AlarmNames=[name])
+    assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="x")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFound"

@@ -3,15 +3,19 @@ import GatehouseModel
 
 /// CloudWatch metrics (`monitoring`, in the `json`, `smithy-rpc-v2-cbor` and `query` protocols):
 /// `PutMetricData`, `ListMetrics`, `GetMetricStatistics`, `GetMetricData` (metric statistics), on
-/// the `MetricStore` the planes also record into. Data is kept by the minute.
+/// the `MetricStore` the planes also record into, and metric alarms (`Alarms`). Data is kept by the minute.
 public enum CloudWatch {
-    public static func definition(metrics: MetricStore) throws -> ServiceDefinition {
-        ServiceDefinition(model: try ServiceModel.bundled("cloudwatch"), validationError: "InvalidParameterValueException", handlers: [
+    /// `act` runs alarm actions.
+    public static func definition(metrics: MetricStore, act: @escaping Alarms.Act = { _, _ in }) throws -> ServiceDefinition {
+        let handlers: [String: OperationHandler] = [
             "PutMetricData": { context in try putMetricData(context, metrics) },
             "ListMetrics": { context in listMetrics(context, metrics) },
             "GetMetricStatistics": { context in try getMetricStatistics(context, metrics) },
             "GetMetricData": { context in try getMetricData(context, metrics) },
-        ])
+        ]
+        return ServiceDefinition(
+            model: try ServiceModel.bundled("cloudwatch"), validationError: "InvalidParameterValueException",
+            handlers: handlers.merging(Alarms.handlers(metrics, act: act)) { own, _ in own })
     }
 
     private static func putMetricData(_ context: OperationContext, _ metrics: MetricStore) throws(AWSError) -> JSON {
