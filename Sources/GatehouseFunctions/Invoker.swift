@@ -21,12 +21,13 @@ public struct Invoker: Sendable {
     /// The log lines are written afterwards, off the invocation's path, unless the caller wants
     /// them back (`LogType: Tail`).
     public func invoke(
-        _ spec: FunctionSpec, payload: [UInt8], invokedArn: String, wantsLog: Bool = false, requestID: String = RequestID.next()
+        _ spec: FunctionSpec, payload: [UInt8], invokedArn: String, wantsLog: Bool = false, requestID: String = RequestID.next(),
+        trace: TraceHeader? = nil
     ) async throws(AWSError) -> InvocationResult {
         let event = Event(
             requestID: requestID, payload: payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
-            invokedFunctionArn: invokedArn, traceID: Self.traceID())
+            invokedFunctionArn: invokedArn, traceID: (trace ?? TraceHeader(nil)).child().description)
         let run: WorkerPool.Run
         do {
             run = try await pool.run(event, spec: spec)
@@ -110,12 +111,5 @@ public struct Invoker: Sendable {
 
     static func errorDocument(_ type: String, _ message: String) -> [UInt8] {
         Array(JSON.object(["errorType": .string(type), "errorMessage": .string(message)]).serialized())
-    }
-
-    /// `Root=1-{8 hex}-{24 hex};Parent={16 hex};Sampled=0`, the X-Ray trace header AWS sends.
-    private static func traceID() -> String {
-        let hex = RequestID.next().replacingOccurrences(of: "-", with: "")
-        let seconds = String(Int(Date().timeIntervalSince1970), radix: 16)
-        return "Root=1-\(seconds)-\(hex.prefix(24));Parent=\(hex.suffix(16));Sampled=0"
     }
 }

@@ -172,6 +172,7 @@ public struct Gateway: Sendable {
         invocation.requestID = RequestID.next()
         invocation.extendedRequestID = Self.extendedRequestID()
         invocation.requestTime = Date()
+        invocation.trace = TraceHeader(invocation.request.header("X-Amzn-Trace-Id"), sampled: invocation.stage.tracingEnabled).child()
     }
 
     /// A request the gateway answers without routing it to a method.

@@ -12,6 +12,8 @@ public struct Invocation: Sendable {
     /// `x-amz-apigw-id`.
     public var extendedRequestID: String
     public var requestTime: Date
+    /// The request's X-Ray trace, passed on to the integration.
+    public var trace = TraceHeader(nil)
     /// API keys, usage plans and the account throttle of the stage's region.
     public var access = AccessTable()
     public var accountID = ""

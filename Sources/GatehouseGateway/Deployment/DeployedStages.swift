@@ -30,6 +30,8 @@ public final class DeployedStage: Sendable {
     public let canary: Canary?
     /// Where its requests are counted for CloudWatch; nil when metrics are off.
     public let metrics: StageMetrics?
+    /// `tracingEnabled`: requests that bring no trace start a sampled one.
+    public let tracingEnabled: Bool
 
     /// Which deployment of a stage answers a request.
     public enum Release: Sendable {
@@ -105,6 +107,7 @@ public final class DeployedStage: Sendable {
         release = .only
         canary = nil
         metrics = nil
+        tracingEnabled = false
     }
 
     /// The stage document `stage` of a deployment whose snapshot is `snapshot`; with
@@ -138,6 +141,7 @@ public final class DeployedStage: Sendable {
     ) {
         self.apiID = apiID
         self.metrics = metrics
+        tracingEnabled = stage["tracingEnabled"]?.boolValue ?? false
         self.region = region
         self.release = release
         self.canary = canary

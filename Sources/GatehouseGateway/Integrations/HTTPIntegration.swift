@@ -28,6 +28,7 @@ public struct HTTPIntegration: Sendable {
 
     func proxy(_ invocation: Invocation, _ integration: DeployedIntegration) async throws(GatewayError) -> OutgoingResponse {
         var headers = Self.forwarded(invocation.request)
+        headers.replaceOrAdd(name: "X-Amzn-Trace-Id", value: invocation.trace.description)
         for (target, source) in integration.requestParameters {
             guard let name = target.dropPrefix("integration.request.header."), let value = invocation.value(of: source) else { continue }
             headers.replaceOrAdd(name: name, value: value)

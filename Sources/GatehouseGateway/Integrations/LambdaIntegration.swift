@@ -102,22 +102,23 @@ struct LambdaIntegration: Sendable {
         try await call(
             uri: invocation.substitutingStageVariables(integration.uri ?? ""), region: invocation.stage.region,
             sourceARN: invocation.resourceARN, timeoutMillis: integration.timeoutInMillis, payload: payload,
-            role: integration.credentials, log: &log)
+            role: integration.credentials, trace: invocation.trace, log: &log)
     }
 
     /// Invokes the function `uri` names (an integration URI or, as HTTP APIs allow, a function
     /// ARN) synchronously within `timeoutMillis`: a timeout is `integrationTimeout`, a function
     /// that cannot run `lambdaFailure`. With a `role` (the integration's `credentials`) the
-    /// function's resource policy is not consulted.
+    /// function's resource policy is not consulted. `trace` is the request's X-Ray trace.
     func call(
-        uri: String, region: String, sourceARN: String, timeoutMillis: Int, payload: Data, role: String? = nil, log: inout ExecutionLog?
+        uri: String, region: String, sourceARN: String, timeoutMillis: Int, payload: Data, role: String? = nil, trace: TraceHeader? = nil,
+        log: inout ExecutionLog?
     ) async throws(GatewayError) -> InvocationResult {
         let (spec, arn) = try function(uri: uri, region: region, sourceARN: sourceARN, role: role, log: &log)
         log?.line("Endpoint request body after transformations: \(String(decoding: payload, as: UTF8.self))")
         let result: InvocationResult
         do {
             result = try await withTimeout(milliseconds: timeoutMillis) {
-                try await functions.invoker.invoke(spec, payload: Array(payload), invokedArn: arn.description)
+                try await functions.invoker.invoke(spec, payload: Array(payload), invokedArn: arn.description, trace: trace)
             }
         } catch let error as GatewayError {
             log?.line("Execution failed due to a timeout error")

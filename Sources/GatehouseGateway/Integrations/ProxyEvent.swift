@@ -21,7 +21,7 @@ enum ProxyEvent {
         let forwardedFor = request.header("X-Forwarded-For").map { "\($0), \(sourceIP)" } ?? sourceIP
         for (name, value) in [
             ("X-Forwarded-For", forwardedFor), ("X-Forwarded-Port", port), ("X-Forwarded-Proto", "http"),
-            ("X-Amzn-Trace-Id", "Root=1-\(String(Int(invocation.requestTime.timeIntervalSince1970), radix: 16))-\(RequestID.next().replacingOccurrences(of: "-", with: "").prefix(24))"),
+            ("X-Amzn-Trace-Id", invocation.trace.description),
         ] {
             headers[name] = .string(value)
             multiHeaders[name] = [.string(value)]
