@@ -25,6 +25,7 @@ SERVICES = {
     "iam": "2010-05-08",
     "sts": "2011-06-15",
     "cloudwatch": "2010-08-01",
+    "cloudtrail": "2013-11-01",
 }
 SHAPE_KEYS = ("type", "required", "payload", "member", "key", "value", "enum", "min", "max", "streaming",
               "exception", "timestampFormat")

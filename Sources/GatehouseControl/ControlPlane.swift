@@ -85,6 +85,8 @@ public struct ControlPlane: Sendable {
     public var forward: (@Sendable (IncomingRequest, Caller) async -> OutgoingResponse?)?
     /// Refuse role sessions whose role IAM does not know.
     public var strictIAM = false
+    /// Where each call is recorded for CloudTrail; nil: not recorded.
+    public var audit: AuditLog?
 
     public init(services: [ServiceDefinition], verifier: SignatureVerifier, store: any Store, endpoint: String, logger: Logger) {
         self.services = services
@@ -107,6 +109,9 @@ public struct ControlPlane: Sendable {
         var protocolName = "rest-json"
         var errorBodyType: String?
         var queryCompatible: ServiceModel?
+        var audited: (caller: Caller, model: ServiceModel, operation: String, input: JSON)?
+        var output: JSON?
+        var failure: AWSError?
         var response: OutgoingResponse
         do {
             let caller = try verifier.verify(request)
@@ -126,6 +131,7 @@ public struct ControlPlane: Sendable {
             errorBodyType = service.errorBodyType
             guard let handler = service.handlers[operationName] else { throw AWSError.notImplemented(operationName) }
             let operation = service.model.operations[operationName]!
+            audited = (caller, service.model, operationName, input)
             let context = OperationContext(
                 operation: operationName, input: input, caller: caller, requestId: requestId, store: store,
                 model: service.model, endpoint: endpoint, endpointScope: scope)
@@ -135,20 +141,28 @@ public struct ControlPlane: Sendable {
             {
                 throw denial
             }
-            let output = try await handler(context)
+            let answer = try await handler(context)
+            output = answer
             let status = service.statusOverrides[operationName] ?? operation.status
             switch protocolName {
-            case "query": response = QueryProtocol.response(output, operation: operationName, model: service.model, requestID: requestId)
-            case RPCv2CBOR.name: response = RPCv2CBOR.response(output, shapeName: operation.output, model: service.model, status: status)
+            case "query": response = QueryProtocol.response(answer, operation: operationName, model: service.model, requestID: requestId)
+            case RPCv2CBOR.name: response = RPCv2CBOR.response(answer, shapeName: operation.output, model: service.model, status: status)
             default:
-                response = OutputEncoder(model: service.model).encode(output, shapeName: operation.output, status: status, json: protocolName == "json")
+                response = OutputEncoder(model: service.model).encode(answer, shapeName: operation.output, status: status, json: protocolName == "json")
             }
         } catch let error as AWSError {
+            failure = error
             response = Self.errorResponse(error, protocolName: protocolName, bodyType: errorBodyType, requestID: requestId, queryCompatible: queryCompatible)
         } catch {
             logger.error("operation failed", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
+            failure = .internalFailure()
             response = Self.errorResponse(
                 .internalFailure(), protocolName: protocolName, bodyType: errorBodyType, requestID: requestId, queryCompatible: queryCompatible)
+        }
+        if let audit, let audited {
+            audit.record(
+                request, caller: audited.caller, session: verifier.temporary?.entry(for: audited.caller.accessKeyId)?.arn, model: audited.model,
+                operation: audited.operation, input: audited.input, output: output, error: failure, requestID: requestId)
         }
         response.headers.append(("x-amzn-RequestId", requestId))
         return response

@@ -8,7 +8,7 @@ public enum Services {
         lambda: Lambda.Environment, logEvents: any LogEventStore, usage: any UsageLedger, connections: any ConnectionManager,
         upstreamSetExists: @escaping APIGateway.UpstreamSetExists = { _ in false },
         temporaryCredentials: TemporaryCredentials = TemporaryCredentials(), strictIAM: Bool = false, metrics: MetricStore = MetricStore(),
-        alarmActions: @escaping Alarms.Act = { _, _ in }
+        alarmActions: @escaping Alarms.Act = { _, _ in }, auditTrail: (any AuditTrail)? = nil, audit: AuditLog? = nil
     ) throws -> [ServiceDefinition] {
         [
             try APIGateway.definition(usage: usage, upstreamSetExists: upstreamSetExists),
@@ -19,6 +19,6 @@ public enum Services {
             try IAM.definition(),
             try STS.definition(credentials: temporaryCredentials, strictIAM: strictIAM),
             try CloudWatch.definition(metrics: metrics, act: alarmActions),
-        ]
+        ] + (try auditTrail.map { [try CloudTrail.definition(trail: $0, log: audit)] } ?? [])
     }
 }

@@ -135,10 +135,11 @@ public struct GatehouseServer: Sendable {
                 logger.warning("alarm action \(action) is neither a function nor a configured webhook (alarmWebhooks)")
             }
         }
+        let audit = AuditLog(trail: store)
         var services = try Services.all(
             lambda: lambdaEnvironment, logEvents: store, usage: gateway.usage, connections: gateway,
             upstreamSetExists: { [upstreams] in upstreams.contains($0) }, temporaryCredentials: temporaryCredentials,
-            strictIAM: configuration.strictIAM, metrics: metrics, alarmActions: alarmActions)
+            strictIAM: configuration.strictIAM, metrics: metrics, alarmActions: alarmActions, auditTrail: store, audit: audit)
         for index in services.indices where services[index].model.operations["TestInvokeMethod"] != nil {
             services[index].handlers["TestInvokeMethod"] = TestInvokeMethod.handler(gateway: gateway)
             services[index].handlers["TestInvokeAuthorizer"] = TestInvokeAuthorizer.handler(gateway: gateway)
@@ -158,6 +159,7 @@ public struct GatehouseServer: Sendable {
         }
         var controlPlane = ControlPlane(services: services, verifier: verifier, store: store, endpoint: endpoint, logger: logger)
         controlPlane.strictIAM = configuration.strictIAM
+        controlPlane.audit = audit
         controlPlane.forward = { [verifier] request, caller in
             // A key taken unchecked (`acceptAnyAccessKey`) signs with a secret of its own making.
             let secret = verifier.secrets[caller.accessKeyId] ?? temporaryCredentials.entry(for: caller.accessKeyId)?.secret
@@ -229,6 +231,13 @@ public struct GatehouseServer: Sendable {
         ] + listeners + [
             BackgroundService { await deployer.watch() }, BackgroundService { await async.run() }, WorkersService(pool: pool),
             BackgroundService { await gateway.watchConnections() },
+            BackgroundService {
+                // The audit trail reaches the store each second, and once more at shutdown.
+                while (try? await Task.sleep(for: .seconds(1))) != nil {
+                    do { try await audit.flush() } catch { logger.error("audit trail not written: \(error)") }
+                }
+                try? await audit.flush()
+            },
             BackgroundService { [interval = configuration.metrics.intervalSeconds] in
                 // The planes' counters become CloudWatch datapoints, then alarms look at them.
                 while (try? await Task.sleep(for: .seconds(interval))) != nil {

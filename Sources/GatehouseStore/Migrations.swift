@@ -67,4 +67,17 @@ let migrations: [Migration] = [
             """
         ]
     ),
+    Migration(
+        version: 6,
+        name: "audit events",
+        statements: [
+            """
+            CREATE TABLE audit_events (
+                id TEXT PRIMARY KEY, event_time DOUBLE PRECISION NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+                event_name TEXT NOT NULL, event_source TEXT NOT NULL, access_key TEXT NOT NULL, username TEXT NOT NULL,
+                read_only TEXT NOT NULL, resource_names TEXT NOT NULL, body TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_events_by_time ON audit_events (account, region, event_time)",
+        ]
+    ),
 ]

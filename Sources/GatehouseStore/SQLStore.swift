@@ -95,7 +95,7 @@ public final class SQLStore: Store {
     public func reset() async throws {
         _ = try await write(configuration: true) { tx in
             guard let documents = tx as? SQLDocuments else { return }
-            for table in ["documents", "log_events", "usage_counts", "queued_events"] {
+            for table in ["documents", "log_events", "usage_counts", "queued_events", "audit_events"] {
                 try await documents.db.raw(SQLQueryString("DELETE FROM \(table)")).run()
             }
         }
