@@ -14,6 +14,10 @@ public struct Invocation: Sendable {
     public var requestTime: Date
     /// The request's X-Ray trace, passed on to the integration.
     public var trace = TraceHeader(nil)
+    /// How long the integration took (ms), once it ran.
+    public var integrationLatency: Double?
+    /// Whether the stage cache answered; nil where it does not apply.
+    public var cacheHit: Bool?
     /// API keys, usage plans and the account throttle of the stage's region.
     public var access = AccessTable()
     public var accountID = ""

@@ -331,3 +331,50 @@ def test_set_alarm_state_runs_the_new_states_actions_and_delete_is_all_or_nothin
     with pytest.raises(ClientError) as raised:
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="x")
     assert raised.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def total_of(cloudwatch, namespace, metric, dimensions, statistic="Sum", expected=None):
+    """The statistic summed over the last minutes' datapoints, waiting up to 10 s for `expected`."""
+    deadline = time.monotonic() + 10
+    while True:
+        points = cloudwatch.get_metric_statistics(
+            Namespace=namespace, MetricName=metric, Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()], Period=60,
+            Statistics=[statistic], StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))["Datapoints"]
+        value = sum(point[statistic] for point in points)
+        if value == expected or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def test_a_cached_stage_counts_hits_and_misses(metered):
+    apigw = make_client(metered, "apigateway")
+    name = unique_name("cached")
+    api = InvokableApi(apigw, metered, apigw.create_rest_api(name=name))
+    api.mock("/ok", body='{"ok": true}')
+    api.deploy("prod")
+    apigw.update_stage(restApiId=api.id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"}, {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"}])
+    time.sleep(0.3)
+    for _ in range(3):
+        assert api.invoke("prod", "ok").status_code == 200
+    cloudwatch = make_client(metered, "cloudwatch")
+    dimensions = {"ApiName": name, "Stage": "prod"}
+    assert total_of(cloudwatch, "AWS/ApiGateway", "CacheMissCount", dimensions, expected=1) == 1
+    assert total_of(cloudwatch, "AWS/ApiGateway", "CacheHitCount", dimensions, expected=2) == 2
+
+
+def test_an_http_api_stage_counts_requests_integration_latency_and_bytes(metered):
+    lam, v2 = make_client(metered, "lambda"), make_client(metered, "apigatewayv2")
+    function = create_python_function(lam, "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hello'}\n",
+                                      prefix="httpmetered", apigateway_may_invoke=True)
+    arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    api = v2.create_api(Name=unique_name("httpmetered"), ProtocolType="HTTP", Target=arn)
+    for _ in range(3):
+        response = requests.post(f"{metered.url}/anything", data=b"12345", headers={"Host": f"{api['ApiId']}.execute-api.localhost"}, timeout=30)
+        assert response.status_code == 200 and response.text == "hello"
+    cloudwatch = make_client(metered, "cloudwatch")
+    dimensions = {"ApiId": api["ApiId"], "Stage": "$default"}
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Count", dimensions, expected=3) == 3
+    assert total_of(cloudwatch, "AWS/ApiGateway", "5xx", dimensions) == 0
+    assert total_of(cloudwatch, "AWS/ApiGateway", "IntegrationLatency", dimensions, "SampleCount", expected=3) == 3
+    assert total_of(cloudwatch, "AWS/ApiGateway", "DataProcessed", dimensions, expected=30) == 30

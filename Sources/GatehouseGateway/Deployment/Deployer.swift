@@ -219,7 +219,7 @@ public actor Deployer {
             canarySnapshot = try await source.document(DocumentKey(kind: DocumentKind.snapshot, parent: apiID, id: canaryDeployment))
         }
         let metrics = recorder.map { recorder in
-            StageMetrics(
+            StageMetrics.rest(
                 recorder: recorder, account: accountID, region: region, apiName: snapshot["restApi"]?["name"]?.stringValue ?? apiID, stage: name)
         }
         stages[apiID, default: [:]][name] = DeployedStage(
@@ -242,7 +242,9 @@ public actor Deployer {
             webSocketStages[apiID, default: [:]][name] = DeployedWebSocketStage(
                 apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
         } else {
-            httpStages[apiID, default: [:]][name] = DeployedHTTPStage(apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
+            let metrics = recorder.map { StageMetrics.http(recorder: $0, account: accountID, region: region, apiID: apiID, stage: name) }
+            httpStages[apiID, default: [:]][name] = DeployedHTTPStage(
+                apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, metrics: metrics)
         }
     }
 

@@ -20,9 +20,12 @@ public final class DeployedHTTPStage: Sendable {
     let routeThrottles: [String: Throttle]
     /// `AccessLogSettings`: the format and the log group.
     let accessLog: (format: String, group: String)?
+    /// Where its requests are counted for CloudWatch; nil when metrics are off.
+    let metrics: StageMetrics?
 
-    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String) {
+    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String, metrics: StageMetrics? = nil) {
         self.apiID = apiID
+        self.metrics = metrics
         self.region = region
         name = stage["StageName"]?.stringValue ?? "$default"
         deploymentID = stage["DeploymentId"]?.stringValue ?? ""

@@ -31,8 +31,12 @@ extension Gateway {
             } catch {
                 response = Self.httpAPIError(error)
             }
+            let latency = Date().timeIntervalSince(invocation.requestTime) * 1000
+            stage.metrics?.record(
+                status: response.status, latency: latency, integrationLatency: invocation.integrationLatency,
+                bytes: request.body.count + response.body.count)
             if let accessLog = stage.accessLog {
-                let line = HTTPAccessLog.line(accessLog.format, invocation, response: response, latency: Date().timeIntervalSince(invocation.requestTime) * 1000)
+                let line = HTTPAccessLog.line(accessLog.format, invocation, response: response, latency: latency)
                 stageLogs.write(line, group: accessLog.group, region: stage.region)
             }
         } else {

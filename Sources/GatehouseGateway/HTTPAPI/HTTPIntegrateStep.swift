@@ -18,6 +18,8 @@ struct HTTPIntegrateStep: GatewayStep {
 
     func run(_ invocation: inout HTTPInvocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
         guard let integration = invocation.route.integration else { throw .internalServerError }
+        let started = ContinuousClock.now
+        defer { invocation.integrationLatency = (ContinuousClock.now - started).milliseconds }
         do throws(GatewayError) {
             var response: OutgoingResponse
             switch integration.type {

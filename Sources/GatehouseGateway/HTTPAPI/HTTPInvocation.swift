@@ -19,6 +19,8 @@ struct HTTPInvocation: Sendable {
     var authorizer: JSON?
     /// The account's throttle in the API's region.
     var accountThrottle = Throttle.accountDefault
+    /// How long the integration took (ms), once it ran.
+    var integrationLatency: Double?
     /// The identity policies of the account's roles, for `AWS_IAM` routes.
     var rolePolicies: [String: [IAMPolicy]] = [:]
 

@@ -1,30 +1,57 @@
 import GatehouseModel
 
-/// A REST API stage's CloudWatch metrics in `AWS/ApiGateway`, by `ApiName` and `Stage`, as AWS
-/// publishes them: `Count`, `4XXError` and `5XXError` (0 or 1 a request, so their `Sum` counts
-/// the errors and their `Average` is the error rate), `Latency` (ms, request in to response out).
+/// A stage's CloudWatch metrics in `AWS/ApiGateway`, as AWS publishes them. REST APIs, by
+/// `ApiName` and `Stage`: `Count`, `4XXError` and `5XXError` (0 or 1 a request, so `Sum`
+/// counts the errors and `Average` is the error rate), `Latency` and `IntegrationLatency` (ms),
+/// `CacheHitCount` and `CacheMissCount` where the stage cache applies. HTTP APIs, by `ApiId`
+/// and `Stage`: `Count`, `4xx`, `5xx`, `Latency`, `IntegrationLatency`, `DataProcessed` (bytes).
 public struct StageMetrics: Sendable {
     let count: MetricCell
     let clientErrors: MetricCell
     let serverErrors: MetricCell
     let latency: MetricCell
+    let integrationLatency: MetricCell
+    let cacheHits: MetricCell?
+    let cacheMisses: MetricCell?
+    let dataProcessed: MetricCell?
 
-    public init(recorder: MetricRecorder, account: String, region: String, apiName: String, stage: String) {
-        func cell(_ name: String, _ unit: String, histogram: Bool = false) -> MetricCell {
-            recorder.cell(
-                MetricIdentity(account: account, region: region, namespace: "AWS/ApiGateway", name: name, dimensions: ["ApiName": apiName, "Stage": stage]),
-                unit: unit, histogram: histogram)
-        }
-        count = cell("Count", "Count")
-        clientErrors = cell("4XXError", "Count")
-        serverErrors = cell("5XXError", "Count")
-        latency = cell("Latency", "Milliseconds", histogram: true)
+    /// A REST API stage's.
+    public static func rest(recorder: MetricRecorder, account: String, region: String, apiName: String, stage: String) -> StageMetrics {
+        let cell = cells(recorder, account, region, ["ApiName": apiName, "Stage": stage])
+        return StageMetrics(
+            count: cell("Count", "Count", false), clientErrors: cell("4XXError", "Count", false), serverErrors: cell("5XXError", "Count", false),
+            latency: cell("Latency", "Milliseconds", true), integrationLatency: cell("IntegrationLatency", "Milliseconds", true),
+            cacheHits: cell("CacheHitCount", "Count", false), cacheMisses: cell("CacheMissCount", "Count", false), dataProcessed: nil)
     }
 
-    func record(status: Int, latency milliseconds: Double) {
+    /// An HTTP API stage's.
+    public static func http(recorder: MetricRecorder, account: String, region: String, apiID: String, stage: String) -> StageMetrics {
+        let cell = cells(recorder, account, region, ["ApiId": apiID, "Stage": stage])
+        return StageMetrics(
+            count: cell("Count", "Count", false), clientErrors: cell("4xx", "Count", false), serverErrors: cell("5xx", "Count", false),
+            latency: cell("Latency", "Milliseconds", true), integrationLatency: cell("IntegrationLatency", "Milliseconds", true),
+            cacheHits: nil, cacheMisses: nil, dataProcessed: cell("DataProcessed", "Bytes", false))
+    }
+
+    private static func cells(
+        _ recorder: MetricRecorder, _ account: String, _ region: String, _ dimensions: [String: String]
+    ) -> (String, String, Bool) -> MetricCell {
+        { name, unit, histogram in
+            recorder.cell(
+                MetricIdentity(account: account, region: region, namespace: "AWS/ApiGateway", name: name, dimensions: dimensions),
+                unit: unit, histogram: histogram)
+        }
+    }
+
+    /// One request: its status, latency, the integration's (when it ran one), whether the cache
+    /// answered (when it applies) and the bytes it moved in and out.
+    func record(status: Int, latency milliseconds: Double, integrationLatency integration: Double?, cacheHit: Bool? = nil, bytes: Int = 0) {
         count.record(1)
         clientErrors.record((400..<500).contains(status) ? 1 : 0)
         serverErrors.record(status >= 500 ? 1 : 0)
         latency.record(milliseconds)
+        if let integration { integrationLatency.record(integration) }
+        if let cacheHit { (cacheHit ? cacheHits : cacheMisses)?.record(1) }
+        dataProcessed?.record(Double(bytes))
     }
 }

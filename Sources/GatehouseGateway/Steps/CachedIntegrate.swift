@@ -36,9 +36,11 @@ struct CachedIntegrateStep: GatewayStep {
             }
         }
         // A hit found while preparing needs no key again.
+        invocation.cacheHit = true
         if let hit = invocation.cachedResponse { return .answer(warned(hit, warning)) }
         let key = caching.key(for: invocation)
         if let hit = caching.cache.response(for: key) { return .answer(warned(hit, warning)) }
+        invocation.cacheHit = false
         switch stored(try integrate.attempt(&invocation, log: &log), key: key) {
         case .answer(let response): return .answer(warned(response, warning))
         case let outcome: return outcome

@@ -21,6 +21,12 @@ struct IntegrateStep: GatewayStep {
     }
 
     func run(_ invocation: inout Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
+        let started = ContinuousClock.now
+        defer { invocation.integrationLatency = (ContinuousClock.now - started).milliseconds }
+        return try await integrate(&invocation, log: &log)
+    }
+
+    private func integrate(_ invocation: inout Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
         guard let integration = invocation.match.method.integration else { throw .configurationError }
         switch integration.type {
         case "HTTP_PROXY": return .answer(try await http.proxy(invocation, integration))
