@@ -2,6 +2,7 @@
 GetMetricData, in the protocols its clients send — `json` (boto3 and the aws CLI on this
 machine), `smithy-rpc-v2-cbor` (newer SDKs) and `query`."""
 import datetime
+import json
 import time
 
 import botocore.parsers
@@ -378,3 +379,29 @@ def test_an_http_api_stage_counts_requests_integration_latency_and_bytes(metered
     assert total_of(cloudwatch, "AWS/ApiGateway", "5xx", dimensions) == 0
     assert total_of(cloudwatch, "AWS/ApiGateway", "IntegrationLatency", dimensions, "SampleCount", expected=3) == 3
     assert total_of(cloudwatch, "AWS/ApiGateway", "DataProcessed", dimensions, expected=30) == 30
+
+
+def test_a_websocket_stage_counts_connects_messages_and_errors(metered):
+    import websocket
+
+    from test_websocket_apis import create_ws_api, deploy, mock_integration, route
+
+    v2 = make_client(metered, "apigatewayv2")
+    api_id = create_ws_api(v2)["ApiId"]
+    integration = mock_integration(v2, api_id)
+    route(v2, api_id, "$connect", integration)
+    route(v2, api_id, "ping", integration, two_way=True)
+    deploy(v2, api_id, "live")
+    ws = websocket.create_connection(f"ws://127.0.0.1:{metered.port}/{api_id}/live", timeout=5)
+    for _ in range(2):
+        ws.send('{"action": "ping"}')
+        assert json.loads(ws.recv())["echo"] == "ping"
+    ws.send('{"action": "nowhere"}')  # no route, no $default: refused by the gateway
+    assert "Forbidden" in ws.recv()
+    ws.close()
+    cloudwatch = make_client(metered, "cloudwatch")
+    dimensions = {"ApiId": api_id, "Stage": "live"}
+    assert total_of(cloudwatch, "AWS/ApiGateway", "ConnectCount", dimensions, expected=1) == 1
+    assert total_of(cloudwatch, "AWS/ApiGateway", "MessageCount", dimensions, expected=3) == 3
+    assert total_of(cloudwatch, "AWS/ApiGateway", "ClientError", dimensions, expected=1) == 1
+    assert total_of(cloudwatch, "AWS/ApiGateway", "ExecutionError", dimensions) == 0

@@ -240,7 +240,7 @@ public actor Deployer {
         else { return }
         if snapshot["Api"]?["ProtocolType"] == "WEBSOCKET" {
             webSocketStages[apiID, default: [:]][name] = DeployedWebSocketStage(
-                apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region)
+                apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, recorder: recorder, account: accountID)
         } else {
             let metrics = recorder.map { StageMetrics.http(recorder: $0, account: accountID, region: region, apiID: apiID, stage: name) }
             httpStages[apiID, default: [:]][name] = DeployedHTTPStage(

@@ -21,9 +21,14 @@ public final class DeployedWebSocketStage: Sendable {
     let routeSettings: [String: WebSocketRouteSettings]
     /// `AccessLogSettings`: the format and the log group.
     let accessLog: (format: String, group: String)?
+    /// Where its events are counted for CloudWatch; nil when metrics are off.
+    let metrics: WebSocketMetrics?
 
-    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String) {
+    init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String, recorder: MetricRecorder? = nil, account: String = "") {
         self.apiID = apiID
+        metrics = recorder.map {
+            WebSocketMetrics(recorder: $0, account: account, region: region, apiID: apiID, stage: stage["StageName"]?.stringValue ?? "")
+        }
         self.region = region
         name = stage["StageName"]?.stringValue ?? ""
         deploymentID = stage["DeploymentId"]?.stringValue ?? ""

@@ -118,9 +118,9 @@ extension Gateway {
     /// The message's event on its route, or AWS's `Forbidden` when no route takes it.
     private func messageInvocation(_ message: String, on connection: WebSocketConnection) -> MessageRouting {
         let requestID = RequestID.base64(count: 15) + "="
-        guard let stage = directory.current.webSocketStages[connection.apiID]?[connection.stageName],
-            let route = stage.route(for: message)
-        else {
+        let stage = directory.current.webSocketStages[connection.apiID]?[connection.stageName]
+        guard let stage, let route = stage.route(for: message) else {
+            stage?.metrics?.unrouted()
             return .answered(.send(Self.errorMessage("Forbidden", connection: connection.id, requestID: requestID)))
         }
         var invocation = WebSocketInvocation(
@@ -226,6 +226,7 @@ extension Gateway {
             log?.failure(error)
             response = Self.httpAPIError(error)
         }
+        invocation.stage.metrics?.record(invocation, status: response.status, failure: invocation.failure)
         stageLogs.write(invocation, response: response, log: log, level: invocation.stage.settings(for: invocation.route.key).loggingLevel)
         return response
     }

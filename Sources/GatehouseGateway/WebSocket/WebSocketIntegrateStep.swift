@@ -29,6 +29,12 @@ struct WebSocketIntegrateStep: GatewayStep {
     }
 
     func run(_ invocation: inout WebSocketInvocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
+        let started = ContinuousClock.now
+        defer { invocation.integrationLatency = (ContinuousClock.now - started).milliseconds }
+        return try await integrate(&invocation, log: &log)
+    }
+
+    private func integrate(_ invocation: inout WebSocketInvocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
         guard let integration = invocation.route.integration else { throw .configurationError }
         switch integration.type {
         case "AWS_PROXY": return .answer(try await proxy(invocation, integration, log: &log))

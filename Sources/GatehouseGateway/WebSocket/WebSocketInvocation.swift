@@ -45,6 +45,8 @@ struct WebSocketInvocation: Sendable {
     var usageIdentifierKey: String?
     /// Why the event failed, when it did: AWS sends its message to the client.
     var failure: GatewayError?
+    /// How long the integration took (ms), once it ran.
+    var integrationLatency: Double?
 
     /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{routeKey}`: what a function's
     /// policy and an authorizer's policy see.
