@@ -42,6 +42,7 @@ public final class AsyncInvocations: Sendable {
         } catch {
             throw AWSError("ServiceException", status: 500, "The event could not be queued: \(error)")
         }
+        invoker.metrics?.asyncEventReceived(function: function.name, region: function.region)
         doorbell.ring()
     }
 

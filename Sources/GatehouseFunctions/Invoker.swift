@@ -7,7 +7,7 @@ import GatehouseModel
 public struct Invoker: Sendable {
     public let pool: WorkerPool
     let logs: any LogSink
-    private let metrics: FunctionMetrics?
+    let metrics: FunctionMetrics?
 
     /// `metrics` counts invocations for CloudWatch (`AWS/Lambda`) in the account `account`.
     public init(pool: WorkerPool, logs: any LogSink, metrics: MetricRecorder? = nil, account: String = "000000000000") {
@@ -29,6 +29,8 @@ public struct Invoker: Sendable {
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
             invokedFunctionArn: invokedArn, traceID: (trace ?? TraceHeader(nil)).child().description)
         let run: WorkerPool.Run
+        metrics?.started(spec)
+        defer { metrics?.ended(spec) }
         do {
             run = try await pool.run(event, spec: spec)
         } catch {

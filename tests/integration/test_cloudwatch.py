@@ -244,6 +244,10 @@ def test_a_function_counts_invocations_errors_and_duration(metered):
     assert total("Invocations", expected=4) == 4
     assert total("Errors", expected=1) == 1
     assert total("Duration", "SampleCount", expected=4) == 4
+    assert total("ConcurrentExecutions", "Maximum", expected=1) == 1
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    assert total("AsyncEventsReceived", expected=1) == 1
+    assert total("Invocations", expected=5) == 5
 
 
 def test_prometheus_text_parses_and_counts_what_cloudwatch_counts(metered):
