@@ -36,13 +36,17 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, sandbox):
-        self.directory = tempfile.mkdtemp(prefix=f"gatehouse-bench-sandbox-{sandbox}-")
+    """A Gatehouse from `binary` on a free port with a temporary data directory, started with the
+    caller's environment (less GATEHOUSE_*) plus `settings`."""
+
+    def __init__(self, binary, settings):
+        label = "-".join(f"{k}-{v}" for k, v in settings.items()).lower()
+        self.directory = tempfile.mkdtemp(prefix=f"gatehouse-bench-{label}-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(self.directory, "server.log"), "wb")
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
-        environment["GATEHOUSE_SANDBOX"] = sandbox
+        environment.update(settings)
         self.process = subprocess.Popen(
             [binary, "serve", "--port", str(self.port), "--data-dir", os.path.join(self.directory, "data")],
             stdout=self.log, stderr=self.log, env=environment)
@@ -53,7 +57,7 @@ class Server:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError(f"the {sandbox} server did not start: {Path(self.log.name).read_text()}")
+        raise RuntimeError(f"the {label} server did not start: {Path(self.log.name).read_text()}")
 
     def stop(self):
         self.process.terminate()
@@ -98,7 +102,7 @@ def main():
     if not shutil.which("bwrap"):
         sys.exit("bubblewrap is not installed (apt-get install bubblewrap)")
     lambda_bench.COLD_RUNS = 1  # cold starts alternate between the servers one by one
-    servers = {"none": Server(options.binary, "off"), "sandbox": Server(options.binary, "required")}
+    servers = {"none": Server(options.binary, {"GATEHOUSE_SANDBOX": "off"}), "sandbox": Server(options.binary, {"GATEHOUSE_SANDBOX": "required"})}
     benches = {kind: lambda_bench.Bench(server.url, options.quick) for kind, server in servers.items()}
     samples = {kind: {key: [] for _, key in ROWS} for kind in servers}
     try:

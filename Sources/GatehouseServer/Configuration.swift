@@ -113,6 +113,9 @@ public struct Configuration: Sendable, Codable, Equatable {
     /// `alarmWebhooks` maps alarm action names (an SNS topic's ARN, say) to URLs that receive the
     /// alarm event as a JSON POST; function ARNs are invoked without one.
     public struct Metrics: Sendable, Codable, Equatable {
+        /// Whether the planes count requests and invocations (`GATEHOUSE_METRICS=off` stops them;
+        /// the `cloudwatch` API still takes custom metrics).
+        public var enabled = true
         public var intervalSeconds: Double = 60
         public var retentionSeconds: Int = 15 * 24 * 3600
         public var alarmWebhooks: [String: String] = [:]
@@ -167,6 +170,7 @@ public struct Configuration: Sendable, Codable, Equatable {
         if let seconds = environment["GATEHOUSE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init) { configuration.limits.bodyTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_WEBSOCKET_IDLE_SECONDS"].flatMap(Double.init) { configuration.webSockets.idleTimeoutSeconds = seconds }
         if let seconds = environment["GATEHOUSE_WEBSOCKET_MAX_SECONDS"].flatMap(Double.init) { configuration.webSockets.maxDurationSeconds = seconds }
+        if let flag = environment["GATEHOUSE_METRICS"] { configuration.metrics.enabled = !["0", "false", "no", "off"].contains(flag.lowercased()) }
         if let seconds = environment["GATEHOUSE_METRICS_INTERVAL_SECONDS"].flatMap(Double.init), seconds > 0 {
             configuration.metrics.intervalSeconds = seconds
         }

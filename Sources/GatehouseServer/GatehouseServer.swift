@@ -48,6 +48,7 @@ public struct GatehouseServer: Sendable {
         let tls = try NIOSSLContext(serving: authority)
         let metrics = MetricStore(retentionSeconds: configuration.metrics.retentionSeconds)
         let recorder = MetricRecorder(store: metrics)
+        let planeMetrics = configuration.metrics.enabled ? recorder : nil
         let workerLimits = WorkerLimits.detect()
         logger.info("\(workerLimits.summary)")
         let pool = WorkerPool(
@@ -62,7 +63,7 @@ public struct GatehouseServer: Sendable {
                 limits: workerLimits,
                 trust: (authority.bundle.path, authority.caCertificate.path), sandbox: sandbox),
             code: code, logs: logSink)
-        let invoker = Invoker(pool: pool, logs: logSink, metrics: recorder, account: configuration.accountId)
+        let invoker = Invoker(pool: pool, logs: logSink, metrics: planeMetrics, account: configuration.accountId)
         let async = AsyncInvocations(
             queue: store, invoker: invoker, catalog: catalog, retryDelays: configuration.asyncRetryDelaysSeconds.map { .seconds($0) },
             logger: logger)
@@ -98,7 +99,7 @@ public struct GatehouseServer: Sendable {
                     rateLimit: configuration.webSockets.newConnectionsPerSecond,
                     burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))),
             responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams, services: awsServices,
-            metrics: recorder)
+            metrics: planeMetrics)
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
