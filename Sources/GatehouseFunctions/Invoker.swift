@@ -8,12 +8,17 @@ public struct Invoker: Sendable {
     public let pool: WorkerPool
     let logs: any LogSink
     let metrics: FunctionMetrics?
+    private let spans: (any SpanSink)?
 
-    /// `metrics` counts invocations for CloudWatch (`AWS/Lambda`) in the account `account`.
-    public init(pool: WorkerPool, logs: any LogSink, metrics: MetricRecorder? = nil, account: String = "000000000000") {
+    /// `metrics` counts invocations for CloudWatch (`AWS/Lambda`) in the account `account`;
+    /// `spans` receives a span for each invocation of a sampled trace.
+    public init(
+        pool: WorkerPool, logs: any LogSink, metrics: MetricRecorder? = nil, account: String = "000000000000", spans: (any SpanSink)? = nil
+    ) {
         self.pool = pool
         self.logs = logs
         self.metrics = metrics.map { FunctionMetrics(recorder: $0, account: account) }
+        self.spans = spans
     }
 
     /// Runs one invocation to its end. Throws AWS's error when it cannot start
@@ -24,10 +29,12 @@ public struct Invoker: Sendable {
         _ spec: FunctionSpec, payload: [UInt8], invokedArn: String, wantsLog: Bool = false, requestID: String = RequestID.next(),
         trace: TraceHeader? = nil
     ) async throws(AWSError) -> InvocationResult {
+        let eventTrace = (trace ?? TraceHeader(nil)).child()
+        let invoked = Date().timeIntervalSince1970
         let event = Event(
             requestID: requestID, payload: payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(spec.timeoutSeconds)) * 1000),
-            invokedFunctionArn: invokedArn, traceID: (trace ?? TraceHeader(nil)).child().description)
+            invokedFunctionArn: invokedArn, traceID: eventTrace.description)
         let run: WorkerPool.Run
         metrics?.started(spec)
         defer { metrics?.ended(spec) }
@@ -40,6 +47,16 @@ public struct Invoker: Sendable {
         let duration = Date().timeIntervalSince(run.started) * 1000
         let report = Report(outcome: run.outcome, requestID: requestID, timeoutSeconds: spec.timeoutSeconds)
         metrics?.record(spec, duration: run.secret == nil ? nil : duration, failed: report.functionError != nil)
+        if let spans, eventTrace.sampled, let spanID = eventTrace.parent {
+            var attributes: [String: JSON] = [
+                "faas.name": .string(spec.name), "faas.version": .string(spec.version), "faas.invocation_id": .string(requestID),
+                "faas.coldstart": .bool(run.initDuration != nil), "cloud.region": .string(spec.region), "aws.lambda.invoked_arn": .string(invokedArn),
+            ]
+            if let initDuration = run.initDuration { attributes["faas.init_duration_ms"] = .number(initDuration) }
+            spans.record(Span(
+                trace: eventTrace, spanID: spanID, parentID: trace?.parent, name: "invoke \(spec.name)", kind: .server, start: invoked,
+                end: Date().timeIntervalSince1970, attributes: attributes, failed: report.functionError != nil))
+        }
         var result = InvocationResult(payload: report.payload, functionError: report.functionError, log: "", outcome: run.outcome)
         guard run.secret != nil else { return result }
         // Stamped now, so a stream stays in time order even if the next invocation starts first.

@@ -38,6 +38,8 @@ public struct Gateway: Sendable {
     let signatures: SignatureCheck?
     /// Where stages count their requests for CloudWatch; nil when metrics are off.
     public let metrics: MetricRecorder?
+    /// Where the spans of sampled requests go; nil when no exporter is configured.
+    let spans: (any SpanSink)?
 
     /// `relaxedLambdaPermissions` lets proxy integrations call functions whose policy does not
     /// allow API Gateway (AWS requires `lambda add-permission`).
@@ -52,9 +54,10 @@ public struct Gateway: Sendable {
         relaxedLambdaPermissions: Bool = false, usage: QuotaMeter = QuotaMeter(), signatures: SignatureCheck? = nil,
         cognitoJWKS: [String: String] = [:], vpceHeader: String = "x-apigw-vpce-id", webSocketSettings: WebSocketSettings = WebSocketSettings(),
         responseCaches: ResponseCaches = ResponseCaches(), upstreams: UpstreamSets = UpstreamSets(), services: AWSServices = AWSServices(),
-        metrics: MetricRecorder? = nil
+        metrics: MetricRecorder? = nil, spans: (any SpanSink)? = nil
     ) {
         self.metrics = metrics
+        self.spans = spans
         let limiter = RateLimiter()
         let http = HTTPIntegration(client: httpClient, upstreams: upstreams)
         let keys = JWKSKeys(client: httpClient)
@@ -172,7 +175,9 @@ public struct Gateway: Sendable {
         invocation.requestID = RequestID.next()
         invocation.extendedRequestID = Self.extendedRequestID()
         invocation.requestTime = Date()
-        invocation.trace = TraceHeader(invocation.request.header("X-Amzn-Trace-Id"), sampled: invocation.stage.tracingEnabled).child()
+        let incoming = TraceHeader(invocation.request.header("X-Amzn-Trace-Id"), sampled: invocation.stage.tracingEnabled)
+        invocation.callerSpanID = incoming.parent
+        invocation.trace = incoming.child()
     }
 
     /// A request the gateway answers without routing it to a method.
@@ -215,6 +220,7 @@ public struct Gateway: Sendable {
                 stageLogs.write(invocation, response: response, log: log, latency: latency, integrationLatency: invocation.integrationLatency)
             }
         }
+        if let spans, invocation.trace.sampled { Self.recordSpans(invocation, response: response, into: spans) }
         return response
     }
 

@@ -14,7 +14,10 @@ public struct Invocation: Sendable {
     public var requestTime: Date
     /// The request's X-Ray trace, passed on to the integration.
     public var trace = TraceHeader(nil)
-    /// How long the integration took (ms), once it ran.
+    /// The caller's span, when its trace header named one.
+    public var callerSpanID: String?
+    /// When the integration started (epoch seconds) and how long it took (ms), once it ran.
+    public var integrationStarted: Double?
     public var integrationLatency: Double?
     /// Whether the stage cache answered; nil where it does not apply.
     public var cacheHit: Bool?

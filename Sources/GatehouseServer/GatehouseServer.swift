@@ -63,7 +63,9 @@ public struct GatehouseServer: Sendable {
                 limits: workerLimits,
                 trust: (authority.bundle.path, authority.caCertificate.path), sandbox: sandbox),
             code: code, logs: logSink)
-        let invoker = Invoker(pool: pool, logs: logSink, metrics: planeMetrics, account: configuration.accountId)
+        let exporter = OTLPExporter(environment: ProcessInfo.processInfo.environment, client: httpClient, logger: logger)
+        if let exporter { logger.info("\(exporter.summary)") }
+        let invoker = Invoker(pool: pool, logs: logSink, metrics: planeMetrics, account: configuration.accountId, spans: exporter)
         let async = AsyncInvocations(
             queue: store, invoker: invoker, catalog: catalog, retryDelays: configuration.asyncRetryDelaysSeconds.map { .seconds($0) },
             logger: logger)
@@ -99,7 +101,7 @@ public struct GatehouseServer: Sendable {
                     rateLimit: configuration.webSockets.newConnectionsPerSecond,
                     burstLimit: max(1, Int(configuration.webSockets.newConnectionsPerSecond)))),
             responseCaches: ResponseCaches(maxBytesPerStage: configuration.cacheMaxBytesPerStage), upstreams: upstreams, services: awsServices,
-            metrics: planeMetrics)
+            metrics: planeMetrics, spans: exporter)
         try await UsageSaver.load(into: gateway.usage, from: store)
         let deployer = Deployer(source: store, directory: directory, catalog: catalog, gateway: gateway, logger: logger)
         try await deployer.reload()
@@ -251,7 +253,13 @@ public struct GatehouseServer: Sendable {
                 }
                 recorder.flush()
             },
-        ] + templateServices(logger: logger)
+        ] + templateServices(logger: logger) + (exporter.map { exporter in
+            // Spans leave each second, and once more at shutdown.
+            [BackgroundService {
+                while (try? await Task.sleep(for: .seconds(1))) != nil { await exporter.flush() }
+                await exporter.flush()
+            }]
+        } ?? [])
         let group = ServiceGroup(configuration: .init(services: lifetime, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
             try await group.run()

@@ -1,13 +1,16 @@
 """X-Ray trace headers: a request's `X-Amzn-Trace-Id` (or one Gatehouse starts, sampled when
 the stage has `tracingEnabled`) reaches the Lambda proxy event, the function's
-`_X_AMZN_TRACE_ID` and an HTTP backend, with the same root."""
+`_X_AMZN_TRACE_ID` and an HTTP backend, with the same root; and a sampled request's spans
+(gateway, integration, function) reach the OTLP collector `OTEL_EXPORTER_OTLP_ENDPOINT` names."""
 import http.server
+import json
 import re
 import threading
+import time
 
 import pytest
 
-from conftest import InvokableApi
+from conftest import InvokableApi, _served, make_client
 from helpers import create_python_function, function_arn, REGION
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
@@ -87,3 +90,74 @@ def test_an_http_backend_gets_the_trace(apigw, gatehouse):
     finally:
         server.shutdown()
         apigw.delete_rest_api(restApiId=api.id)
+
+
+class Collector:
+    """A small OTLP/HTTP receiver: the spans posted to /v1/traces, flattened."""
+
+    def __init__(self):
+        self.spans = []
+        collector = self
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                assert self.path == "/v1/traces" and self.headers["Content-Type"] == "application/json"
+                for resource in body["resourceSpans"]:
+                    service = {a["key"]: a["value"] for a in resource["resource"]["attributes"]}["service.name"]["stringValue"]
+                    for scope in resource["scopeSpans"]:
+                        for span in scope["spans"]:
+                            collector.spans.append({**span, "service": service, "attributes": {
+                                a["key"]: next(iter(a["value"].values())) for a in span["attributes"]}})
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def collector():
+    made = Collector()
+    yield made
+    made.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def exporting(collector):
+    yield from _served({"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, "OTEL_SERVICE_NAME": "edge-gateway"})
+
+
+def test_a_sampled_requests_spans_reach_the_collector(exporting, collector):
+    lam, apigw = make_client(exporting, "lambda"), make_client(exporting, "apigateway")
+    name = create_python_function(lam, REPORTER, prefix="spanned", apigateway_may_invoke=True)
+    api = InvokableApi(apigw, exporting, apigw.create_rest_api(name="spanned"))
+    resource = api.method("/trace", "GET")
+    apigw.put_integration(
+        restApiId=api.id, resourceId=resource, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn(name)}/invocations")
+    api.deploy("plain")
+    assert api.invoke("plain", "trace").status_code == 200  # not sampled: no spans
+    response = api.invoke("plain", "trace", headers={"X-Amzn-Trace-Id": f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"})
+    env = TRACE.match(response.json()["env"])
+    deadline = time.monotonic() + 10
+    while len(collector.spans) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    trace_id = ROOT.replace("1-", "", 1).replace("-", "")
+    assert {span["traceId"] for span in collector.spans} == {trace_id}
+    by_name = {span["name"]: span for span in collector.spans}
+    gateway, integration, function = by_name["GET /trace"], by_name["integration AWS_PROXY"], by_name[f"invoke {name}"]
+    assert (gateway["kind"], gateway["parentSpanId"], gateway["service"]) == (2, "53995c3f42cd8ad8", "edge-gateway")
+    assert gateway["attributes"]["http.response.status_code"] == "200"
+    assert gateway["attributes"]["aws.api_gateway.stage"] == "plain"
+    assert integration["parentSpanId"] == gateway["spanId"] and function["parentSpanId"] == gateway["spanId"]
+    assert function["spanId"] == env.group(2)  # the function's segment is the one its trace header names
+    assert function["attributes"]["faas.name"] == name
+    assert function["attributes"]["faas.coldstart"] is False  # the unsampled request started the worker
+    assert int(gateway["startTimeUnixNano"]) <= int(integration["startTimeUnixNano"]) <= int(integration["endTimeUnixNano"]) <= int(gateway["endTimeUnixNano"])

@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseModel
 
 /// Integration Request → Integration → Integration Response, by the method's integration type:
@@ -22,6 +23,7 @@ struct IntegrateStep: GatewayStep {
 
     func run(_ invocation: inout Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
         let started = ContinuousClock.now
+        invocation.integrationStarted = Date().timeIntervalSince1970
         defer { invocation.integrationLatency = (ContinuousClock.now - started).milliseconds }
         return try await integrate(&invocation, log: &log)
     }
