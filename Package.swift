@@ -115,6 +115,7 @@ let package = Package(
         .executableTarget(
             name: "gatehouse",
             dependencies: [
+                "GatehouseModel",
                 "GatehouseServer",
                 "GatehouseTemplates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -34,6 +34,14 @@ public struct AWSClient: Sendable {
         return (try? JSON(parsing: answer)) ?? .string(String(decoding: answer, as: UTF8.self))
     }
 
+    /// A `json`-protocol call (`X-Amz-Target: {target}`), as CloudWatch Logs and CloudWatch take them; answers the JSON body.
+    public func target(_ service: String, _ target: String, _ body: JSON, jsonVersion: String = "1.1") async throws -> JSON {
+        let answer = try await send(
+            service, "POST", "/", query: [], body: body.serialized(), contentType: "application/x-amz-json-\(jsonVersion)",
+            headers: [("X-Amz-Target", target)])
+        return answer.isEmpty ? .emptyObject : try JSON(parsing: answer)
+    }
+
     /// A query-protocol call (IAM, STS): the answer's XML as text.
     public func query(_ service: String, _ action: String, _ parameters: [(String, String)]) async throws -> String {
         let form = ([("Action", action), ("Version", service == "iam" ? "2010-05-08" : "2011-06-15")] + parameters)
@@ -42,12 +50,16 @@ public struct AWSClient: Sendable {
         return String(decoding: answer, as: UTF8.self)
     }
 
-    private func send(_ service: String, _ method: String, _ path: String, query: [(String, String)], body: Data, contentType: String) async throws -> Data {
+    private func send(
+        _ service: String, _ method: String, _ path: String, query: [(String, String)], body: Data, contentType: String,
+        headers extra: [(String, String)] = []
+    ) async throws -> Data {
         guard let base = URLComponents(string: endpoint), let host = base.host else { throw TemplateError("not a URL: \(endpoint)") }
         let authority = base.port.map { "\(host):\($0)" } ?? host
         let rawQuery = query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         var request = IncomingRequest(
-            method: method, rawPath: path, rawQuery: rawQuery, headers: [("host", authority), ("Content-Type", contentType), ("Accept", "application/json")],
+            method: method, rawPath: path, rawQuery: rawQuery,
+            headers: [("host", authority), ("Content-Type", contentType), ("Accept", "application/json")] + extra.map { (name: $0.0, value: $0.1) },
             body: body)
         SigV4.sign(&request, accessKeyId: accessKeyId, secret: secret, region: region, service: service)
         var outbound = HTTPClientRequest(url: "\(endpoint)\(path)" + (rawQuery.isEmpty ? "" : "?" + rawQuery))

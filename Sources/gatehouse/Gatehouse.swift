@@ -10,7 +10,7 @@ struct Gatehouse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A self-hosted API gateway, wire-compatible with Amazon API Gateway and AWS Lambda.",
         version: GatehouseServer.version,
-        subcommands: [Serve.self, Deploy.self])
+        subcommands: [Serve.self, Deploy.self, Logs.self, Metrics.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -44,8 +44,7 @@ struct Deploy: AsyncParsableCommand {
     @Argument(help: "The template (YAML or JSON).") var template: String
     @Option(name: .customLong("stack-name"), help: "The stack's name (default: the template directory's name).") var stackName: String?
     @Option(name: .customLong("parameter-overrides"), parsing: .upToNextOption, help: "Parameter values, as Name=Value.") var parameterOverrides: [String] = []
-    @Option(name: .customLong("endpoint-url"), help: "Gatehouse's address (default: AWS_ENDPOINT_URL, else http://127.0.0.1:4566).") var endpointURL: String?
-    @Option(help: "The region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).") var region: String?
+    @OptionGroup var server: ServerOptions
     @Flag(name: .customLong("dry-run"), help: "Print what would change, per logical id, without changing anything.") var dryRun = false
 
     static func defaultStackName(_ file: URL) -> String {
@@ -53,7 +52,6 @@ struct Deploy: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         let file = URL(fileURLWithPath: template).standardizedFileURL
         var overrides: [String: String] = [:]
         for pair in parameterOverrides {
@@ -61,11 +59,7 @@ struct Deploy: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--parameter-overrides takes Name=Value, not \(pair)") }
             overrides[parts[0].replacingOccurrences(of: "ParameterKey=", with: "")] = parts[1]
         }
-        let client = AWSClient(
-            endpoint: endpointURL ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566",
-            accessKeyId: environment["AWS_ACCESS_KEY_ID"] ?? "test", secret: environment["AWS_SECRET_ACCESS_KEY"] ?? "test",
-            region: region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1")
-        let deployer = StackDeployer(client: client, templateFile: file, stackName: stackName ?? Self.defaultStackName(file), overrides: overrides)
+        let deployer = StackDeployer(client: server.client, templateFile: file, stackName: stackName ?? Self.defaultStackName(file), overrides: overrides)
         let report = try await deployer.deploy(dryRun: dryRun)
         print(dryRun ? "Changes (dry run, nothing applied):" : "Stack \(deployer.stackName):")
         print(report.text)
