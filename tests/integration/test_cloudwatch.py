@@ -409,3 +409,32 @@ def test_a_websocket_stage_counts_connects_messages_and_errors(metered):
     assert total_of(cloudwatch, "AWS/ApiGateway", "MessageCount", dimensions, expected=3) == 3
     assert total_of(cloudwatch, "AWS/ApiGateway", "ClientError", dimensions, expected=1) == 1
     assert total_of(cloudwatch, "AWS/ApiGateway", "ExecutionError", dimensions) == 0
+
+
+def test_get_metric_data_does_simple_math_across_queries(cloudwatch):
+    namespace = unique_name("Custom/Math")
+    minute = now().replace(second=0, microsecond=0)
+    for offset, (errors, requests_) in ((2, (1.0, 10.0)), (1, (3.0, 20.0))):
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": "Errors", "Value": errors, "Timestamp": minute - datetime.timedelta(minutes=offset)},
+            {"MetricName": "Requests", "Value": requests_, "Timestamp": minute - datetime.timedelta(minutes=offset)}])
+
+    def stat(id_, name):
+        return {"Id": id_, "ReturnData": False,
+                "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": name}, "Period": 60, "Stat": "Sum"}}
+
+    answer = cloudwatch.get_metric_data(
+        StartTime=minute - datetime.timedelta(minutes=10), EndTime=minute, ScanBy="TimestampAscending", MetricDataQueries=[
+            stat("e", "Errors"), stat("r", "Requests"),
+            {"Id": "rate", "Expression": "100 * e / r", "Label": "Error rate"},
+            {"Id": "all", "Expression": "SUM(METRICS())"},
+            {"Id": "peak", "Expression": "MAX([e, r])"}])
+    results = {result["Id"]: result for result in answer["MetricDataResults"]}
+    assert set(results) == {"rate", "all", "peak"}
+    assert (results["rate"]["Label"], results["rate"]["Values"]) == ("Error rate", [10.0, 15.0])
+    assert results["all"]["Values"] == [11.0, 23.0]
+    assert results["peak"]["Values"] == [10.0, 20.0]
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.get_metric_data(StartTime=minute - datetime.timedelta(minutes=10), EndTime=minute, MetricDataQueries=[
+            stat("e", "Errors"), {"Id": "bad", "Expression": "e / nothing"}])
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"

@@ -3,7 +3,8 @@ import GatehouseModel
 
 /// CloudWatch metrics (`monitoring`, in the `json`, `smithy-rpc-v2-cbor` and `query` protocols):
 /// `PutMetricData`, `ListMetrics`, `GetMetricStatistics`, `GetMetricData` (metric statistics), on
-/// the `MetricStore` the planes also record into, and metric alarms (`Alarms`). Data is kept by the minute.
+/// the `MetricStore` the planes also record into, and metric alarms (`Alarms`); `GetMetricData`
+/// takes simple metric math (`MetricMath`). Data is kept by the minute.
 public enum CloudWatch {
     /// `act` runs alarm actions.
     public static func definition(metrics: MetricStore, act: @escaping Alarms.Act = { _, _ in }) throws -> ServiceDefinition {
@@ -91,23 +92,38 @@ public enum CloudWatch {
             throw invalid("The parameter StartTime must be less than the parameter EndTime.")
         }
         let descending = context.input["ScanBy"]?.stringValue != "TimestampAscending"
-        var results: [JSON] = []
-        for query in context.input["MetricDataQueries"]?.arrayValue ?? [] {
-            let id = query["Id"]?.stringValue ?? ""
-            guard let stat = query["MetricStat"] else {
-                throw invalid("The expression of query \(id) is not supported: Gatehouse answers MetricStat queries only.")
-            }
-            guard query["ReturnData"]?.boolValue != false else { continue }
-            let period = stat["Period"]?.intValue ?? 60
-            let statistic = stat["Stat"]?.stringValue ?? "Average"
+        let queries = context.input["MetricDataQueries"]?.arrayValue ?? []
+        // Metric statistics first; expressions then combine them by id.
+        var series: [String: MetricMath.Series] = [:]
+        for query in queries {
+            guard let stat = query["MetricStat"] else { continue }
             let metric = identity(context, namespace: stat["Metric"]?["Namespace"]?.stringValue ?? "", metric: stat["Metric"] ?? [:])
-            var points = metrics.periods(metric, start: start, end: end, period: period)
-                .compactMap { period, aggregate in value(of: statistic, aggregate).map { (period, $0) } }
-            if descending { points.reverse() }
+            let statistic = stat["Stat"]?.stringValue ?? "Average"
+            series[query["Id"]?.stringValue ?? ""] = Dictionary(
+                metrics.periods(metric, start: start, end: end, period: stat["Period"]?.intValue ?? 60)
+                    .compactMap { period, aggregate in value(of: statistic, aggregate).map { (period, $0) } }
+            ) { first, _ in first }
+        }
+        var results: [JSON] = []
+        for query in queries where query["ReturnData"]?.boolValue != false {
+            let id = query["Id"]?.stringValue ?? ""
+            var points: MetricMath.Series
+            var label = query["Label"]?.stringValue ?? query["MetricStat"]?["Metric"]?["MetricName"]?.stringValue ?? id
+            if let expression = query["Expression"]?.stringValue {
+                var math = MetricMath(series: series)
+                do {
+                    points = try math.evaluate(expression)
+                } catch {
+                    throw invalid("The expression of query \(id) is not valid: \(error.message)")
+                }
+                label = query["Label"]?.stringValue ?? id
+            } else {
+                points = series[id] ?? [:]
+            }
+            let times = points.keys.sorted(by: descending ? (>) : (<))
             results.append([
-                "Id": .string(id), "Label": .string(query["Label"]?.stringValue ?? metric.name),
-                "Timestamps": .array(points.map { .number($0.0) }), "Values": .array(points.map { .number($0.1) }),
-                "StatusCode": "Complete",
+                "Id": .string(id), "Label": .string(label), "Timestamps": .array(times.map { .number($0) }),
+                "Values": .array(times.map { .number(points[$0]!) }), "StatusCode": "Complete",
             ])
         }
         return ["MetricDataResults": .array(results), "Messages": []]
