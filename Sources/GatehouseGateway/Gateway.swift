@@ -214,8 +214,11 @@ public struct Gateway: Sendable {
         response.headers.append(("x-amz-apigw-id", invocation.extendedRequestID))
         if invocation.stage.logs || invocation.stage.metrics != nil {
             let latency = Date().timeIntervalSince(invocation.requestTime) * 1000
-            invocation.stage.metrics?.record(
-                status: response.status, latency: latency, integrationLatency: invocation.integrationLatency, cacheHit: invocation.cacheHit)
+            let stage = invocation.stage
+            let detailed = stage.detailedMetrics.isEmpty ? nil : stage.detailedMetrics["\(invocation.match.method.httpMethod) \(invocation.match.resource.path)"]
+            for metrics in [stage.metrics, detailed] {
+                metrics?.record(status: response.status, latency: latency, integrationLatency: invocation.integrationLatency, cacheHit: invocation.cacheHit)
+            }
             if invocation.stage.logs {
                 stageLogs.write(invocation, response: response, log: log, latency: latency, integrationLatency: invocation.integrationLatency)
             }

@@ -438,3 +438,22 @@ def test_get_metric_data_does_simple_math_across_queries(cloudwatch):
         cloudwatch.get_metric_data(StartTime=minute - datetime.timedelta(minutes=10), EndTime=minute, MetricDataQueries=[
             stat("e", "Errors"), {"Id": "bad", "Expression": "e / nothing"}])
     assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_detailed_metrics_count_by_resource_and_method_where_enabled(metered):
+    apigw = make_client(metered, "apigateway")
+    name = unique_name("detailed")
+    api = InvokableApi(apigw, metered, apigw.create_rest_api(name=name))
+    api.mock("/ok", body="{}")
+    api.mock("/other", body="{}")
+    api.deploy("prod")
+    apigw.update_stage(restApiId=api.id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/~1ok/GET/metrics/enabled", "value": "true"}])
+    time.sleep(0.3)
+    for path in ["ok", "ok", "other"]:
+        assert api.invoke("prod", path).status_code == 200
+    cloudwatch = make_client(metered, "cloudwatch")
+    detailed = {"ApiName": name, "Stage": "prod", "Resource": "/ok", "Method": "GET"}
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Count", detailed, expected=2) == 2
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Count", {"ApiName": name, "Stage": "prod"}, expected=3) == 3
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Count", {**detailed, "Resource": "/other"}) == 0

@@ -30,6 +30,8 @@ public final class DeployedStage: Sendable {
     public let canary: Canary?
     /// Where its requests are counted for CloudWatch; nil when metrics are off.
     public let metrics: StageMetrics?
+    /// Detailed metrics by method (`GET /pets`), for the methods whose settings enable them.
+    let detailedMetrics: [String: StageMetrics]
     /// `tracingEnabled`: requests that bring no trace start a sampled one.
     public let tracingEnabled: Bool
 
@@ -107,6 +109,7 @@ public final class DeployedStage: Sendable {
         release = .only
         canary = nil
         metrics = nil
+        detailedMetrics = [:]
         tracingEnabled = false
     }
 
@@ -116,31 +119,33 @@ public final class DeployedStage: Sendable {
     /// with `useStageCache`.
     public convenience init(
         apiID: String, stage: JSON, snapshot: JSON, canarySnapshot: JSON? = nil, cache: StageCache? = nil, pipeline: Pipeline,
-        region: String = "us-east-1", metrics: StageMetrics? = nil
+        region: String = "us-east-1", metrics: StageMetrics? = nil, detailedMetrics: [String: StageMetrics] = [:]
     ) {
         let settings = stage["canarySettings"]
         guard let canarySnapshot, let canaryDeployment = settings?["deploymentId"]?.stringValue else {
             self.init(
                 apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .only, canary: nil,
-                metrics: metrics)
+                metrics: metrics, detailedMetrics: detailedMetrics)
             return
         }
         let overrides = (settings?["stageVariableOverrides"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         let canaryStage = DeployedStage(
             apiID: apiID, stage: stage, snapshot: canarySnapshot, cache: settings?["useStageCache"] == true ? cache : nil, pipeline: pipeline,
-            region: region, release: .canary, canary: nil, metrics: metrics, deploymentID: canaryDeployment, variableOverrides: overrides)
+            region: region, release: .canary, canary: nil, metrics: metrics, detailedMetrics: detailedMetrics, deploymentID: canaryDeployment,
+            variableOverrides: overrides)
         let percent = settings?["percentTraffic"]?.doubleValue ?? 0
         self.init(
             apiID: apiID, stage: stage, snapshot: snapshot, cache: cache, pipeline: pipeline, region: region, release: .base,
-            canary: Canary(percentTraffic: percent, stage: canaryStage), metrics: metrics)
+            canary: Canary(percentTraffic: percent, stage: canaryStage), metrics: metrics, detailedMetrics: detailedMetrics)
     }
 
     private init(
         apiID: String, stage: JSON, snapshot: JSON, cache: StageCache?, pipeline: Pipeline, region: String, release: Release, canary: Canary?,
-        metrics: StageMetrics?, deploymentID: String? = nil, variableOverrides: [String: String] = [:]
+        metrics: StageMetrics?, detailedMetrics: [String: StageMetrics], deploymentID: String? = nil, variableOverrides: [String: String] = [:]
     ) {
         self.apiID = apiID
         self.metrics = metrics
+        self.detailedMetrics = detailedMetrics
         tracingEnabled = stage["tracingEnabled"]?.boolValue ?? false
         self.region = region
         self.release = release

@@ -224,7 +224,24 @@ public actor Deployer {
         }
         stages[apiID, default: [:]][name] = DeployedStage(
             apiID: apiID, stage: stage, snapshot: snapshot, canarySnapshot: canarySnapshot, cache: cache, pipeline: pipeline, region: region,
-            metrics: metrics)
+            metrics: metrics, detailedMetrics: detailedMetrics(stage: stage, snapshot: snapshot, apiID: apiID, region: region))
+    }
+
+    /// Detailed metrics for each method whose `methodSettings` enable them (`metrics/enabled`), by `GET /pets`.
+    private func detailedMetrics(stage: JSON, snapshot: JSON, apiID: String, region: String) -> [String: StageMetrics] {
+        guard let recorder, let settings = stage["methodSettings"]?.objectValue, !settings.isEmpty else { return [:] }
+        let apiName = snapshot["restApi"]?["name"]?.stringValue ?? apiID
+        var detailed: [String: StageMetrics] = [:]
+        for resource in snapshot["resources"]?.arrayValue ?? [] {
+            let path = resource["path"]?.stringValue ?? "/"
+            for verb in (resource["resourceMethods"]?.objectValue ?? [:]).keys {
+                guard DeployedStage.setting(settings, resourcePath: path, method: verb)?.value["metricsEnabled"]?.boolValue == true else { continue }
+                detailed["\(verb) \(path)"] = StageMetrics.rest(
+                    recorder: recorder, account: accountID, region: region, apiName: apiName, stage: stage["stageName"]?.stringValue ?? "",
+                    method: (path, verb))
+            }
+        }
+        return detailed
     }
 
     /// One stage of an HTTP or WebSocket API, from its deployment's snapshot; nothing when the

@@ -3,7 +3,8 @@ import GatehouseModel
 /// A stage's CloudWatch metrics in `AWS/ApiGateway`, as AWS publishes them. REST APIs, by
 /// `ApiName` and `Stage`: `Count`, `4XXError` and `5XXError` (0 or 1 a request, so `Sum`
 /// counts the errors and `Average` is the error rate), `Latency` and `IntegrationLatency` (ms),
-/// `CacheHitCount` and `CacheMissCount` where the stage cache applies. HTTP APIs, by `ApiId`
+/// `CacheHitCount` and `CacheMissCount` where the stage cache applies; with detailed metrics
+/// (`methodSettings` `metrics/enabled`), by `Resource` and `Method` too. HTTP APIs, by `ApiId`
 /// and `Stage`: `Count`, `4xx`, `5xx`, `Latency`, `IntegrationLatency`, `DataProcessed` (bytes).
 public struct StageMetrics: Sendable {
     let count: MetricCell
@@ -15,9 +16,16 @@ public struct StageMetrics: Sendable {
     let cacheMisses: MetricCell?
     let dataProcessed: MetricCell?
 
-    /// A REST API stage's.
-    public static func rest(recorder: MetricRecorder, account: String, region: String, apiName: String, stage: String) -> StageMetrics {
-        let cell = cells(recorder, account, region, ["ApiName": apiName, "Stage": stage])
+    /// A REST API stage's; with `method` (`GET /pets`), that method's detailed metrics (by `Resource` and `Method` too).
+    public static func rest(
+        recorder: MetricRecorder, account: String, region: String, apiName: String, stage: String, method: (path: String, verb: String)? = nil
+    ) -> StageMetrics {
+        var dimensions = ["ApiName": apiName, "Stage": stage]
+        if let method {
+            dimensions["Resource"] = method.path
+            dimensions["Method"] = method.verb
+        }
+        let cell = cells(recorder, account, region, dimensions)
         return StageMetrics(
             count: cell("Count", "Count", false), clientErrors: cell("4XXError", "Count", false), serverErrors: cell("5XXError", "Count", false),
             latency: cell("Latency", "Milliseconds", true), integrationLatency: cell("IntegrationLatency", "Milliseconds", true),
