@@ -38,19 +38,25 @@ final class FunctionMetrics: Sendable {
         ).record(1)
     }
 
-    func record(_ spec: FunctionSpec, duration: Double?, failed: Bool) {
-        cell(spec, "Invocations", "Count").record(1)
-        cell(spec, "Errors", "Count").record(failed ? 1 : 0)
-        if let duration { cell(spec, "Duration", "Milliseconds", histogram: true).record(duration) }
+    /// One invocation; `qualifier` (an alias or version it was invoked by) also counts it by `Resource` (`name:qualifier`).
+    func record(_ spec: FunctionSpec, qualifier: String?, duration: Double?, failed: Bool) {
+        let resources: [String?] = [nil] + (qualifier.map { ["\(spec.name):\($0)"] } ?? [])
+        for resource in resources {
+            cell(spec, "Invocations", "Count", resource: resource).record(1)
+            cell(spec, "Errors", "Count", resource: resource).record(failed ? 1 : 0)
+            if let duration { cell(spec, "Duration", "Milliseconds", histogram: true, resource: resource).record(duration) }
+        }
     }
 
     func throttled(_ spec: FunctionSpec) {
         cell(spec, "Throttles", "Count").record(1)
     }
 
-    private func cell(_ spec: FunctionSpec, _ name: String, _ unit: String, histogram: Bool = false) -> MetricCell {
-        recorder.cell(
-            MetricIdentity(account: account, region: spec.region, namespace: "AWS/Lambda", name: name, dimensions: ["FunctionName": spec.name]),
+    private func cell(_ spec: FunctionSpec, _ name: String, _ unit: String, histogram: Bool = false, resource: String? = nil) -> MetricCell {
+        var dimensions = ["FunctionName": spec.name]
+        dimensions["Resource"] = resource
+        return recorder.cell(
+            MetricIdentity(account: account, region: spec.region, namespace: "AWS/Lambda", name: name, dimensions: dimensions),
             unit: unit, histogram: histogram)
     }
 }

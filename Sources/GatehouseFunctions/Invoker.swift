@@ -46,7 +46,9 @@ public struct Invoker: Sendable {
         }
         let duration = Date().timeIntervalSince(run.started) * 1000
         let report = Report(outcome: run.outcome, requestID: requestID, timeoutSeconds: spec.timeoutSeconds)
-        metrics?.record(spec, duration: run.secret == nil ? nil : duration, failed: report.functionError != nil)
+        // `arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}`
+        let qualifier = invokedArn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(7).first.map(String.init)
+        metrics?.record(spec, qualifier: qualifier, duration: run.secret == nil ? nil : duration, failed: report.functionError != nil)
         if let spans, eventTrace.sampled, let spanID = eventTrace.parent {
             var attributes: [String: JSON] = [
                 "faas.name": .string(spec.name), "faas.version": .string(spec.version), "faas.invocation_id": .string(requestID),

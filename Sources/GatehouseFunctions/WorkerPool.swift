@@ -129,6 +129,8 @@ public actor WorkerPool {
     /// An idle warm worker of this revision, or a new one.
     private func workerFor(_ spec: FunctionSpec) async throws(WorkerProcess.LaunchFailure) -> String {
         retireStale(spec)
+        // A reserved concurrency of 0 stops every invocation, as on AWS.
+        if spec.reservedConcurrency == 0 { throw .unavailable(Self.reservedConcurrencyExceeded) }
         // Waiting on /next beats about to ask, which beats starting a new process.
         let free = workers.values.filter { $0.isFree(for: spec) }
         if let idle = free.first(where: { $0.parked != nil }) ?? free.first {
@@ -136,10 +138,7 @@ public actor WorkerPool {
         }
         // Reserved concurrency covers the function as a whole, every version together.
         let busy = workers.values.filter { $0.spec.name == spec.name && !$0.retired }.count
-        if let reserved = spec.reservedConcurrency, busy >= reserved {
-            throw .unavailable(AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.",
-                fields: ["Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"]))
-        }
+        if let reserved = spec.reservedConcurrency, busy >= reserved { throw .unavailable(Self.reservedConcurrencyExceeded) }
         guard workers.count < settings.maxWorkers else {
             throw .unavailable(AWSError("TooManyRequestsException", status: 429, "Rate Exceeded.",
                 fields: ["Reason": "ConcurrentInvocationLimitExceeded"]))
@@ -325,6 +324,9 @@ public actor WorkerPool {
             "errorMessage": .string(message), "errorType": .string(type), "requestId": "", "stackTrace": [],
         ]).serialized())
     }
+
+    static let reservedConcurrencyExceeded = AWSError(
+        "TooManyRequestsException", status: 429, "Rate Exceeded.", fields: ["Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"])
 
     /// A secret worth a worker's path prefix: 128 random bits.
     private static func secret() -> String {

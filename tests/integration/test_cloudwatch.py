@@ -248,6 +248,18 @@ def test_a_function_counts_invocations_errors_and_duration(metered):
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
     assert total("AsyncEventsReceived", expected=1) == 1
     assert total("Invocations", expected=5) == 5
+    # By alias: counted under the function and under its Resource too.
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    invoke_json(lam, name, {}, Qualifier="live")
+    assert total("Invocations", expected=6) == 6
+    assert total_of(cloudwatch, "AWS/Lambda", "Invocations", {"FunctionName": name, "Resource": f"{name}:live"}, expected=1) == 1
+    # Past its reserved concurrency: a throttle.
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as raised:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    assert raised.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert total("Throttles", expected=1) == 1
 
 
 def test_prometheus_text_parses_and_counts_what_cloudwatch_counts(metered):
