@@ -40,7 +40,7 @@ class Server:
     caller's environment (less GATEHOUSE_*) plus `settings`."""
 
     def __init__(self, binary, settings):
-        label = "-".join(f"{k}-{v}" for k, v in settings.items()).lower()
+        label = "".join(c if c.isalnum() else "-" for c in "-".join(f"{k}-{v}" for k, v in settings.items()).lower())
         self.directory = tempfile.mkdtemp(prefix=f"gatehouse-bench-{label}-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
