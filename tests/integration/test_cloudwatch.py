@@ -395,6 +395,11 @@ def test_an_http_api_stage_counts_requests_integration_latency_and_bytes(metered
     assert total_of(cloudwatch, "AWS/ApiGateway", "5xx", dimensions) == 0
     assert total_of(cloudwatch, "AWS/ApiGateway", "IntegrationLatency", dimensions, "SampleCount", expected=3) == 3
     assert total_of(cloudwatch, "AWS/ApiGateway", "DataProcessed", dimensions, expected=30) == 30
+    # Detailed metrics by route, once the stage's route settings enable them.
+    v2.update_stage(ApiId=api["ApiId"], StageName="$default", DefaultRouteSettings={"DetailedMetricsEnabled": True})
+    time.sleep(0.5)
+    requests.get(f"{metered.url}/x", headers={"Host": f"{api['ApiId']}.execute-api.localhost"}, timeout=30)
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Count", {**dimensions, "Route": "$default"}, expected=1) == 1
 
 
 def test_a_websocket_stage_counts_connects_messages_and_errors(metered):

@@ -260,8 +260,17 @@ public actor Deployer {
                 apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, recorder: recorder, account: accountID)
         } else {
             let metrics = recorder.map { StageMetrics.http(recorder: $0, account: accountID, region: region, apiID: apiID, stage: name) }
+            var routeMetrics: [String: StageMetrics] = [:]
+            if let recorder {
+                // `DetailedMetricsEnabled` in the route's settings, else the stage's defaults.
+                for key in (snapshot["Routes"]?.arrayValue ?? []).compactMap({ $0["RouteKey"]?.stringValue }) {
+                    let enabled = stage["RouteSettings"]?[key]?["DetailedMetricsEnabled"] ?? stage["DefaultRouteSettings"]?["DetailedMetricsEnabled"]
+                    guard enabled == true else { continue }
+                    routeMetrics[key] = StageMetrics.http(recorder: recorder, account: accountID, region: region, apiID: apiID, stage: name, route: key)
+                }
+            }
             httpStages[apiID, default: [:]][name] = DeployedHTTPStage(
-                apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, metrics: metrics)
+                apiID: apiID, stage: stage, snapshot: snapshot, pipeline: pipeline, region: region, metrics: metrics, routeMetrics: routeMetrics)
         }
     }
 

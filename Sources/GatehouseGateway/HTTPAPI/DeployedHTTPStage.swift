@@ -22,10 +22,16 @@ public final class DeployedHTTPStage: Sendable {
     let accessLog: (format: String, group: String)?
     /// Where its requests are counted for CloudWatch; nil when metrics are off.
     let metrics: StageMetrics?
+    /// Detailed metrics by route key, for the routes whose settings enable them.
+    let routeMetrics: [String: StageMetrics]
 
-    public init(apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String, metrics: StageMetrics? = nil) {
+    public init(
+        apiID: String, stage: JSON, snapshot: JSON, pipeline: Pipeline, region: String, metrics: StageMetrics? = nil,
+        routeMetrics: [String: StageMetrics] = [:]
+    ) {
         self.apiID = apiID
         self.metrics = metrics
+        self.routeMetrics = routeMetrics
         self.region = region
         name = stage["StageName"]?.stringValue ?? "$default"
         deploymentID = stage["DeploymentId"]?.stringValue ?? ""

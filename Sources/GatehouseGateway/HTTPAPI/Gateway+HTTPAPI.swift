@@ -32,9 +32,11 @@ extension Gateway {
                 response = Self.httpAPIError(error)
             }
             let latency = Date().timeIntervalSince(invocation.requestTime) * 1000
-            stage.metrics?.record(
-                status: response.status, latency: latency, integrationLatency: invocation.integrationLatency,
-                bytes: request.body.count + response.body.count)
+            for metrics in [stage.metrics, stage.routeMetrics.isEmpty ? nil : stage.routeMetrics[route.routeKey]] {
+                metrics?.record(
+                    status: response.status, latency: latency, integrationLatency: invocation.integrationLatency,
+                    bytes: request.body.count + response.body.count)
+            }
             if let accessLog = stage.accessLog {
                 let line = HTTPAccessLog.line(accessLog.format, invocation, response: response, latency: latency)
                 stageLogs.write(line, group: accessLog.group, region: stage.region)

@@ -5,7 +5,8 @@ import GatehouseModel
 /// counts the errors and `Average` is the error rate), `Latency` and `IntegrationLatency` (ms),
 /// `CacheHitCount` and `CacheMissCount` where the stage cache applies; with detailed metrics
 /// (`methodSettings` `metrics/enabled`), by `Resource` and `Method` too. HTTP APIs, by `ApiId`
-/// and `Stage`: `Count`, `4xx`, `5xx`, `Latency`, `IntegrationLatency`, `DataProcessed` (bytes).
+/// and `Stage` (and `Route` where route settings enable detailed metrics): `Count`, `4xx`, `5xx`,
+/// `Latency`, `IntegrationLatency`, `DataProcessed` (bytes).
 public struct StageMetrics: Sendable {
     let count: MetricCell
     let clientErrors: MetricCell
@@ -32,9 +33,11 @@ public struct StageMetrics: Sendable {
             cacheHits: cell("CacheHitCount", "Count", false), cacheMisses: cell("CacheMissCount", "Count", false), dataProcessed: nil)
     }
 
-    /// An HTTP API stage's.
-    public static func http(recorder: MetricRecorder, account: String, region: String, apiID: String, stage: String) -> StageMetrics {
-        let cell = cells(recorder, account, region, ["ApiId": apiID, "Stage": stage])
+    /// An HTTP API stage's; with `route` (`GET /pets`), that route's detailed metrics (by `Route` too).
+    public static func http(recorder: MetricRecorder, account: String, region: String, apiID: String, stage: String, route: String? = nil) -> StageMetrics {
+        var dimensions = ["ApiId": apiID, "Stage": stage]
+        dimensions["Route"] = route
+        let cell = cells(recorder, account, region, dimensions)
         return StageMetrics(
             count: cell("Count", "Count", false), clientErrors: cell("4xx", "Count", false), serverErrors: cell("5xx", "Count", false),
             latency: cell("Latency", "Milliseconds", true), integrationLatency: cell("IntegrationLatency", "Milliseconds", true),
