@@ -25,15 +25,21 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(scope="module")
-def traced(apigw, gatehouse, lambda_client):
-    name = create_python_function(lambda_client, REPORTER, prefix="traced", apigateway_may_invoke=True)
-    api = InvokableApi(apigw, gatehouse, apigw.create_rest_api(name="traced"))
+def reporting_api(server, apigw, lambda_client, prefix):
+    """A REST API whose GET /trace is a Lambda proxy to a REPORTER function, deployed on plain; (api, function name)."""
+    name = create_python_function(lambda_client, REPORTER, prefix=prefix, apigateway_may_invoke=True)
+    api = InvokableApi(apigw, server, apigw.create_rest_api(name=prefix))
     resource = api.method("/trace", "GET")
     apigw.put_integration(
         restApiId=api.id, resourceId=resource, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
         uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn(name)}/invocations")
     api.deploy("plain")
+    return api, name
+
+
+@pytest.fixture(scope="module")
+def traced(apigw, gatehouse, lambda_client):
+    api, name = reporting_api(gatehouse, apigw, lambda_client, "traced")
     api.deploy("xray")
     apigw.update_stage(restApiId=api.id, stageName="xray", patchOperations=[{"op": "replace", "path": "/tracingEnabled", "value": "true"}])
     yield api
@@ -135,14 +141,7 @@ def exporting(collector):
 
 
 def test_a_sampled_requests_spans_reach_the_collector(exporting, collector):
-    lam, apigw = make_client(exporting, "lambda"), make_client(exporting, "apigateway")
-    name = create_python_function(lam, REPORTER, prefix="spanned", apigateway_may_invoke=True)
-    api = InvokableApi(apigw, exporting, apigw.create_rest_api(name="spanned"))
-    resource = api.method("/trace", "GET")
-    apigw.put_integration(
-        restApiId=api.id, resourceId=resource, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn(name)}/invocations")
-    api.deploy("plain")
+    api, name = reporting_api(exporting, make_client(exporting, "apigateway"), make_client(exporting, "lambda"), "spanned")
     assert api.invoke("plain", "trace").status_code == 200  # not sampled: no spans
     response = api.invoke("plain", "trace", headers={"X-Amzn-Trace-Id": f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"})
     env = TRACE.match(response.json()["env"])
