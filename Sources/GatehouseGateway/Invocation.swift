@@ -16,6 +16,9 @@ public struct Invocation: Sendable {
     public var trace = TraceHeader(nil)
     /// The caller's span, when its trace header named one.
     public var callerSpanID: String?
+    /// When an authorizer that needed I/O started (epoch seconds) and how long it took (ms).
+    public var authorizerStarted: Double?
+    public var authorizerLatency: Double?
     /// When the integration started (epoch seconds) and how long it took (ms), once it ran.
     public var integrationStarted: Double?
     public var integrationLatency: Double?

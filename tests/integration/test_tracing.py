@@ -160,3 +160,31 @@ def test_a_sampled_requests_spans_reach_the_collector(exporting, collector):
     assert function["attributes"]["faas.name"] == name
     assert function["attributes"]["faas.coldstart"] is False  # the unsampled request started the worker
     assert int(gateway["startTimeUnixNano"]) <= int(integration["startTimeUnixNano"]) <= int(integration["endTimeUnixNano"]) <= int(gateway["endTimeUnixNano"])
+
+
+def test_an_authorizers_span_and_its_functions_join_the_trace(exporting, collector):
+    apigw, lam = make_client(exporting, "apigateway"), make_client(exporting, "lambda")
+    api, _ = reporting_api(exporting, apigw, lam, "authspans")
+    authorizer_name = create_python_function(lam, """
+def handler(event, context):
+    return {"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": event["methodArn"]}]}}
+""", prefix="spanauth", apigateway_may_invoke=True)
+    authorizer = apigw.create_authorizer(
+        restApiId=api.id, name="tok", type="TOKEN", identitySource="method.request.header.Authorization", authorizerResultTtlInSeconds=0,
+        authorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn(authorizer_name)}/invocations")["id"]
+    apigw.update_method(restApiId=api.id, resourceId=api.resource("/trace"), httpMethod="GET", patchOperations=[
+        {"op": "replace", "path": "/authorizationType", "value": "CUSTOM"}, {"op": "replace", "path": "/authorizerId", "value": authorizer}])
+    api.deploy("plain")
+    root = "1-5759e988-00000000000000000000abcd"
+    response = api.invoke("plain", "trace", headers={"Authorization": "token", "X-Amzn-Trace-Id": f"Root={root};Sampled=1"})
+    assert response.status_code == 200, response.text
+    trace_id = root.replace("1-", "", 1).replace("-", "")
+    deadline = time.monotonic() + 10
+    while len([s for s in collector.spans if s["traceId"] == trace_id]) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    spans = {span["name"]: span for span in collector.spans if span["traceId"] == trace_id}
+    gateway = spans["GET /trace"]
+    assert spans["authorizer TOKEN"]["parentSpanId"] == gateway["spanId"]
+    assert spans[f"invoke {authorizer_name}"]["parentSpanId"] == gateway["spanId"]
+    assert "integration AWS_PROXY" in spans

@@ -28,6 +28,9 @@ struct AuthorizeStep: GatewayStep {
     }
 
     func run(_ invocation: inout Invocation, log: inout ExecutionLog?) async throws(GatewayError) -> StepOutcome {
+        let started = ContinuousClock.now
+        invocation.authorizerStarted = Date().timeIntervalSince1970
+        defer { invocation.authorizerLatency = (ContinuousClock.now - started).milliseconds }
         try await authorize(&invocation, log: &log)
         return .proceed
     }
@@ -100,7 +103,7 @@ struct AuthorizeStep: GatewayStep {
         do {
             outcome = try await lambda.call(
                 uri: invocation.substitutingStageVariables(authorizer.uri ?? ""), region: invocation.stage.region, sourceARN: sourceARN,
-                timeoutMillis: 30_000, payload: event.serialized(), log: &log)
+                timeoutMillis: 30_000, payload: event.serialized(), trace: invocation.trace, log: &log)
         } catch {
             throw .authorizerConfigurationError
         }
