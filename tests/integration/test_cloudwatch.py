@@ -5,11 +5,13 @@ import datetime
 import json
 import time
 
+import boto3
 import botocore.parsers
 import botocore.serialize
 import pytest
 import requests
 from botocore.auth import SigV4Auth
+from botocore.config import Config
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -256,8 +258,10 @@ def test_a_function_counts_invocations_errors_and_duration(metered):
     assert total_of(cloudwatch, "AWS/Lambda", "Invocations", {"FunctionName": name, "Resource": f"{name}:live"}, expected=1) == 1
     # Past its reserved concurrency: a throttle.
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    once = boto3.client("lambda", endpoint_url=metered.url, region_name=REGION, aws_access_key_id=ACCESS_KEY,
+                        aws_secret_access_key=SECRET_KEY, config=Config(retries={"total_max_attempts": 1}))
     with pytest.raises(ClientError) as raised:
-        lam.invoke(FunctionName=name, Payload=b"{}")
+        once.invoke(FunctionName=name, Payload=b"{}")
     assert raised.value.response["Error"]["Code"] == "TooManyRequestsException"
     assert total("Throttles", expected=1) == 1
 
