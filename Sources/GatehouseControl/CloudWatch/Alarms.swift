@@ -11,7 +11,7 @@ public enum Alarms {
     /// Runs an alarm action (a function ARN, or a name the configuration maps to a webhook) with AWS's alarm event.
     public typealias Act = @Sendable (_ action: String, _ event: JSON) async -> Void
 
-    static func handlers(_ metrics: MetricStore, act: @escaping Act) -> [String: OperationHandler] {
+    static func handlers(act: @escaping Act) -> [String: OperationHandler] {
         [
             "PutMetricAlarm": { context in try await put(context) },
             "DescribeAlarms": { context in try await describe(context) },

@@ -16,7 +16,7 @@ public enum CloudWatch {
         ]
         return ServiceDefinition(
             model: try ServiceModel.bundled("cloudwatch"), validationError: "InvalidParameterValueException",
-            handlers: handlers.merging(Alarms.handlers(metrics, act: act)) { own, _ in own })
+            handlers: handlers.merging(Alarms.handlers(act: act)) { own, _ in own })
     }
 
     private static func putMetricData(_ context: OperationContext, _ metrics: MetricStore) throws(AWSError) -> JSON {
