@@ -26,6 +26,7 @@ SERVICES = {
     "sts": "2011-06-15",
     "cloudwatch": "2010-08-01",
     "cloudtrail": "2013-11-01",
+    "wafv2": "2019-07-29",
 }
 SHAPE_KEYS = ("type", "required", "payload", "member", "key", "value", "enum", "min", "max", "streaming",
               "exception", "timestampFormat")

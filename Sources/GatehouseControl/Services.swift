@@ -19,6 +19,7 @@ public enum Services {
             try IAM.definition(),
             try STS.definition(credentials: temporaryCredentials, strictIAM: strictIAM),
             try CloudWatch.definition(metrics: metrics, act: alarmActions),
+            try WAF.definition(),
         ] + (try auditTrail.map { [try CloudTrail.definition(trail: $0, log: audit)] } ?? [])
     }
 }

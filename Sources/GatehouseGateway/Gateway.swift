@@ -167,6 +167,7 @@ public struct Gateway: Sendable {
         invocation.access = deployed.access[stage.region] ?? AccessTable()
         invocation.vpcLinks = deployed.vpcLinks
         invocation.rolePolicies = deployed.rolePolicies
+        if !deployed.webACLs.isEmpty { invocation.webACL = deployed.webACLs["\(stage.apiID)/\(stage.name)"] }
         return invocation
     }
 

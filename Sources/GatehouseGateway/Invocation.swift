@@ -14,6 +14,8 @@ public struct Invocation: Sendable {
     public var requestTime: Date
     /// The request's X-Ray trace, passed on to the integration.
     public var trace = TraceHeader(nil)
+    /// The stage's web ACL, when one is associated with it.
+    public var webACL: WebACLMatcher?
     /// The caller's span, when its trace header named one.
     public var callerSpanID: String?
     /// When an authorizer that needed I/O started (epoch seconds) and how long it took (ms).

@@ -68,4 +68,10 @@ public enum DocumentKind {
     // CloudWatch alarms (parent: `{account}|{region}`; id: the alarm's name): configuration and
     // state, which the evaluator writes; not part of the gateway's revision.
     public static let metricAlarm = "metricalarm"
+
+    // WAF (parent: `{account}|{region}`; id: the resource's id): IP sets, web ACLs, and web ACL
+    // associations (id: the associated resource's ARN). Configuration: the data plane compiles them.
+    public static let wafIPSet = "wafipset"
+    public static let webACL = "webacl"
+    public static let webACLAssociation = "webaclassociation"
 }

@@ -195,12 +195,15 @@ public final class DeployedStages: Revisioned {
     public let vpcLinks: [String: String]
     /// IAM roles' identity policies, by `{account}/{role name in lower case}`.
     public let rolePolicies: [String: [IAMPolicy]]
+    /// Web ACLs by the REST stage they are associated with (`{api}/{stage}`).
+    public let webACLs: [String: WebACLMatcher]
     public let revision: Int64
 
     public init(
         stages: [String: [String: DeployedStage]] = [:], httpStages: [String: [String: DeployedHTTPStage]] = [:],
         webSocketStages: [String: [String: DeployedWebSocketStage]] = [:], access: [String: AccessTable] = [:],
         domains: CustomDomains = CustomDomains(), vpcLinks: [String: String] = [:], rolePolicies: [String: [IAMPolicy]] = [:],
+        webACLs: [String: WebACLMatcher] = [:],
         revision: Int64 = -1
     ) {
         self.stages = stages
@@ -210,6 +213,7 @@ public final class DeployedStages: Revisioned {
         self.domains = domains
         self.vpcLinks = vpcLinks
         self.rolePolicies = rolePolicies
+        self.webACLs = webACLs
         self.revision = revision
     }
 

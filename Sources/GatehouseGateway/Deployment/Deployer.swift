@@ -39,6 +39,7 @@ public actor Deployer {
     private var domains = CustomDomains()
     private var vpcLinks: [String: String] = [:]
     private var rolePolicies: [String: [IAMPolicy]] = [:]
+    private var webACLs: [String: WebACLMatcher] = [:]
     private let recorder: MetricRecorder?
     private let accountID: String
 
@@ -122,6 +123,7 @@ public actor Deployer {
         try await compileDomains()
         try await compileVpcLinks()
         try await compileRoles()
+        try await compileWebACLs()
         functions = [:]
         functionURLs = [:]
         for region in try await source.parents(ofKind: DocumentKind.function) {
@@ -136,7 +138,7 @@ public actor Deployer {
     private func compile(_ change: StoreChange) async throws {
         var accessRegions = Set<String>()
         var touchedFunctions = Set<String>()
-        var touchedDomains = false, touchedLinks = false, touchedRoles = false
+        var touchedDomains = false, touchedLinks = false, touchedRoles = false, touchedWAF = false
         for change in change.changes {
             switch change {
             case .document(let key):
@@ -162,6 +164,8 @@ public actor Deployer {
                     touchedLinks = true
                 case DocumentKind.iamRole:
                     touchedRoles = true
+                case DocumentKind.webACL, DocumentKind.wafIPSet, DocumentKind.webACLAssociation:
+                    touchedWAF = true
                 default:
                     // The live API (resources, methods…) is not what callers see: only deployments are.
                     break
@@ -177,6 +181,7 @@ public actor Deployer {
         if touchedDomains { try await compileDomains() }
         if touchedLinks { try await compileVpcLinks() }
         if touchedRoles { try await compileRoles() }
+        if touchedWAF { try await compileWebACLs() }
         publish(change.revision)
     }
 
@@ -319,6 +324,25 @@ public actor Deployer {
         vpcLinks = links
     }
 
+    /// Every web ACL associated with a REST stage, compiled with the IP sets it names, by `{api}/{stage}`.
+    private func compileWebACLs() async throws {
+        var compiled: [String: WebACLMatcher] = [:]
+        for parent in try await source.parents(ofKind: DocumentKind.webACLAssociation) {
+            let acls = try await source.documents(kind: DocumentKind.webACL, parent: parent)
+            var ipSets: [String: [IPRange]] = [:]
+            for set in try await source.documents(kind: DocumentKind.wafIPSet, parent: parent) {
+                ipSets[set["ARN"]?.stringValue ?? ""] = (set["Addresses"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(IPRange.init) }
+            }
+            for association in try await source.documents(kind: DocumentKind.webACLAssociation, parent: parent) {
+                guard let acl = acls.first(where: { $0["ARN"] == association["WebACLArn"] }),
+                    let api = association["RestApiId"]?.stringValue, let stage = association["Stage"]?.stringValue
+                else { continue }
+                compiled["\(api)/\(stage)"] = WebACLMatcher(acl: acl, ipSets: ipSets)
+            }
+        }
+        webACLs = compiled
+    }
+
     /// Every IAM role's identity policies, compiled once, for role sessions' `AWS_IAM` calls.
     private func compileRoles() async throws {
         var roles: [String: [IAMPolicy]] = [:]
@@ -388,7 +412,7 @@ public actor Deployer {
         self.revision = max(self.revision, revision)
         directory.publish(DeployedStages(
             stages: stages, httpStages: httpStages, webSocketStages: webSocketStages, access: access, domains: domains, vpcLinks: vpcLinks, rolePolicies: rolePolicies,
-            revision: self.revision))
+            webACLs: webACLs, revision: self.revision))
         catalog.publish(FunctionTable(functions: functions, urls: functionURLs, revision: self.revision))
     }
 }

@@ -1,5 +1,5 @@
 /// The steps deployed methods are made of, built once from the gateway's services, and the list
-/// each method compiles to, in AWS's order: throttle → authenticate (endpoint, IAM, resource
+/// each method compiles to, in AWS's order: web ACL → throttle → authenticate (endpoint, IAM, resource
 /// policy) → authorize → API key and usage plan → validate → integrate (through the stage cache
 /// when the method is cached). A method has only the
 /// steps it needs: no authorizer step without an authorizer, no key check without
@@ -52,7 +52,7 @@ public struct Pipeline: Sendable {
     }
 
     func steps(for method: DeployedMethod, caching: MethodCaching? = nil) -> [any GatewayStep<Invocation>] {
-        var steps: [any GatewayStep<Invocation>] = [throttle, authenticate]
+        var steps: [any GatewayStep<Invocation>] = [WebACLStep(), throttle, authenticate]
         if AuthorizeStep.applies(to: method) { steps.append(authorize) }
         if method.apiKeyRequired { steps.append(apiKey) }
         if method.requestValidatorID != nil { steps.append(ValidateRequestStep()) }

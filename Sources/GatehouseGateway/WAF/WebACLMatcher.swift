@@ -1,0 +1,176 @@
+import Foundation
+import GatehouseModel
+
+/// A web ACL compiled once for the data plane: its rules in priority order, each a statement
+/// tree over the request (IP sets, byte matches with text transformations, `And`/`Or`/`Not`)
+/// and an action. `verdict` runs them as WAF does: the first rule that matches with `Allow` or
+/// `Block` decides, `Count` goes on, and no match takes the default action.
+public struct WebACLMatcher: Sendable {
+    enum Action: Sendable {
+        case allow, block, count
+    }
+
+    indirect enum Statement: Sendable {
+        case addresses([IPRange])
+        case bytes(ByteMatch)
+        case all([Statement])
+        case any([Statement])
+        case not(Statement)
+        /// A statement Gatehouse does not evaluate yet: never matches.
+        case unsupported(String)
+    }
+
+    struct ByteMatch: Sendable {
+        enum Field: Sendable {
+            case uriPath, queryString, method, body
+            case header(String)
+        }
+
+        let field: Field
+        let search: [UInt8]
+        let position: String
+        let transformations: [String]
+    }
+
+    struct Rule: Sendable {
+        let name: String
+        let statement: Statement
+        let action: Action
+    }
+
+    let rules: [Rule]
+    let defaultBlocks: Bool
+
+    /// `acl` (a stored web ACL) with `ipSets`' addresses by ARN.
+    public init(acl: JSON, ipSets: [String: [IPRange]]) {
+        defaultBlocks = acl["DefaultAction"]?["Block"] != nil
+        rules = (acl["Rules"]?.arrayValue ?? [])
+            .sorted { ($0["Priority"]?.intValue ?? 0) < ($1["Priority"]?.intValue ?? 0) }
+            .map { rule in
+                let action: Action = rule["Action"]?["Block"] != nil ? .block : rule["Action"]?["Count"] != nil ? .count : .allow
+                return Rule(name: rule["Name"]?.stringValue ?? "", statement: Self.statement(rule["Statement"] ?? [:], ipSets), action: action)
+            }
+    }
+
+    /// Whether `request` may pass, and the rule that blocked it.
+    func verdict(_ request: IncomingRequest) -> (allowed: Bool, rule: String?) {
+        for rule in rules where Self.matches(rule.statement, request) {
+            switch rule.action {
+            case .allow: return (true, rule.name)
+            case .block: return (false, rule.name)
+            case .count: continue
+            }
+        }
+        return (!defaultBlocks, nil)
+    }
+
+    static func statement(_ json: JSON, _ ipSets: [String: [IPRange]]) -> Statement {
+        if let reference = json["IPSetReferenceStatement"] {
+            return .addresses(ipSets[reference["ARN"]?.stringValue ?? ""] ?? [])
+        }
+        if let byteMatch = json["ByteMatchStatement"] {
+            let field = byteMatch["FieldToMatch"] ?? [:]
+            let parsed: ByteMatch.Field
+            if field["UriPath"] != nil {
+                parsed = .uriPath
+            } else if field["QueryString"] != nil {
+                parsed = .queryString
+            } else if field["Method"] != nil {
+                parsed = .method
+            } else if field["Body"] != nil {
+                parsed = .body
+            } else if let name = field["SingleHeader"]?["Name"]?.stringValue {
+                parsed = .header(name)
+            } else {
+                return .unsupported("FieldToMatch")
+            }
+            return .bytes(ByteMatch(
+                field: parsed, search: Array(Data(base64Encoded: byteMatch["SearchString"]?.stringValue ?? "") ?? Data()),
+                position: byteMatch["PositionalConstraint"]?.stringValue ?? "CONTAINS",
+                transformations: (byteMatch["TextTransformations"]?.arrayValue ?? [])
+                    .sorted { ($0["Priority"]?.intValue ?? 0) < ($1["Priority"]?.intValue ?? 0) }
+                    .compactMap { $0["Type"]?.stringValue }))
+        }
+        if let and = json["AndStatement"]?["Statements"]?.arrayValue { return .all(and.map { statement($0, ipSets) }) }
+        if let or = json["OrStatement"]?["Statements"]?.arrayValue { return .any(or.map { statement($0, ipSets) }) }
+        if let not = json["NotStatement"]?["Statement"] { return .not(statement(not, ipSets)) }
+        return .unsupported(json.objectValue?.keys.first ?? "")
+    }
+
+    static func matches(_ statement: Statement, _ request: IncomingRequest) -> Bool {
+        switch statement {
+        case .addresses(let ranges):
+            let address = request.remoteAddress ?? ""
+            return ranges.contains { $0.contains(address) }
+        case .bytes(let match): return matches(match, request)
+        case .all(let statements): return statements.allSatisfy { matches($0, request) }
+        case .any(let statements): return statements.contains { matches($0, request) }
+        case .not(let inner): return !matches(inner, request)
+        case .unsupported: return false
+        }
+    }
+
+    static func matches(_ match: ByteMatch, _ request: IncomingRequest) -> Bool {
+        var value: [UInt8]
+        switch match.field {
+        case .uriPath: value = Array(request.rawPath.utf8)
+        case .queryString: value = Array(request.rawQuery.utf8)
+        case .method: value = Array(request.method.utf8)
+        case .body: value = Array(request.body.prefix(8 * 1024))  // what WAF inspects of a body
+        case .header(let name): value = Array((request.header(name) ?? "").utf8)
+        }
+        for transformation in match.transformations { value = TextTransformation.apply(transformation, to: value) }
+        let search = match.search
+        switch match.position {
+        case "EXACTLY": return value == search
+        case "STARTS_WITH": return value.starts(with: search)
+        case "ENDS_WITH": return value.count >= search.count && Array(value.suffix(search.count)) == search
+        case "CONTAINS_WORD": return TextTransformation.containsWord(value, search)
+        default: return search.isEmpty || value.firstRange(of: search) != nil
+        }
+    }
+}
+
+/// WAF's text transformations over a request component's bytes.
+enum TextTransformation {
+    static func apply(_ type: String, to value: [UInt8]) -> [UInt8] {
+        switch type {
+        case "LOWERCASE": return Array(String(decoding: value, as: UTF8.self).lowercased().utf8)
+        case "URL_DECODE", "URL_DECODE_UNI":
+            let text = String(decoding: value, as: UTF8.self).replacingOccurrences(of: "+", with: " ")
+            return Array((text.removingPercentEncoding ?? text).utf8)
+        case "COMPRESS_WHITE_SPACE":
+            var out: [UInt8] = []
+            for byte in value {
+                let space = [9, 10, 11, 12, 13, 32, 160].contains(byte)
+                if space, out.last == 32 { continue }
+                out.append(space ? 32 : byte)
+            }
+            return out
+        case "HTML_ENTITY_DECODE":
+            var text = String(decoding: value, as: UTF8.self)
+            for (entity, character) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&apos;", "'"), ("&#39;", "'"), ("&nbsp;", " "), ("&amp;", "&")] {
+                text = text.replacingOccurrences(of: entity, with: character, options: .caseInsensitive)
+            }
+            return Array(text.utf8)
+        case "BASE64_DECODE", "BASE64_DECODE_EXT":
+            return Data(base64Encoded: String(decoding: value, as: UTF8.self)).map(Array.init) ?? value
+        default:
+            return value  // NONE, and transformations Gatehouse does not apply yet
+        }
+    }
+
+    /// `search` in `value` with no letter, digit or underscore on either side.
+    static func containsWord(_ value: [UInt8], _ search: [UInt8]) -> Bool {
+        guard !search.isEmpty else { return false }
+        func isWord(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 }
+        var start = value.startIndex
+        while let range = value[start...].firstRange(of: search) {
+            let before = range.lowerBound == value.startIndex || !isWord(value[range.lowerBound - 1])
+            let after = range.upperBound == value.endIndex || !isWord(value[range.upperBound])
+            if before && after { return true }
+            start = range.lowerBound + 1
+        }
+        return false
+    }
+}
