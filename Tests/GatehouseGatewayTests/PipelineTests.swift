@@ -54,22 +54,22 @@ import Testing
 
     @Test func aPlainMethodIsThrottledAuthenticatedAndIntegrated() {
         #expect(steps(["httpMethod": "GET", "authorizationType": "NONE", "methodIntegration": Self.mock])
-            == ["ThrottleStep", "AuthenticateStep", "IntegrateStep"])
-        #expect(steps(["httpMethod": "GET", "authorizationType": "AWS_IAM"]) == ["ThrottleStep", "AuthenticateStep", "IntegrateStep"])
+            == ["WebACLStep", "ThrottleStep", "AuthenticateStep", "IntegrateStep"])
+        #expect(steps(["httpMethod": "GET", "authorizationType": "AWS_IAM"]) == ["WebACLStep", "ThrottleStep", "AuthenticateStep", "IntegrateStep"])
     }
 
     @Test(arguments: ["CUSTOM", "COGNITO_USER_POOLS"])
     func anAuthorizedMethodGetsTheAuthorizeStep(_ type: String) {
         #expect(steps(["httpMethod": "GET", "authorizationType": .string(type), "authorizerId": "au1"])
-            == ["ThrottleStep", "AuthenticateStep", "AuthorizeStep", "IntegrateStep"])
+            == ["WebACLStep", "ThrottleStep", "AuthenticateStep", "AuthorizeStep", "IntegrateStep"])
     }
 
     @Test func aKeyedMethodWithAValidatorGetsBothChecksInAWSOrder() {
-        #expect(steps(["httpMethod": "GET", "apiKeyRequired": true]) == ["ThrottleStep", "AuthenticateStep", "APIKeyStep", "IntegrateStep"])
+        #expect(steps(["httpMethod": "GET", "apiKeyRequired": true]) == ["WebACLStep", "ThrottleStep", "AuthenticateStep", "APIKeyStep", "IntegrateStep"])
         #expect(steps(["httpMethod": "GET", "requestValidatorId": "v1"])
-            == ["ThrottleStep", "AuthenticateStep", "ValidateRequestStep", "IntegrateStep"])
+            == ["WebACLStep", "ThrottleStep", "AuthenticateStep", "ValidateRequestStep", "IntegrateStep"])
         #expect(steps(["httpMethod": "GET", "authorizationType": "CUSTOM", "apiKeyRequired": true, "requestValidatorId": "v1"])
-            == ["ThrottleStep", "AuthenticateStep", "AuthorizeStep", "APIKeyStep", "ValidateRequestStep", "IntegrateStep"])
+            == ["WebACLStep", "ThrottleStep", "AuthenticateStep", "AuthorizeStep", "APIKeyStep", "ValidateRequestStep", "IntegrateStep"])
     }
 
     // MARK: Deciding what needs no I/O
