@@ -25,6 +25,9 @@ public struct IPRange: Sendable, Hashable {
         return Self.masked(bytes, prefix) == network
     }
 
+    /// Whether `text` is an IPv4 or IPv6 address.
+    public static func isAddress(_ text: String) -> Bool { bytes(text) != nil }
+
     /// The address's bytes: 4 for IPv4, 16 for IPv6.
     static func bytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()

@@ -141,3 +141,23 @@ def test_associations_need_a_stage_arn_and_existing_resources(wafv2, guarded_api
     with pytest.raises(ClientError) as raised:
         wafv2.list_web_acls(Scope="CLOUDFRONT")
     assert raised.value.response["Error"]["Code"] == "WAFInvalidParameterException"
+
+
+def test_custom_responses_and_forwarded_addresses(wafv2, guarded_api):
+    ips = wafv2.create_ip_set(Name=unique_name("proxied"), Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=["198.51.100.0/24"])["Summary"]
+    acl = wafv2.create_web_acl(
+        Name=unique_name("custom"), Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=VISIBILITY,
+        CustomResponseBodies={"slow-down": {"ContentType": "APPLICATION_JSON", "Content": '{"error": "go away"}'}},
+        Rules=[{**rule("by-forwarded-ip", 0, {"IPSetReferenceStatement": {"ARN": ips["ARN"], "IPSetForwardedIPConfig": {
+            "HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH", "Position": "FIRST"}}}),
+            "Action": {"Block": {"CustomResponse": {"ResponseCode": 429, "CustomResponseBodyKey": "slow-down",
+                                                    "ResponseHeaders": [{"Name": "reason", "Value": "listed"}]}}}}])["Summary"]
+    wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=stage_arn(guarded_api))
+    listed = {"X-Forwarded-For": "198.51.100.7, 10.0.0.1"}
+    blocked = status_becomes(guarded_api, "pets", 429, headers=listed)
+    assert (blocked.status_code, blocked.json(), blocked.headers["x-amzn-waf-reason"]) == (429, {"error": "go away"}, "listed")
+    assert blocked.headers["Content-Type"] == "application/json"
+    assert guarded_api.invoke("prod", "pets", headers={"X-Forwarded-For": "10.0.0.1, 198.51.100.7"}).status_code == 200  # FIRST only
+    assert guarded_api.invoke("prod", "pets", headers={"X-Forwarded-For": "not-an-ip"}).status_code == 200  # NO_MATCH fallback
+    assert guarded_api.invoke("prod", "pets").status_code == 200
+    wafv2.disassociate_web_acl(ResourceArn=stage_arn(guarded_api))

@@ -7,11 +7,20 @@ import GatehouseModel
 /// `Block` decides, `Count` goes on, and no match takes the default action.
 public struct WebACLMatcher: Sendable {
     enum Action: Sendable {
-        case allow, block, count
+        case allow, count
+        case block(OutgoingResponse?)
+    }
+
+    /// Where an IP set statement finds the client's address: the connection, or a header
+    /// (`IPSetForwardedIPConfig`) with its position and what a missing or malformed one means.
+    struct AddressSource: Sendable {
+        let header: String
+        let position: String
+        let matchWhenMissing: Bool
     }
 
     indirect enum Statement: Sendable {
-        case addresses([IPRange])
+        case addresses([IPRange], AddressSource?)
         case bytes(ByteMatch)
         case all([Statement])
         case any([Statement])
@@ -39,34 +48,60 @@ public struct WebACLMatcher: Sendable {
     }
 
     let rules: [Rule]
-    let defaultBlocks: Bool
+    let defaultAction: Action
 
     /// `acl` (a stored web ACL) with `ipSets`' addresses by ARN.
     public init(acl: JSON, ipSets: [String: [IPRange]]) {
-        defaultBlocks = acl["DefaultAction"]?["Block"] != nil
+        let bodies = acl["CustomResponseBodies"]?.objectValue ?? [:]
+        defaultAction = Self.action(acl["DefaultAction"] ?? [:], bodies)
         rules = (acl["Rules"]?.arrayValue ?? [])
             .sorted { ($0["Priority"]?.intValue ?? 0) < ($1["Priority"]?.intValue ?? 0) }
             .map { rule in
-                let action: Action = rule["Action"]?["Block"] != nil ? .block : rule["Action"]?["Count"] != nil ? .count : .allow
-                return Rule(name: rule["Name"]?.stringValue ?? "", statement: Self.statement(rule["Statement"] ?? [:], ipSets), action: action)
+                Rule(name: rule["Name"]?.stringValue ?? "", statement: Self.statement(rule["Statement"] ?? [:], ipSets),
+                     action: Self.action(rule["Action"] ?? [:], bodies))
             }
     }
 
-    /// Whether `request` may pass, and the rule that blocked it.
-    func verdict(_ request: IncomingRequest) -> (allowed: Bool, rule: String?) {
+    /// What happens to `request`: nil when it may pass, else the block — a custom response, or
+    /// nil inside for the gateway's own (`WAF_FILTERED`) — and the rule that blocked it.
+    func verdict(_ request: IncomingRequest) -> (block: OutgoingResponse?, rule: String?)? {
         for rule in rules where Self.matches(rule.statement, request) {
             switch rule.action {
-            case .allow: return (true, rule.name)
-            case .block: return (false, rule.name)
+            case .allow: return nil
+            case .block(let response): return (response, rule.name)
             case .count: continue
             }
         }
-        return (!defaultBlocks, nil)
+        if case .block(let response) = defaultAction { return (response, nil) }
+        return nil
+    }
+
+    /// `{"Block": {"CustomResponse": …}}`, `{"Allow": {}}`, `{"Count": {}}`. A custom response
+    /// has its code, a body of the ACL's `CustomResponseBodies`, and headers AWS prefixes with `x-amzn-waf-`.
+    static func action(_ json: JSON, _ bodies: [String: JSON]) -> Action {
+        if json["Count"] != nil { return .count }
+        guard let block = json["Block"] else { return .allow }
+        guard let custom = block["CustomResponse"] else { return .block(nil) }
+        var response = OutgoingResponse(status: custom["ResponseCode"]?.intValue ?? 403)
+        for header in custom["ResponseHeaders"]?.arrayValue ?? [] {
+            response.headers.append(("x-amzn-waf-" + (header["Name"]?.stringValue ?? ""), header["Value"]?.stringValue ?? ""))
+        }
+        if let key = custom["CustomResponseBodyKey"]?.stringValue, let body = bodies[key] {
+            let types = ["APPLICATION_JSON": "application/json", "TEXT_HTML": "text/html", "TEXT_PLAIN": "text/plain"]
+            response.headers.append(("Content-Type", types[body["ContentType"]?.stringValue ?? ""] ?? "text/plain"))
+            response.body = Data((body["Content"]?.stringValue ?? "").utf8)
+        }
+        return .block(response)
     }
 
     static func statement(_ json: JSON, _ ipSets: [String: [IPRange]]) -> Statement {
         if let reference = json["IPSetReferenceStatement"] {
-            return .addresses(ipSets[reference["ARN"]?.stringValue ?? ""] ?? [])
+            let forwarded = reference["IPSetForwardedIPConfig"].map { config in
+                AddressSource(
+                    header: config["HeaderName"]?.stringValue ?? "X-Forwarded-For", position: config["Position"]?.stringValue ?? "FIRST",
+                    matchWhenMissing: config["FallbackBehavior"]?.stringValue == "MATCH")
+            }
+            return .addresses(ipSets[reference["ARN"]?.stringValue ?? ""] ?? [], forwarded)
         }
         if let byteMatch = json["ByteMatchStatement"] {
             let field = byteMatch["FieldToMatch"] ?? [:]
@@ -99,9 +134,15 @@ public struct WebACLMatcher: Sendable {
 
     static func matches(_ statement: Statement, _ request: IncomingRequest) -> Bool {
         switch statement {
-        case .addresses(let ranges):
-            let address = request.remoteAddress ?? ""
-            return ranges.contains { $0.contains(address) }
+        case .addresses(let ranges, let source):
+            guard let source else {
+                let address = request.remoteAddress ?? ""
+                return ranges.contains { $0.contains(address) }
+            }
+            let listed = (request.header(source.header) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let candidates = source.position == "LAST" ? Array(listed.suffix(1)) : source.position == "ANY" ? listed : Array(listed.prefix(1))
+            guard !candidates.isEmpty, candidates.allSatisfy({ IPRange.isAddress($0) }) else { return source.matchWhenMissing }
+            return candidates.contains { address in ranges.contains { $0.contains(address) } }
         case .bytes(let match): return matches(match, request)
         case .all(let statements): return statements.allSatisfy { matches($0, request) }
         case .any(let statements): return statements.contains { matches($0, request) }
