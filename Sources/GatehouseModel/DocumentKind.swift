@@ -72,6 +72,7 @@ public enum DocumentKind {
     // WAF (parent: `{account}|{region}`; id: the resource's id): IP sets, web ACLs, and web ACL
     // associations (id: the associated resource's ARN). Configuration: the data plane compiles them.
     public static let wafIPSet = "wafipset"
+    public static let wafRegexPatternSet = "wafregexpatternset"
     public static let webACL = "webacl"
     public static let webACLAssociation = "webaclassociation"
 }

@@ -161,3 +161,32 @@ def test_custom_responses_and_forwarded_addresses(wafv2, guarded_api):
     assert guarded_api.invoke("prod", "pets", headers={"X-Forwarded-For": "not-an-ip"}).status_code == 200  # NO_MATCH fallback
     assert guarded_api.invoke("prod", "pets").status_code == 200
     wafv2.disassociate_web_acl(ResourceArn=stage_arn(guarded_api))
+
+
+def test_regex_pattern_sets_regex_and_size_statements(wafv2, guarded_api):
+    patterns = wafv2.create_regex_pattern_set(
+        Name=unique_name("probes"), Scope="REGIONAL", RegularExpressionList=[{"RegexString": r"\.\./"}, {"RegexString": r"(?i)<script"}])["Summary"]
+    with pytest.raises(ClientError) as raised:
+        wafv2.create_regex_pattern_set(Name=unique_name("bad"), Scope="REGIONAL", RegularExpressionList=[{"RegexString": "(unclosed"}])
+    assert raised.value.response["Error"]["Code"] == "WAFInvalidParameterException"
+    acl = wafv2.create_web_acl(
+        Name=unique_name("patterns"), Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=VISIBILITY, Rules=[
+            rule("traversal-or-script", 0, {"RegexPatternSetReferenceStatement": {
+                "ARN": patterns["ARN"], "FieldToMatch": {"QueryString": {}}, "TextTransformations": [{"Priority": 0, "Type": "URL_DECODE"}]}}),
+            rule("numeric-id-only", 1, {"NotStatement": {"Statement": {"RegexMatchStatement": {
+                "RegexString": "^[0-9]*$", "FieldToMatch": {"SingleHeader": {"Name": "x-id"}}, "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}}}),
+            rule("small-bodies", 2, {"SizeConstraintStatement": {
+                "FieldToMatch": {"Body": {}}, "ComparisonOperator": "GT", "Size": 16, "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}),
+        ])["Summary"]
+    wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=stage_arn(guarded_api))
+    assert status_becomes(guarded_api, "pets?file=..%2F..%2Fetc%2Fpasswd", 403).status_code == 403
+    assert guarded_api.invoke("prod", "pets?q=%3CScript%3Ealert(1)").status_code == 403
+    assert guarded_api.invoke("prod", "pets?q=scripts").status_code == 200
+    assert guarded_api.invoke("prod", "pets", headers={"x-id": "12ab"}).status_code == 403
+    assert guarded_api.invoke("prod", "pets", headers={"x-id": "1234"}).status_code == 200
+    assert guarded_api.invoke("prod", "pets", method="GET", data=b"x" * 17).status_code == 403
+    assert guarded_api.invoke("prod", "pets", method="GET", data=b"x" * 16).status_code == 200
+    with pytest.raises(ClientError) as raised:
+        wafv2.delete_regex_pattern_set(Name=patterns["Name"], Scope="REGIONAL", Id=patterns["Id"], LockToken=patterns["LockToken"])
+    assert raised.value.response["Error"]["Code"] == "WAFAssociatedItemException"
+    wafv2.disassociate_web_acl(ResourceArn=stage_arn(guarded_api))

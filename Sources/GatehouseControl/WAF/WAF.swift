@@ -2,7 +2,7 @@ import Foundation
 import GatehouseModel
 import GatehouseStore
 
-/// WAF (`wafv2`, `json` protocol), scope `REGIONAL`: IP sets and web ACLs with AWS's `LockToken`
+/// WAF (`wafv2`, `json` protocol), scope `REGIONAL`: IP sets, regex pattern sets and web ACLs with AWS's `LockToken`
 /// optimistic concurrency, and web ACLs associated with REST API stages
 /// (`arn:aws:apigateway:{region}::/restapis/{id}/stages/{stage}`). The gateway compiles them into
 /// each stage's matcher; a change is live without redeploying the API, as on AWS.
@@ -14,6 +14,13 @@ public enum WAF {
             "ListIPSets": { context in try await list(context, kind: DocumentKind.wafIPSet, member: "IPSets") },
             "UpdateIPSet": { context in try await update(context, kind: DocumentKind.wafIPSet, members: ["Addresses", "Description"]) },
             "DeleteIPSet": { context in try await delete(context, kind: DocumentKind.wafIPSet) },
+            "CreateRegexPatternSet": { context in try await create(context, kind: DocumentKind.wafRegexPatternSet, path: "regexpatternset") },
+            "GetRegexPatternSet": { context in try await get(context, kind: DocumentKind.wafRegexPatternSet, member: "RegexPatternSet") },
+            "ListRegexPatternSets": { context in try await list(context, kind: DocumentKind.wafRegexPatternSet, member: "RegexPatternSets") },
+            "UpdateRegexPatternSet": { context in
+                try await update(context, kind: DocumentKind.wafRegexPatternSet, members: ["RegularExpressionList", "Description"])
+            },
+            "DeleteRegexPatternSet": { context in try await delete(context, kind: DocumentKind.wafRegexPatternSet) },
             "CreateWebACL": { context in try await create(context, kind: DocumentKind.webACL, path: "webacl") },
             "GetWebACL": { context in try await get(context, kind: DocumentKind.webACL, member: "WebACL") },
             "ListWebACLs": { context in try await list(context, kind: DocumentKind.webACL, member: "WebACLs") },
@@ -40,14 +47,10 @@ public enum WAF {
         document["Id"] = .string(id)
         document["ARN"] = .string(arn)
         document["LockToken"] = .string(UUID().uuidString.lowercased())
-        if kind == DocumentKind.wafIPSet {
-            try checkAddresses(document["Addresses"]?.arrayValue ?? [])
-        } else {
-            document["Rules"] = document["Rules"] ?? []
-            document["Capacity"] = .number(Double(capacity(of: document["Rules"]?.arrayValue ?? [])))
+        try await check(&document, kind: kind, context)
+        if kind == DocumentKind.webACL {
             document["LabelNamespace"] = .string("awswaf:\(context.caller.accountId):webacl:\(name):")
             document["ManagedByFirewallManager"] = false
-            try await checkReferences(document["Rules"]?.arrayValue ?? [], context)
         }
         let stored = document
         try await context.store.write(configuration: true) { tx in
@@ -83,13 +86,7 @@ public enum WAF {
         var document = try await existing(context, kind: kind)
         try checkLock(document, context)
         for member in members { document[member] = context.input[member] }
-        if kind == DocumentKind.wafIPSet {
-            try checkAddresses(document["Addresses"]?.arrayValue ?? [])
-        } else {
-            document["Rules"] = document["Rules"] ?? []
-            document["Capacity"] = .number(Double(capacity(of: document["Rules"]?.arrayValue ?? [])))
-            try await checkReferences(document["Rules"]?.arrayValue ?? [], context)
-        }
+        try await check(&document, kind: kind, context)
         let next = UUID().uuidString.lowercased()
         document["LockToken"] = .string(next)
         let stored = document
@@ -192,6 +189,27 @@ public enum WAF {
         guard document["LockToken"] == context.input["LockToken"] else { throw staleLock }
     }
 
+    /// What a resource of `kind` must hold: CIDR blocks, regular expressions that compile, rules
+    /// naming sets that exist (a web ACL also gets its capacity).
+    private static func check(_ document: inout JSON, kind: String, _ context: OperationContext) async throws {
+        switch kind {
+        case DocumentKind.wafIPSet:
+            try checkAddresses(document["Addresses"]?.arrayValue ?? [])
+        case DocumentKind.wafRegexPatternSet:
+            for regex in document["RegularExpressionList"]?.arrayValue ?? [] {
+                let pattern = regex["RegexString"]?.stringValue ?? ""
+                guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                    throw AWSError("WAFInvalidParameterException", status: 400,
+                        "Error reason: The parameter contains formatting that is not valid., field: REGEX_STRING, parameter: \(pattern)")
+                }
+            }
+        default:
+            document["Rules"] = document["Rules"] ?? []
+            document["Capacity"] = .number(Double(capacity(of: document["Rules"]?.arrayValue ?? [])))
+            try await checkReferences(document["Rules"]?.arrayValue ?? [], context)
+        }
+    }
+
     private static func checkAddresses(_ addresses: [JSON]) throws {
         for address in addresses where IPRange(address.stringValue ?? "") == nil {
             throw AWSError("WAFInvalidParameterException", status: 400,
@@ -199,17 +217,21 @@ public enum WAF {
         }
     }
 
-    /// Every IP set a rule names must exist.
+    /// Every set a rule names must exist.
     private static func checkReferences(_ rules: [JSON], _ context: OperationContext) async throws {
-        let known = Set(try await context.store.documents(kind: DocumentKind.wafIPSet, parent: parent(context)).compactMap { $0["ARN"]?.stringValue })
+        var known = Set<String>()
+        for kind in [DocumentKind.wafIPSet, DocumentKind.wafRegexPatternSet] {
+            known.formUnion(try await context.store.documents(kind: kind, parent: parent(context)).compactMap { $0["ARN"]?.stringValue })
+        }
         for arn in references(in: .array(rules)) where !known.contains(arn) { throw nonexistent }
     }
 
-    /// The ARNs of `IPSetReferenceStatement`s anywhere in `value`.
+    /// The ARNs of IP set and regex pattern set references anywhere in `value`.
     static func references(in value: JSON) -> [String] {
         switch value {
         case .object(let members):
-            (members["IPSetReferenceStatement"]?["ARN"]?.stringValue.map { [$0] } ?? []) + members.values.flatMap(references)
+            ["IPSetReferenceStatement", "RegexPatternSetReferenceStatement"].compactMap { members[$0]?["ARN"]?.stringValue }
+                + members.values.flatMap(references)
         case .array(let items): items.flatMap(references)
         default: []
         }

@@ -164,7 +164,7 @@ public actor Deployer {
                     touchedLinks = true
                 case DocumentKind.iamRole:
                     touchedRoles = true
-                case DocumentKind.webACL, DocumentKind.wafIPSet, DocumentKind.webACLAssociation:
+                case DocumentKind.webACL, DocumentKind.wafIPSet, DocumentKind.wafRegexPatternSet, DocumentKind.webACLAssociation:
                     touchedWAF = true
                 default:
                     // The live API (resources, methods…) is not what callers see: only deployments are.
@@ -329,15 +329,18 @@ public actor Deployer {
         var compiled: [String: WebACLMatcher] = [:]
         for parent in try await source.parents(ofKind: DocumentKind.webACLAssociation) {
             let acls = try await source.documents(kind: DocumentKind.webACL, parent: parent)
-            var ipSets: [String: [IPRange]] = [:]
+            var references = WebACLMatcher.References()
             for set in try await source.documents(kind: DocumentKind.wafIPSet, parent: parent) {
-                ipSets[set["ARN"]?.stringValue ?? ""] = (set["Addresses"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(IPRange.init) }
+                references.ipSets[set["ARN"]?.stringValue ?? ""] = (set["Addresses"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(IPRange.init) }
+            }
+            for set in try await source.documents(kind: DocumentKind.wafRegexPatternSet, parent: parent) {
+                references.patternSets[set["ARN"]?.stringValue ?? ""] = (set["RegularExpressionList"]?.arrayValue ?? []).compactMap { $0["RegexString"]?.stringValue }
             }
             for association in try await source.documents(kind: DocumentKind.webACLAssociation, parent: parent) {
                 guard let acl = acls.first(where: { $0["ARN"] == association["WebACLArn"] }),
                     let api = association["RestApiId"]?.stringValue, let stage = association["Stage"]?.stringValue
                 else { continue }
-                compiled["\(api)/\(stage)"] = WebACLMatcher(acl: acl, ipSets: ipSets)
+                compiled["\(api)/\(stage)"] = WebACLMatcher(acl: acl, references: references)
             }
         }
         webACLs = compiled

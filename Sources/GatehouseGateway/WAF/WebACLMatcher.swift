@@ -2,7 +2,8 @@ import Foundation
 import GatehouseModel
 
 /// A web ACL compiled once for the data plane: its rules in priority order, each a statement
-/// tree over the request (IP sets, byte matches with text transformations, `And`/`Or`/`Not`)
+/// tree over the request (IP sets, byte and regex matches and size constraints over a
+/// transformed request component, `And`/`Or`/`Not`)
 /// and an action. `verdict` runs them as WAF does: the first rule that matches with `Allow` or
 /// `Block` decides, `Count` goes on, and no match takes the default action.
 public struct WebACLMatcher: Sendable {
@@ -22,6 +23,10 @@ public struct WebACLMatcher: Sendable {
     indirect enum Statement: Sendable {
         case addresses([IPRange], AddressSource?)
         case bytes(ByteMatch)
+        /// Any of the patterns matches the component.
+        case patterns([CompiledPattern], RequestComponent)
+        /// The component's size (bytes) compared to a size: `EQ`, `NE`, `LT`, `LE`, `GT`, `GE`.
+        case size(String, Int, RequestComponent)
         case all([Statement])
         case any([Statement])
         case not(Statement)
@@ -30,15 +35,9 @@ public struct WebACLMatcher: Sendable {
     }
 
     struct ByteMatch: Sendable {
-        enum Field: Sendable {
-            case uriPath, queryString, method, body
-            case header(String)
-        }
-
-        let field: Field
+        let component: RequestComponent
         let search: [UInt8]
         let position: String
-        let transformations: [String]
     }
 
     struct Rule: Sendable {
@@ -50,14 +49,22 @@ public struct WebACLMatcher: Sendable {
     let rules: [Rule]
     let defaultAction: Action
 
-    /// `acl` (a stored web ACL) with `ipSets`' addresses by ARN.
-    public init(acl: JSON, ipSets: [String: [IPRange]]) {
+    /// What a web ACL's statements refer to, by ARN: IP sets' addresses and regex pattern sets' patterns.
+    public struct References: Sendable {
+        public var ipSets: [String: [IPRange]] = [:]
+        public var patternSets: [String: [String]] = [:]
+
+        public init() {}
+    }
+
+    /// `acl` (a stored web ACL) with the sets it refers to.
+    public init(acl: JSON, references: References) {
         let bodies = acl["CustomResponseBodies"]?.objectValue ?? [:]
         defaultAction = Self.action(acl["DefaultAction"] ?? [:], bodies)
         rules = (acl["Rules"]?.arrayValue ?? [])
             .sorted { ($0["Priority"]?.intValue ?? 0) < ($1["Priority"]?.intValue ?? 0) }
             .map { rule in
-                Rule(name: rule["Name"]?.stringValue ?? "", statement: Self.statement(rule["Statement"] ?? [:], ipSets),
+                Rule(name: rule["Name"]?.stringValue ?? "", statement: Self.statement(rule["Statement"] ?? [:], references),
                      action: Self.action(rule["Action"] ?? [:], bodies))
             }
     }
@@ -94,41 +101,39 @@ public struct WebACLMatcher: Sendable {
         return .block(response)
     }
 
-    static func statement(_ json: JSON, _ ipSets: [String: [IPRange]]) -> Statement {
+    static func statement(_ json: JSON, _ references: References) -> Statement {
         if let reference = json["IPSetReferenceStatement"] {
             let forwarded = reference["IPSetForwardedIPConfig"].map { config in
                 AddressSource(
                     header: config["HeaderName"]?.stringValue ?? "X-Forwarded-For", position: config["Position"]?.stringValue ?? "FIRST",
                     matchWhenMissing: config["FallbackBehavior"]?.stringValue == "MATCH")
             }
-            return .addresses(ipSets[reference["ARN"]?.stringValue ?? ""] ?? [], forwarded)
+            return .addresses(references.ipSets[reference["ARN"]?.stringValue ?? ""] ?? [], forwarded)
         }
         if let byteMatch = json["ByteMatchStatement"] {
-            let field = byteMatch["FieldToMatch"] ?? [:]
-            let parsed: ByteMatch.Field
-            if field["UriPath"] != nil {
-                parsed = .uriPath
-            } else if field["QueryString"] != nil {
-                parsed = .queryString
-            } else if field["Method"] != nil {
-                parsed = .method
-            } else if field["Body"] != nil {
-                parsed = .body
-            } else if let name = field["SingleHeader"]?["Name"]?.stringValue {
-                parsed = .header(name)
-            } else {
-                return .unsupported("FieldToMatch")
-            }
+            guard let component = RequestComponent(byteMatch) else { return .unsupported("FieldToMatch") }
             return .bytes(ByteMatch(
-                field: parsed, search: Array(Data(base64Encoded: byteMatch["SearchString"]?.stringValue ?? "") ?? Data()),
-                position: byteMatch["PositionalConstraint"]?.stringValue ?? "CONTAINS",
-                transformations: (byteMatch["TextTransformations"]?.arrayValue ?? [])
-                    .sorted { ($0["Priority"]?.intValue ?? 0) < ($1["Priority"]?.intValue ?? 0) }
-                    .compactMap { $0["Type"]?.stringValue }))
+                component: component, search: Array(Data(base64Encoded: byteMatch["SearchString"]?.stringValue ?? "") ?? Data()),
+                position: byteMatch["PositionalConstraint"]?.stringValue ?? "CONTAINS"))
         }
-        if let and = json["AndStatement"]?["Statements"]?.arrayValue { return .all(and.map { statement($0, ipSets) }) }
-        if let or = json["OrStatement"]?["Statements"]?.arrayValue { return .any(or.map { statement($0, ipSets) }) }
-        if let not = json["NotStatement"]?["Statement"] { return .not(statement(not, ipSets)) }
+        if let regex = json["RegexMatchStatement"] {
+            guard let component = RequestComponent(regex), let pattern = CompiledPattern(regex["RegexString"]?.stringValue ?? "") else {
+                return .unsupported("RegexMatchStatement")
+            }
+            return .patterns([pattern], component)
+        }
+        if let reference = json["RegexPatternSetReferenceStatement"] {
+            guard let component = RequestComponent(reference) else { return .unsupported("FieldToMatch") }
+            let patterns = (references.patternSets[reference["ARN"]?.stringValue ?? ""] ?? []).compactMap(CompiledPattern.init)
+            return .patterns(patterns, component)
+        }
+        if let size = json["SizeConstraintStatement"] {
+            guard let component = RequestComponent(size) else { return .unsupported("FieldToMatch") }
+            return .size(size["ComparisonOperator"]?.stringValue ?? "GT", size["Size"]?.intValue ?? 0, component)
+        }
+        if let and = json["AndStatement"]?["Statements"]?.arrayValue { return .all(and.map { statement($0, references) }) }
+        if let or = json["OrStatement"]?["Statements"]?.arrayValue { return .any(or.map { statement($0, references) }) }
+        if let not = json["NotStatement"]?["Statement"] { return .not(statement(not, references)) }
         return .unsupported(json.objectValue?.keys.first ?? "")
     }
 
@@ -144,6 +149,19 @@ public struct WebACLMatcher: Sendable {
             guard !candidates.isEmpty, candidates.allSatisfy({ IPRange.isAddress($0) }) else { return source.matchWhenMissing }
             return candidates.contains { address in ranges.contains { $0.contains(address) } }
         case .bytes(let match): return matches(match, request)
+        case .patterns(let patterns, let component):
+            let value = component.value(of: request)
+            return patterns.contains { $0.matches(value) }
+        case .size(let comparison, let size, let component):
+            let count = component.value(of: request).count
+            switch comparison {
+            case "EQ": return count == size
+            case "NE": return count != size
+            case "LT": return count < size
+            case "LE": return count <= size
+            case "GE": return count >= size
+            default: return count > size
+            }
         case .all(let statements): return statements.allSatisfy { matches($0, request) }
         case .any(let statements): return statements.contains { matches($0, request) }
         case .not(let inner): return !matches(inner, request)
@@ -152,15 +170,7 @@ public struct WebACLMatcher: Sendable {
     }
 
     static func matches(_ match: ByteMatch, _ request: IncomingRequest) -> Bool {
-        var value: [UInt8]
-        switch match.field {
-        case .uriPath: value = Array(request.rawPath.utf8)
-        case .queryString: value = Array(request.rawQuery.utf8)
-        case .method: value = Array(request.method.utf8)
-        case .body: value = Array(request.body.prefix(8 * 1024))  // what WAF inspects of a body
-        case .header(let name): value = Array((request.header(name) ?? "").utf8)
-        }
-        for transformation in match.transformations { value = TextTransformation.apply(transformation, to: value) }
+        let value = match.component.value(of: request)
         let search = match.search
         switch match.position {
         case "EXACTLY": return value == search
