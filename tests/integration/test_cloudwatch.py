@@ -198,28 +198,34 @@ def loaded_api(server, load):
     return name, [api.invoke("prod", path).status_code for path in load]
 
 
+def total_of(cloudwatch, namespace, metric, dimensions, statistic="Sum", expected=None):
+    """The statistic summed over the last minutes' datapoints, waiting up to 10 s for `expected`."""
+    deadline = time.monotonic() + 10
+    while True:
+        points = cloudwatch.get_metric_statistics(
+            Namespace=namespace, MetricName=metric, Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()], Period=60,
+            Statistics=[statistic], StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))["Datapoints"]
+        value = sum(point[statistic] for point in points)
+        if value == expected or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
 def test_a_rest_stage_counts_its_requests_by_status_and_latency(metered):
     name, statuses = loaded_api(metered, ["ok"] * 7 + ["missing"] * 2 + ["broken"])
     assert statuses == [200] * 7 + [404] * 2 + [500]
     cloudwatch = make_client(metered, "cloudwatch")
     dimensions = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": "prod"}]
 
-    def statistic(metric, statistic):
-        deadline = time.monotonic() + 10
-        while True:
-            answer = cloudwatch.get_metric_statistics(
-                Namespace="AWS/ApiGateway", MetricName=metric, Dimensions=dimensions, Period=60, Statistics=[statistic],
-                StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))
-            total = sum(point[statistic] for point in answer["Datapoints"])
-            if total >= 10 or time.monotonic() > deadline or metric != "Count":
-                return total, answer["Datapoints"]
-            time.sleep(0.2)
-
-    assert statistic("Count", "Sum")[0] == 10
-    assert statistic("4XXError", "Sum")[0] == 2
-    assert statistic("5XXError", "Sum")[0] == 1
-    samples, points = statistic("Latency", "SampleCount")
-    assert samples == 10 and all(point["Unit"] == "Milliseconds" for point in points)
+    totals = {"ApiName": name, "Stage": "prod"}
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Count", totals, expected=10) == 10
+    assert total_of(cloudwatch, "AWS/ApiGateway", "4XXError", totals, expected=2) == 2
+    assert total_of(cloudwatch, "AWS/ApiGateway", "5XXError", totals, expected=1) == 1
+    assert total_of(cloudwatch, "AWS/ApiGateway", "Latency", totals, "SampleCount", expected=10) == 10
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/ApiGateway", MetricName="Latency", Dimensions=dimensions, Period=60, Statistics=["SampleCount"],
+        StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))["Datapoints"]
+    assert points and all(point["Unit"] == "Milliseconds" for point in points)
     listed = cloudwatch.list_metrics(Namespace="AWS/ApiGateway", Dimensions=[{"Name": "ApiName", "Value": name}])["Metrics"]
     assert sorted(metric["MetricName"] for metric in listed) == ["4XXError", "5XXError", "Count", "Latency"]
 
@@ -233,15 +239,7 @@ def test_a_function_counts_invocations_errors_and_duration(metered):
     cloudwatch = make_client(metered, "cloudwatch")
 
     def total(metric, statistic="Sum", expected=None):
-        deadline = time.monotonic() + 10
-        while True:
-            points = cloudwatch.get_metric_statistics(
-                Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": name}], Period=60,
-                Statistics=[statistic], StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))["Datapoints"]
-            value = sum(point[statistic] for point in points)
-            if value == expected or time.monotonic() > deadline:
-                return value
-            time.sleep(0.2)
+        return total_of(cloudwatch, "AWS/Lambda", metric, {"FunctionName": name}, statistic, expected)
 
     assert total("Invocations", expected=4) == 4
     assert total("Errors", expected=1) == 1
@@ -352,19 +350,6 @@ def test_set_alarm_state_runs_the_new_states_actions_and_delete_is_all_or_nothin
     with pytest.raises(ClientError) as raised:
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="x")
     assert raised.value.response["Error"]["Code"] == "ResourceNotFound"
-
-
-def total_of(cloudwatch, namespace, metric, dimensions, statistic="Sum", expected=None):
-    """The statistic summed over the last minutes' datapoints, waiting up to 10 s for `expected`."""
-    deadline = time.monotonic() + 10
-    while True:
-        points = cloudwatch.get_metric_statistics(
-            Namespace=namespace, MetricName=metric, Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()], Period=60,
-            Statistics=[statistic], StartTime=now() - datetime.timedelta(minutes=5), EndTime=now() + datetime.timedelta(minutes=1))["Datapoints"]
-        value = sum(point[statistic] for point in points)
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_a_cached_stage_counts_hits_and_misses(metered):
