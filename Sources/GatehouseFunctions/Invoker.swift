@@ -46,8 +46,7 @@ public struct Invoker: Sendable {
         }
         let duration = Date().timeIntervalSince(run.started) * 1000
         let report = Report(outcome: run.outcome, requestID: requestID, timeoutSeconds: spec.timeoutSeconds)
-        // `arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}`
-        let qualifier = invokedArn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(7).first.map(String.init)
+        let qualifier = LambdaARN(parsing: invokedArn, region: spec.region, account: "").qualifier
         metrics?.record(spec, qualifier: qualifier, duration: run.secret == nil ? nil : duration, failed: report.functionError != nil)
         if let spans, eventTrace.sampled, let spanID = eventTrace.parent {
             var attributes: [String: JSON] = [

@@ -16,6 +16,7 @@ extension Gateway {
             request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
             match: RoutingTable.Match(resource: resource, method: method, pathParameters: match.pathParameters),
             requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+        invocation.startTrace()
         invocation.accountID = accountID
         var log: ExecutionLog? = ExecutionLog(requestID: requestID)
         log?.methodRequest(invocation)
@@ -43,6 +44,7 @@ extension Gateway {
             request: request, target: InvokeTarget(apiID: stage.apiID, stage: stage.name, path: request.rawPath), stage: stage,
             match: RoutingTable.Match(resource: resource, method: method, pathParameters: [:]),
             requestID: requestID, extendedRequestID: Self.extendedRequestID(), requestTime: Date())
+        invocation.startTrace()
         invocation.accountID = accountID
         var log: ExecutionLog? = ExecutionLog(requestID: requestID)
         do throws(GatewayError) {

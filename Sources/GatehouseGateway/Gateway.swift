@@ -176,9 +176,7 @@ public struct Gateway: Sendable {
         invocation.requestID = RequestID.next()
         invocation.extendedRequestID = Self.extendedRequestID()
         invocation.requestTime = Date()
-        let incoming = TraceHeader(invocation.request.header("X-Amzn-Trace-Id"), sampled: invocation.stage.tracingEnabled)
-        invocation.callerSpanID = incoming.parent
-        invocation.trace = incoming.child()
+        invocation.startTrace()
     }
 
     /// A request the gateway answers without routing it to a method.

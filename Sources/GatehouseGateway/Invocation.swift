@@ -13,7 +13,7 @@ public struct Invocation: Sendable {
     public var extendedRequestID: String
     public var requestTime: Date
     /// The request's X-Ray trace, passed on to the integration.
-    public var trace = TraceHeader(nil)
+    public var trace = TraceHeader.unstamped
     /// The stage's web ACL, when one is associated with it.
     public var webACL: WebACLMatcher?
     /// The caller's span, when its trace header named one.
@@ -123,5 +123,15 @@ extension String {
     /// ids and API keys in messages and logs.
     func masked(showingLast count: Int) -> String {
         String(repeating: "*", count: max(self.count - count, 0)) + suffix(count)
+    }
+}
+
+extension Invocation {
+    /// Takes the request's X-Ray trace (or starts one, sampled when the stage has
+    /// `tracingEnabled`) and gives the gateway a segment of its own in it.
+    mutating func startTrace() {
+        let incoming = TraceHeader(request.header("X-Amzn-Trace-Id"), sampled: stage.tracingEnabled)
+        callerSpanID = incoming.parent
+        trace = incoming.child()
     }
 }

@@ -8,6 +8,15 @@ public struct TraceHeader: Sendable, Equatable, CustomStringConvertible {
     public var parent: String?
     public var sampled: Bool
 
+    /// What an invocation holds until the gateway stamps it with its request's trace.
+    public static let unstamped = TraceHeader(root: "", parent: nil, sampled: false)
+
+    private init(root: String, parent: String?, sampled: Bool) {
+        self.root = root
+        self.parent = parent
+        self.sampled = sampled
+    }
+
     /// The request's trace (its `Root` and sampling decision kept) or a new one sampled as `sampled` says.
     public init(_ header: String?, sampled: Bool = false) {
         var fields: [String: String] = [:]
@@ -49,8 +58,14 @@ public struct TraceHeader: Sendable, Equatable, CustomStringConvertible {
         return "1-\(String(repeating: "0", count: 8 - seconds.count))\(seconds)-\(hex(24))"
     }
 
+    /// `count` random hex digits, 16 from each random 64-bit word.
     static func hex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
+        var digits = ""
+        while digits.count < count {
+            let word = String(generator.next() as UInt64, radix: 16)
+            digits += String(repeating: "0", count: 16 - word.count) + word
+        }
+        return String(digits.prefix(count))
     }
 }

@@ -122,9 +122,10 @@ public struct GatehouseServer: Sendable {
         let alarmActions: Alarms.Act = { [webhooks = configuration.metrics.alarmWebhooks] action, event in
             let payload = Array(event.serialized())
             if action.hasPrefix("arn:aws:lambda:") {
-                let parts = action.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
                 do throws(AWSError) {
-                    try await async.enqueue(LambdaARN(parsing: action, region: parts[3], account: parts[4]), payload: payload)
+                    let function = LambdaARN(
+                        parsing: action, region: event["region"]?.stringValue ?? "", account: event["accountId"]?.stringValue ?? "")
+                    try await async.enqueue(function, payload: payload)
                 } catch {
                     logger.error("alarm action \(action) failed: \(error.message)")
                 }

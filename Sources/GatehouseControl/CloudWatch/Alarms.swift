@@ -107,8 +107,8 @@ public enum Alarms {
             throw AWSError("ResourceNotFound", status: 404, "Alarm \(name) does not exist.")
         }
         try await transition(
-            alarm, to: context.string("StateValue"), reason: context.string("StateReason"), data: context.input["StateReasonData"]?.stringValue,
-            store: context.store, act: act)
+            alarm, in: parent(context.caller), to: context.string("StateValue"), reason: context.string("StateReason"),
+            data: context.input["StateReasonData"]?.stringValue, store: context.store, act: act)
         return [:]
     }
 
@@ -120,7 +120,7 @@ public enum Alarms {
             for alarm in try await store.documents(kind: DocumentKind.metricAlarm, parent: parent) {
                 let (state, reason) = judge(alarm, metrics: metrics, parent: parent, now: now)
                 guard let state, state != alarm["StateValue"]?.stringValue else { continue }
-                try await transition(alarm, to: state, reason: reason, data: nil, store: store, act: act)
+                try await transition(alarm, in: parent, to: state, reason: reason, data: nil, store: store, act: act)
             }
         }
     }
@@ -136,9 +136,9 @@ public enum Alarms {
         // The current period counts as it fills, so an alarm answers within an evaluation interval.
         let end = (now / Double(period)).rounded(.up) * Double(period)
         let start = end - Double(count * period)
-        let parts = parent.split(separator: "|").map(String.init)
+        let (account, region) = place(parent)
         let identity = MetricIdentity(
-            account: parts.first ?? "", region: parts.last ?? "", namespace: alarm["Namespace"]?.stringValue ?? "",
+            account: account, region: region, namespace: alarm["Namespace"]?.stringValue ?? "",
             name: alarm["MetricName"]?.stringValue ?? "",
             dimensions: Dictionary((alarm["Dimensions"]?.arrayValue ?? []).compactMap { dimension in
                 dimension["Name"]?.stringValue.flatMap { name in dimension["Value"]?.stringValue.map { (name, $0) } }
@@ -163,7 +163,9 @@ public enum Alarms {
     }
 
     /// Moves `alarm` to `state`, then runs the new state's actions with AWS's alarm event.
-    private static func transition(_ alarm: JSON, to state: String, reason: String, data: String?, store: any Store, act: Act) async throws {
+    private static func transition(
+        _ alarm: JSON, in parent: String, to state: String, reason: String, data: String?, store: any Store, act: Act
+    ) async throws {
         let now = Date().timeIntervalSince1970
         var updated = alarm
         updated["StateValue"] = .string(state)
@@ -171,22 +173,21 @@ public enum Alarms {
         updated["StateReasonData"] = data.map(JSON.string)
         updated["StateUpdatedTimestamp"] = .number(now)
         if alarm["StateValue"]?.stringValue != state { updated["StateTransitionedTimestamp"] = .number(now) }
-        let arn = alarm["AlarmArn"]?.stringValue ?? ""
-        let parts = arn.split(separator: ":").map(String.init)
-        guard parts.count >= 7 else { return }
-        let key = DocumentKey(kind: DocumentKind.metricAlarm, parent: "\(parts[4])|\(parts[3])", id: alarm["AlarmName"]?.stringValue ?? "")
+        let key = DocumentKey(kind: DocumentKind.metricAlarm, parent: parent, id: alarm["AlarmName"]?.stringValue ?? "")
         let stored = updated
         try await store.write(configuration: false) { tx in try await tx.put(key, stored) }
         guard alarm["StateValue"]?.stringValue != state, alarm["ActionsEnabled"] != false else { return }
         let member = ["ALARM": "AlarmActions", "OK": "OKActions"][state] ?? "InsufficientDataActions"
-        let event = self.event(alarm, previous: alarm, current: updated, region: parts[3], account: parts[4])
+        let (account, region) = place(parent)
+        let event = self.event(alarm, becoming: updated, region: region, account: account)
         for action in alarm[member]?.arrayValue?.compactMap(\.stringValue) ?? [] {
             await act(action, event)
         }
     }
 
-    /// The event a Lambda alarm action receives (AWS's `aws.cloudwatch` alarm event).
-    static func event(_ alarm: JSON, previous: JSON, current: JSON, region: String, account: String) -> JSON {
+    /// The event a Lambda alarm action receives (AWS's `aws.cloudwatch` alarm event) when
+    /// `alarm` changes to `current`.
+    static func event(_ alarm: JSON, becoming current: JSON, region: String, account: String) -> JSON {
         func time(_ value: JSON?) -> JSON {
             .string(Date(timeIntervalSince1970: value?.doubleValue ?? 0).utc("yyyy-MM-dd'T'HH:mm:ss.SSSZ"))
         }
@@ -214,12 +215,18 @@ public enum Alarms {
             "source": "aws.cloudwatch", "alarmArn": alarm["AlarmArn"] ?? "", "accountId": .string(account),
             "time": time(current["StateUpdatedTimestamp"]), "region": .string(region),
             "alarmData": [
-                "alarmName": alarm["AlarmName"] ?? "", "state": state(current), "previousState": state(previous), "configuration": configuration,
+                "alarmName": alarm["AlarmName"] ?? "", "state": state(current), "previousState": state(alarm), "configuration": configuration,
             ],
         ]
     }
 
     private static func parent(_ caller: Caller) -> String { "\(caller.accountId)|\(caller.region)" }
+
+    /// The account and region of a parent `{account}|{region}`.
+    private static func place(_ parent: String) -> (account: String, region: String) {
+        let parts = parent.split(separator: "|", maxSplits: 1).map(String.init)
+        return (parts.first ?? "", parts.last ?? "")
+    }
 
     private static func key(_ caller: Caller, _ name: String) -> DocumentKey {
         DocumentKey(kind: DocumentKind.metricAlarm, parent: parent(caller), id: name)

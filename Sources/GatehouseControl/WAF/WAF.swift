@@ -107,7 +107,7 @@ public enum WAF {
             if associations.contains(where: { $0["WebACLArn"]?.stringValue == arn }) { throw associated }
         } else {
             let acls = try await context.store.documents(kind: DocumentKind.webACL, parent: parent(context))
-            if acls.contains(where: { $0["Rules"]?.serializedString.contains(arn) == true }) { throw associated }
+            if acls.contains(where: { references(in: $0["Rules"] ?? []).contains(arn) }) { throw associated }
         }
         try await context.store.write(configuration: true) { tx in try await tx.delete(key(context, kind)) }
         return [:]
